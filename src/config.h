@@ -1,0 +1,66 @@
+/* Private: the STALLWATCH_* settings, parsed once from the environment into an immutable
+ * struct. Parsing is pure (an envp array in, a struct and diagnostic lines out); it runs in
+ * the constructor and in unit tests. */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calls.h"
+#include "glob.h"
+#include "report.h"
+
+#define SW_MAX_OUTPUTS 4
+#define SW_PATH_MAX    256
+
+enum sw_output_kind {
+    SW_OUT_SYSLOG = 0,
+    SW_OUT_STDERR,
+    SW_OUT_FILE,
+};
+
+struct sw_output {
+    enum sw_output_kind kind;
+    char path[SW_PATH_MAX]; /* SW_OUT_FILE only */
+};
+
+struct sw_config {
+    bool disabled;                     /* STALLWATCH_DISABLE=1 */
+    uint64_t threshold_ns;             /* STALLWATCH_THRESHOLD; 0: off */
+    uint64_t class_ns[SW_CLASS_COUNT]; /* per-class thresholds, 0: off; index by sw_class */
+    struct sw_globs heartbeat;         /* STALLWATCH_HEARTBEAT */
+    struct sw_globs watch;             /* STALLWATCH_WATCH; empty: all threads */
+    struct sw_globs ignore;            /* STALLWATCH_IGNORE; empty: none */
+    struct sw_output outputs[SW_MAX_OUTPUTS];
+    unsigned noutputs;       /* >= 1 */
+    enum sw_format format;   /* STALLWATCH_FORMAT */
+    char syslog_socket[108]; /* STALLWATCH_SYSLOG_SOCKET, fits sun_path */
+    int facility;            /* STALLWATCH_FACILITY as LOG_* value (LOG_USER...) */
+    char ident[64];          /* STALLWATCH_IDENT; default: the program name */
+    unsigned frames;         /* STALLWATCH_FRAMES, 1..SW_FRAMES_MAX */
+    bool debuginfod;         /* STALLWATCH_DEBUGINFOD=1 */
+};
+
+#define SW_FRAMES_MAX 256
+
+/* Receives one complete diagnostic line without the trailing newline, e.g.
+ * stallwatch: STALLWATCH_LOCK="-3s" is not a duration (e.g. 500ms, 5s, 2m, off); using 5s */
+typedef void (*sw_diag_fn)(void *ctx, const char *line);
+
+/* Fills c from the STALLWATCH_* entries of envp (NULL-terminated "NAME=value" strings; other
+ * entries are ignored). progname is the default ident. Every bad value and every unknown
+ * STALLWATCH_* name produces exactly one diag line and the default (or the documented
+ * fallback) is used; parsing never fails. */
+void sw_config_parse(struct sw_config *c, char *const *envp, const char *progname, sw_diag_fn diag,
+                     void *ctx);
+
+/* "250ms", "5s", "1.5s", "2m", "1h", "7" (seconds), "off" or "0" (-> 0). Returns 0 and sets
+ * *ns, or -EINVAL for anything else (empty, negative, junk, overflow). */
+int sw_parse_duration(const char *s, uint64_t *ns);
+
+/* Shortest exact spelling of a duration for messages: "off", "250ms", "5s", "1.5s", "2m". */
+void sw_format_duration(uint64_t ns, char *out, size_t cap);
+
+#endif
