@@ -1,0 +1,298 @@
+/* Exported wrappers for the idle class: epoll, poll, select, accept (in interpose_peer.c),
+ * signal waits, pause, and the sleeps. Any thread.
+ *
+ * These calls return EINTR even under SA_RESTART, so our capture signal would be visible.
+ * Each wrapper resumes the call when the EINTR was ours (the slot's capture count moved),
+ * with the time left: from the kernel's remaining-time answer where the call gives one
+ * (nanosleep, clock_nanosleep, select), otherwise from a CLOCK_MONOTONIC deadline taken at
+ * entry, and only for calls with a finite, non-zero timeout. When the time is up, the call is
+ * re-issued with a zero timeout so that results (revents, ready events) are filled in
+ * exactly as a timeout would have left them. */
+#include <time.h>
+#include <unistd.h>
+
+#include "interpose.h"
+
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask,
+                size_t fdslen);
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t ts_ns(const struct timespec *t)
+{
+    if (t->tv_sec < 0 || t->tv_nsec < 0)
+        return 0;
+    return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+/* Milliseconds left of a timeout of timeout_ms started at t0_ns, rounded up; 0 when up. */
+static int ms_left(uint64_t t0_ns, int timeout_ms)
+{
+    uint64_t spent = now_ns() - t0_ns, total = (uint64_t)timeout_ms * 1000000u;
+    if (spent >= total)
+        return 0;
+    return (int)((total - spent + 999999u) / 1000000u);
+}
+
+/* Time left of a timeout of total_ns started at t0_ns, into *out. */
+static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
+{
+    uint64_t spent = now_ns() - t0_ns;
+    uint64_t left = spent >= total_ns ? 0 : total_ns - spent;
+    out->tv_sec = (time_t)(left / 1000000000u);
+    out->tv_nsec = (long)(left % 1000000000u);
+}
+
+/* Resumable call with an int millisecond timeout (poll, epoll_wait...): CALL(t) issues it. */
+#define SW_WRAP_MS(call, obj, timeout, CALL)                                                       \
+    do {                                                                                           \
+        int e0_ = errno;                                                                           \
+        uint64_t t0_ = (timeout) > 0 ? now_ns() : 0;                                               \
+        struct sw_mark k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                            \
+        int t_ = (timeout), r_;                                                                    \
+        for (;;) {                                                                                 \
+            uint32_t c_ = sw_captures(&k_);                                                        \
+            r_ = CALL(t_);                                                                         \
+            if (r_ >= 0 || !sw_eintr_ours(&k_, c_))                                                \
+                break;                                                                             \
+            errno = e0_;                                                                           \
+            if ((timeout) > 0)                                                                     \
+                t_ = ms_left(t0_, (timeout));                                                      \
+        }                                                                                          \
+        sw_leave(k_);                                                                              \
+        return r_;                                                                                 \
+    } while (0)
+
+/* Resumable call with a const struct timespec timeout, NULL meaning forever: CALL(ts). */
+#define SW_WRAP_TS(call, obj, ts, CALL)                                                            \
+    do {                                                                                           \
+        int e0_ = errno;                                                                           \
+        uint64_t total_ = (ts) != NULL ? ts_ns(ts) : 0;                                            \
+        uint64_t t0_ = total_ > 0 ? now_ns() : 0;                                                  \
+        struct sw_mark k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                            \
+        const struct timespec *p_ = (ts);                                                          \
+        struct timespec left_;                                                                     \
+        int r_;                                                                                    \
+        for (;;) {                                                                                 \
+            uint32_t c_ = sw_captures(&k_);                                                        \
+            r_ = CALL(p_);                                                                         \
+            if (r_ >= 0 || !sw_eintr_ours(&k_, c_))                                                \
+                break;                                                                             \
+            errno = e0_;                                                                           \
+            if (total_ > 0) {                                                                      \
+                ts_left(t0_, total_, &left_);                                                      \
+                p_ = &left_;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
+        sw_leave(k_);                                                                              \
+        return r_;                                                                                 \
+    } while (0)
+
+SW_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+#define CALL(t) SW_REAL(epoll_wait)(epfd, ev, max, t)
+    SW_WRAP_MS(EPOLL_WAIT, epfd, timeout, CALL);
+#undef CALL
+}
+
+SW_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+                          const sigset_t *mask)
+{
+#define CALL(t) SW_REAL(epoll_pwait)(epfd, ev, max, t, mask)
+    SW_WRAP_MS(EPOLL_PWAIT, epfd, timeout, CALL);
+#undef CALL
+}
+
+SW_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
+                           const sigset_t *mask)
+{
+#define CALL(p) SW_REAL(epoll_pwait2)(epfd, ev, max, p, mask)
+    SW_WRAP_TS(EPOLL_PWAIT2, epfd, ts, CALL);
+#undef CALL
+}
+
+SW_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+#define CALL(t) SW_REAL(poll)(fds, n, t)
+    SW_WRAP_MS(POLL, 0, timeout, CALL);
+#undef CALL
+}
+
+SW_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+#define CALL(t) SW_REAL(__poll_chk)(fds, n, t, fdslen)
+    SW_WRAP_MS(POLL_CHK, 0, timeout, CALL);
+#undef CALL
+}
+
+SW_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+#define CALL(p) SW_REAL(ppoll)(fds, n, p, mask)
+    SW_WRAP_TS(PPOLL, 0, ts, CALL);
+#undef CALL
+}
+
+SW_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                          const sigset_t *mask, size_t fdslen)
+{
+#define CALL(p) SW_REAL(__ppoll_chk)(fds, n, p, mask, fdslen)
+    SW_WRAP_TS(PPOLL_CHK, 0, ts, CALL);
+#undef CALL
+}
+
+/* Linux select writes the time left back into *tv (glibc keeps that behaviour) and leaves
+ * the fd sets untouched on EINTR, so resuming is re-issuing the same call. */
+SW_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+    SW_WRAP_RETRY(SELECT, 0, SW_REAL(select)(n, r, w, e, tv));
+}
+
+SW_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+                      const sigset_t *mask)
+{
+#define CALL(p) SW_REAL(pselect)(n, r, w, e, p, mask)
+    SW_WRAP_TS(PSELECT, 0, ts, CALL);
+#undef CALL
+}
+
+/* glibc's sigwait already loops on EINTR. */
+SW_EXPORT int sigwait(const sigset_t *__restrict set, int *__restrict sig)
+{
+    SW_WRAP(SIGWAIT, 0, SW_REAL(sigwait)(set, sig));
+}
+
+SW_EXPORT int sigwaitinfo(const sigset_t *__restrict set, siginfo_t *__restrict info)
+{
+    SW_WRAP_RETRY(SIGWAITINFO, 0, SW_REAL(sigwaitinfo)(set, info));
+}
+
+SW_EXPORT int sigtimedwait(const sigset_t *__restrict set, siginfo_t *__restrict info,
+                           const struct timespec *__restrict ts)
+{
+#define CALL(p) SW_REAL(sigtimedwait)(set, info, p)
+    SW_WRAP_TS(SIGTIMEDWAIT, 0, ts, CALL);
+#undef CALL
+}
+
+SW_EXPORT int pause(void)
+{
+    SW_WRAP_RETRY(PAUSE, 0, SW_REAL(pause)());
+}
+
+SW_EXPORT int sigsuspend(const sigset_t *mask)
+{
+    SW_WRAP_RETRY(SIGSUSPEND, 0, SW_REAL(sigsuspend)(mask));
+}
+
+/* nanosleep-style resumption: the kernel writes the time left into *rem on EINTR. */
+SW_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    int e0 = errno;
+    struct sw_mark k = sw_enter(SW_CALL_NANOSLEEP, 0);
+    struct timespec left, next;
+    struct timespec *remp = rem != NULL ? rem : &left;
+    const struct timespec *want = req;
+    int r;
+    for (;;) {
+        uint32_t c = sw_captures(&k);
+        r = SW_REAL(nanosleep)(want, remp);
+        if (r == 0 || !sw_eintr_ours(&k, c))
+            break;
+        errno = e0;
+        next = *remp;
+        want = &next;
+    }
+    sw_leave(k);
+    return r;
+}
+
+/* Returns the error number instead of setting errno. */
+SW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+                              struct timespec *rem)
+{
+    struct sw_mark k = sw_enter(SW_CALL_CLOCK_NANOSLEEP, 0);
+    struct timespec left, next;
+    struct timespec *remp = rem != NULL ? rem : &left;
+    const struct timespec *want = req;
+    int r;
+    for (;;) {
+        uint32_t c = sw_captures(&k);
+        r = SW_REAL(clock_nanosleep)(clk, flags, want, remp);
+        if (r != EINTR || sw_captures(&k) == c)
+            break;
+        if (!(flags & TIMER_ABSTIME)) {
+            next = *remp;
+            want = &next;
+        }
+    }
+    sw_leave(k);
+    return r;
+}
+
+/* thrd_sleep: 0 done, -1 interrupted (time left in *rem), other negative values errors. */
+SW_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
+{
+    struct sw_mark k = sw_enter(SW_CALL_THRD_SLEEP, 0);
+    struct timespec left, next;
+    struct timespec *remp = rem != NULL ? rem : &left;
+    const struct timespec *want = req;
+    int r;
+    for (;;) {
+        uint32_t c = sw_captures(&k);
+        r = SW_REAL(thrd_sleep)(want, remp);
+        if (r != -1 || sw_captures(&k) == c)
+            break;
+        next = *remp;
+        want = &next;
+    }
+    sw_leave(k);
+    return r;
+}
+
+/* glibc's sleep and usleep are nanosleep underneath and call it internally, out of our reach;
+ * they are re-implemented here on the real nanosleep with glibc's exact results: sleep
+ * returns the whole seconds not slept and keeps errno on success, usleep returns 0 or -1. */
+SW_EXPORT unsigned int sleep(unsigned int seconds)
+{
+    int e0 = errno;
+    struct sw_mark k = sw_enter(SW_CALL_SLEEP, 0);
+    struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = 0};
+    unsigned int result = 0;
+    for (;;) {
+        uint32_t c = sw_captures(&k);
+        if (SW_REAL(nanosleep)(&ts, &ts) == 0) {
+            errno = e0;
+            break;
+        }
+        if (!sw_eintr_ours(&k, c)) {
+            result = (unsigned int)ts.tv_sec;
+            break;
+        }
+    }
+    sw_leave(k);
+    return result;
+}
+
+SW_EXPORT int usleep(useconds_t usec)
+{
+    int e0 = errno;
+    struct sw_mark k = sw_enter(SW_CALL_USLEEP, 0);
+    struct timespec ts = {.tv_sec = (time_t)(usec / 1000000u),
+                          .tv_nsec = (long)(usec % 1000000u) * 1000};
+    int r;
+    for (;;) {
+        uint32_t c = sw_captures(&k);
+        r = SW_REAL(nanosleep)(&ts, &ts);
+        if (r == 0 || !sw_eintr_ours(&k, c))
+            break;
+        errno = e0;
+    }
+    sw_leave(k);
+    return r;
+}

@@ -1,0 +1,99 @@
+/* The library's entry and exit: the constructor reads the settings, registers the main
+ * thread, installs the capture handler and starts the watchdog; the destructor lets an
+ * in-flight report finish before the libraries it uses are finalized; the fork handler
+ * rebuilds the shim's state in a child. Runs on the thread that loads the library (the main
+ * thread, before main), at exit, and in fork children.
+ *
+ * Our own trouble never stops the program: any step that fails says so once on stderr and
+ * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "capture.h"
+#include "config.h"
+#include "output.h"
+#include "real.h"
+#include "registry.h"
+#include "unwind.h"
+#include "watchdog.h"
+
+extern char **environ;
+
+static struct sw_config config;
+static bool active;
+
+static void diag_to_stderr(void *ctx, const char *line)
+{
+    (void)ctx;
+    sw_output_stderr_line(line);
+}
+
+static void go_passive(const char *what, int err)
+{
+    char line[256];
+    struct sw_buf b;
+    sw_buf_init(&b, line, sizeof line);
+    sw_buf_puts(&b, "stallwatch: ");
+    sw_buf_puts(&b, what);
+    if (err != 0) {
+        sw_buf_puts(&b, ": ");
+        sw_buf_puts(&b, strerrordesc_np(err) != NULL ? strerrordesc_np(err) : "unknown error");
+    }
+    sw_buf_puts(&b, "; not watching this process");
+    sw_output_stderr_line(line);
+    sw_registry_go_passive();
+    active = false;
+}
+
+static void after_fork_child(void)
+{
+    if (!active)
+        return;
+    sw_registry_after_fork_child();
+    sw_capture_after_fork_child();
+    sw_unwind_after_fork_child();
+    sw_watchdog_after_fork_child();
+}
+
+__attribute__((constructor)) static void sw_preload_init(void)
+{
+    int saved = errno;
+    sw_real_init();
+    sw_config_parse(&config, environ, program_invocation_short_name, diag_to_stderr, NULL);
+    if (config.disabled) {
+        sw_registry_go_passive();
+        goto out;
+    }
+    active = true;
+    int r = sw_registry_init();
+    if (r != 0) {
+        go_passive("cannot create the thread-exit key", -r);
+        goto out;
+    }
+    if (sw_self == NULL)
+        sw_registry_self_slow();
+    sw_output_init(&config);
+    r = sw_capture_init();
+    if (r != 0)
+        sw_output_stderr_line("stallwatch: no free real-time signal for stack capture; stacks "
+                              "will be read from /proc");
+    r = pthread_atfork(NULL, NULL, after_fork_child);
+    if (r != 0) {
+        go_passive("cannot install the fork handler", r);
+        goto out;
+    }
+    r = sw_watchdog_start(&config);
+    if (r != 0)
+        go_passive("cannot start the watchdog thread", -r);
+out:
+    errno = saved;
+}
+
+__attribute__((destructor)) static void sw_preload_fini(void)
+{
+    if (active)
+        sw_watchdog_quiesce();
+}

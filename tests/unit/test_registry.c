@@ -1,0 +1,195 @@
+/* Unit suite for the thread registry (src/registry.c): claim, bind, release on every way a
+ * thread can end, reuse with a new generation, growth past one chunk, the fork reset. */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "registry.h"
+#include "support.h"
+
+static unsigned live_slots(void)
+{
+    unsigned n = 0, cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++)
+        n += atomic_load(&sw_registry_at(i)->state) == SW_SLOT_LIVE;
+    return n;
+}
+
+START_TEST(test_claim_gives_a_live_slot_with_a_new_generation)
+{
+    struct sw_slot *s = sw_registry_claim();
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(atomic_load(&s->state), SW_SLOT_LIVE);
+    ck_assert_int_eq(atomic_load(&s->tid), 0);
+    uint32_t gen = atomic_load(&s->gen);
+    sw_registry_release(s);
+    ck_assert_uint_eq(atomic_load(&s->state), SW_SLOT_FREE);
+    /* Claim until this slot comes back: its generation has moved on. */
+    struct sw_slot *again;
+    struct sw_slot *held[2 * SW_CHUNK_SLOTS];
+    unsigned n = 0;
+    while ((again = sw_registry_claim()) != s)
+        held[n++] = again;
+    ck_assert_uint_gt(atomic_load(&again->gen), gen);
+    sw_registry_release(again);
+    while (n > 0)
+        sw_registry_release(held[--n]);
+}
+END_TEST
+
+START_TEST(test_claimed_slot_starts_outside_any_call)
+{
+    struct sw_slot *s = sw_registry_claim();
+    atomic_store(&s->word, (5u << SW_CALL_BITS) | SW_CALL_READ);
+    sw_registry_release(s);
+    ck_assert_uint_eq(atomic_load(&s->word) & SW_CALL_MASK, 0);
+}
+END_TEST
+
+START_TEST(test_registry_grows_past_one_chunk)
+{
+    enum { N = 3 * SW_CHUNK_SLOTS };
+    static struct sw_slot *held[N];
+    for (unsigned i = 0; i < N; i++) {
+        held[i] = sw_registry_claim();
+        ck_assert_ptr_nonnull(held[i]);
+        for (unsigned j = 0; j < i; j++)
+            ck_assert_ptr_ne(held[i], held[j]);
+    }
+    ck_assert_uint_ge(sw_registry_capacity(), N);
+    for (unsigned i = 0; i < N; i++)
+        sw_registry_release(held[i]);
+}
+END_TEST
+
+static void *bound_thread(void *arg)
+{
+    struct sw_slot *s = arg;
+    sw_registry_bind(s);
+    ck_assert_ptr_eq(sw_self, s);
+    ck_assert_int_eq(atomic_load(&s->tid), gettid());
+    ck_assert(pthread_equal(s->self, pthread_self()));
+    return NULL;
+}
+
+static void *exiting_thread(void *arg)
+{
+    sw_registry_bind(arg);
+    pthread_exit(NULL);
+}
+
+static void *cancelled_thread(void *arg)
+{
+    sw_registry_bind(arg);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void run_and_check_released(void *(*fn)(void *), int cancel)
+{
+    unsigned before = live_slots();
+    struct sw_slot *s = sw_registry_claim();
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, fn, s), 0);
+    if (cancel) {
+        while (atomic_load(&s->tid) == 0)
+            usleep(1000);
+        pthread_cancel(t);
+    }
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(atomic_load(&s->state), SW_SLOT_FREE);
+    ck_assert_uint_eq(live_slots(), before);
+}
+
+START_TEST(test_slot_released_when_thread_returns)
+{
+    run_and_check_released(bound_thread, 0);
+}
+END_TEST
+
+START_TEST(test_slot_released_on_pthread_exit)
+{
+    run_and_check_released(exiting_thread, 0);
+}
+END_TEST
+
+START_TEST(test_slot_released_on_cancellation)
+{
+    run_and_check_released(cancelled_thread, 1);
+}
+END_TEST
+
+static void *self_registering(void *arg)
+{
+    (void)arg;
+    struct sw_slot *s = sw_registry_self_slow();
+    ck_assert_ptr_eq(sw_self, s);
+    ck_assert_int_eq(atomic_load(&s->tid), gettid());
+    return s;
+}
+
+START_TEST(test_lazy_registration_binds_and_releases)
+{
+    unsigned before = live_slots();
+    pthread_t t;
+    void *s;
+    pthread_create(&t, NULL, self_registering, NULL);
+    pthread_join(t, &s);
+    ck_assert_uint_eq(atomic_load(&((struct sw_slot *)s)->state), SW_SLOT_FREE);
+    ck_assert_uint_eq(live_slots(), before);
+}
+END_TEST
+
+START_TEST(test_fork_child_keeps_only_the_forking_thread)
+{
+    struct sw_slot *mine = sw_registry_self_slow();
+    struct sw_slot *other = sw_registry_claim();
+    uint32_t gen = atomic_load(&mine->gen);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sw_registry_after_fork_child();
+        int ok = atomic_load(&other->state) == SW_SLOT_FREE && live_slots() == 1 &&
+                 atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid() &&
+                 atomic_load(&mine->gen) != gen;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    sw_registry_release(other);
+}
+END_TEST
+
+START_TEST(test_passive_registry_hands_out_nothing)
+{
+    sw_registry_go_passive();
+    ck_assert_ptr_null(sw_registry_claim());
+    ck_assert_ptr_eq(sw_registry_self_slow(), &sw_slot_internal);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("registry");
+    TCase *tc = tcase_create("slots");
+    tcase_add_unchecked_fixture(tc, (SFun)sw_registry_init, NULL);
+    tcase_add_test(tc, test_claim_gives_a_live_slot_with_a_new_generation);
+    tcase_add_test(tc, test_claimed_slot_starts_outside_any_call);
+    tcase_add_test(tc, test_registry_grows_past_one_chunk);
+    tcase_add_test(tc, test_slot_released_when_thread_returns);
+    tcase_add_test(tc, test_slot_released_on_pthread_exit);
+    tcase_add_test(tc, test_slot_released_on_cancellation);
+    tcase_add_test(tc, test_lazy_registration_binds_and_releases);
+    tcase_add_test(tc, test_fork_child_keeps_only_the_forking_thread);
+    tcase_add_test(tc, test_passive_registry_hands_out_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return unit_run(suite());
+}
