@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""Integration tests: real programs under libstallwatch.so, assertions on the JSON reports.
+
+Usage: run.py --lib build/libstallwatch.so --progs build/tests/progs TEST [TEST...]
+       run.py --lib ... --progs ... --list
+Each test is a function below named test_<name>; ctest runs each as its own test.
+"""
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from harness import (Failure, Shim, check, functions, source_line, thread_by_name,
+                     wait_for_output)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGS_SRC = os.path.join(HERE, "..", "progs")
+SRC = os.path.join(HERE, "..", "..", "src")
+
+HEX = re.compile(r"^0x[0-9a-f]+$")
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def own_frames(thread):
+    return [f for f in thread["frames"] if "libstallwatch" in f.get("module", "")]
+
+
+def check_frames_well_formed(thread, res):
+    check(thread["frames"], "no frames", res)
+    for f in thread["frames"]:
+        check(HEX.match(f["pc"]), "pc is not hex: %r" % f, res)
+        if "module" in f:
+            check(HEX.match(f["offset"]), "offset is not hex: %r" % f, res)
+        if "line" in f:
+            check("file" in f and f["line"] > 0, "line without file: %r" % f, res)
+    check(not own_frames(thread), "a libstallwatch frame was reported", res)
+
+
+def test_abba_deadlock(shim):
+    """Both threads of an ABBA deadlock are reported: the lock call, the mutex each waits for,
+    and the function and source line where each is stuck."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms"}, reports=2)
+    check(len(res.reports) >= 2, "expected two stall reports", res)
+    m = re.search(r"a=(0x[0-9a-f]+) b=(0x[0-9a-f]+)", res.stdout)
+    check(m, "abba did not print its mutex addresses", res)
+    addr_a, addr_b = m.group(1), m.group(2)
+    src = os.path.join(PROGS_SRC, "abba.c")
+    lines = [source_line(src, "pthread_mutex_lock(&b); /* deadlocks here */"),
+             source_line(src, "pthread_mutex_lock(&a); /* deadlocks here */")]
+    expect = {"worker-a": ("take_b_after_a", addr_b, lines[0]),
+              "worker-b": ("take_a_after_b", addr_a, lines[1])}
+    numbers = set()
+    for name, (func, addr, line) in expect.items():
+        r, t = thread_by_name(res.reports, name)
+        check(t is not None, "no report for %s" % name, res)
+        numbers.add(r["report"])
+        check(r["event"] == "stall", "event is not stall", res)
+        check(ISO.match(r["time"]), "time is not ISO-8601 UTC: %r" % r["time"], res)
+        check(r["process"] == "abba", "process name", res)
+        check(t["call"] == "pthread_mutex_lock" and t["class"] == "lock", "call/class", res)
+        check(t["object"] == addr, "%s waits for %s, reported %s" % (name, addr, t["object"]),
+              res)
+        check(t["waited_ms"] >= 500, "waited_ms below the threshold", res)
+        check(t.get("capture") == "signal", "stack not captured by signal", res)
+        check_frames_well_formed(t, res)
+        frames = [f for f in t["frames"] if f.get("function") == func]
+        check(frames, "%s not in %s's stack: %s" % (func, name, functions(t)), res)
+        f = frames[0]
+        check(f.get("file", "").endswith("abba.c") and f.get("line") == line,
+              "%s at %s:%s, expected abba.c:%d" % (func, f.get("file"), f.get("line"), line),
+              res)
+        check(f.get("build_id") and re.match(r"^[0-9a-f]{40}$", f["build_id"]),
+              "frame without build-id", res)
+    check(numbers == {1, 2}, "reports are not numbered 1 and 2: %s" % numbers, res)
+
+
+def test_heartbeat_main_read(shim):
+    """A heartbeat main thread stuck in read() on a pipe is reported (class peer, the fd and
+    what it points to, the function)."""
+    res = shim.run(["heartbeat_read"], env={"STALLWATCH_HEARTBEAT": "main",
+                                             "STALLWATCH_THRESHOLD": "300ms"}, reports=1)
+    check(res.reports, "no report for the heartbeat thread", res)
+    r = res.reports[0]
+    t = r["threads"][0]
+    check(t["tid"] == r["pid"], "the stalled thread is not the main thread", res)
+    check(t["call"] == "read" and t["class"] == "peer", "call/class", res)
+    check(t["fd"] >= 3 and t["fd_target"].startswith("pipe:["), "fd and fd_target", res)
+    check("wait_for_peer" in functions(t), "wait_for_peer not in the stack", res)
+    check_frames_well_formed(t, res)
+
+
+def test_no_heartbeat_no_report(shim):
+    """The same program, same threshold, without STALLWATCH_HEARTBEAT: waiting on a pipe is
+    normal (peer is off by default), so nothing is reported and the program is unaffected."""
+    res = shim.run(["heartbeat_read", "2"], env={"STALLWATCH_THRESHOLD": "300ms"})
+    check(res.returncode == 0, "program did not exit normally", res)
+    check(not res.report_lines, "reported a thread that was not stalled", res)
+    check(res.stderr == "", "the shim wrote to stderr", res)
+
+
+def test_idle_process_is_quiet(shim):
+    """A server at rest (condvar workers, accept, epoll, sleep, pipe read, poll) is not
+    reported with default class settings, even with a short base threshold."""
+    res = shim.run(["idle", "2"], env={"STALLWATCH_THRESHOLD": "300ms"})
+    check(res.returncode == 0, "idle did not exit 0", res)
+    check(not res.report_lines, "an idle process was reported", res)
+
+
+def test_idle_classes_when_enabled(shim):
+    """The control for the quiet test: with wait, idle and peer thresholds on, each of the
+    idle program's waits is reported under its class."""
+    env = {"STALLWATCH_THRESHOLD": "300ms", "STALLWATCH_WAIT": "300ms",
+           "STALLWATCH_IDLE": "300ms", "STALLWATCH_PEER": "300ms"}
+    res = shim.run(["idle", "5"], env=env, reports=7)
+    want = {"cond-worker": ("pthread_cond_wait", "wait"), "acceptor": ("accept", "idle"),
+            "event-loop": ("epoll_wait", "idle"), "timer": ("sleep", "idle"),
+            "pipe-reader": ("read", "peer"), "idle": ("poll", "idle")}
+    for name, (call, cls) in want.items():
+        _, t = thread_by_name(res.reports, name)
+        check(t is not None, "no report for %s" % name, res)
+        check((t["call"], t["class"]) == (call, cls),
+              "%s: %s/%s, expected %s/%s" % (name, t["call"], t["class"], call, cls), res)
+
+
+def test_bad_settings(shim):
+    """Bad values are named on stderr, one line each, and the program runs as without us."""
+    plain = shim.run(["hello"], preload=False)
+    env = {"STALLWATCH_LOCK": "-3s", "STALLWATCH_FORMAT": "xml", "STALLWATCH_FRAMES": "lots",
+           "STALLWATCH_TRESHOLD": "5s"}
+    res = shim.run(["hello"], env=env, output="stderr")
+    check(res.returncode == plain.returncode == 7, "exit status changed", res)
+    check(res.stdout == plain.stdout, "stdout changed", res)
+    err = res.stderr.splitlines()
+    for var, value in [("STALLWATCH_LOCK", "-3s"), ("STALLWATCH_FORMAT", "xml"),
+                       ("STALLWATCH_FRAMES", "lots")]:
+        hits = [l for l in err if var in l and value in l]
+        check(len(hits) == 1, "expected one line naming %s=%s" % (var, value), res)
+        check(hits[0].startswith("stallwatch: "), "diagnostic without prefix", res)
+    check(any("STALLWATCH_TRESHOLD" in l and "STALLWATCH_THRESHOLD" in l for l in err),
+          "unknown variable not named with a suggestion", res)
+    check(len(err) == 4, "expected exactly four diagnostic lines", res)
+
+
+def collect_datagrams(sock, out, stop):
+    sock.settimeout(0.1)
+    while not stop.is_set():
+        try:
+            out.append(sock.recv(1 << 20))
+        except socket.timeout:
+            pass
+
+
+def test_syslog_datagrams(shim):
+    """Text reports arrive as syslog datagrams on the configured socket, one record each, in
+    glibc's framing, every record tagged with its report number."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "log")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        got, stop = [], threading.Event()
+        th = threading.Thread(target=collect_datagrams, args=(sock, got, stop))
+        th.start()
+        try:
+            res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms",
+                                          "STALLWATCH_SYSLOG_SOCKET": path,
+                                          "STALLWATCH_FACILITY": "daemon",
+                                          "STALLWATCH_IDENT": "abba-test"},
+                           output="syslog", fmt="text", timeout=6)
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            th.join()
+            sock.close()
+    recs = [d.decode("utf-8", "replace") for d in got]
+    check(recs, "no datagram received", res)
+    frame = re.compile(r"^<28>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d abba-test\[(\d+)\]: "
+                       r"stallwatch #(\d+) (.*)$")
+    numbers = set()
+    for rec in recs:
+        check("\n" not in rec, "a datagram holds more than one line: %r" % rec, res)
+        m = frame.match(rec)
+        check(m, "bad syslog framing: %r" % rec, res)
+        numbers.add(int(m.group(2)))
+    check(numbers == {1, 2}, "expected records of reports 1 and 2: %s" % numbers, res)
+    firsts = [r for r in recs if " stall pid=" in r]
+    check(len(firsts) == 2, "expected two report header records", res)
+    check(any("take_b_after_a (" in r for r in recs), "frame records missing", res)
+    check(res.stderr == "", "syslog worked, yet the shim wrote to stderr", res)
+
+
+def test_no_syslog_falls_back_to_stderr(shim):
+    """With no syslog socket, the report goes to stderr with a one-time note."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms",
+                                  "STALLWATCH_SYSLOG_SOCKET": "/nonexistent/log"},
+                   output="syslog", fmt="text", timeout=4)
+    err = res.stderr.splitlines()
+    notes = [l for l in err if "/nonexistent/log" in l]
+    check(len(notes) == 1, "expected one note about the missing socket", res)
+    check(sum(1 for l in err if re.match(r"^stallwatch #\d+ stall ", l)) == 2,
+          "the two reports did not reach stderr", res)
+
+
+def test_no_debuginfo_raw_frames(shim):
+    """A stripped program without debuginfo still gets module, offset and build-id for its
+    own frames, enough for eu-addr2line later."""
+    res = shim.run(["abba_nodebug"], env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    mine = [f for f in t["frames"] if f.get("module", "").endswith("/abba_nodebug")]
+    check(mine, "no frame in the program itself", res)
+    for f in mine:
+        check(HEX.match(f["offset"]), "no offset", res)
+        check(re.match(r"^[0-9a-f]{40}$", f.get("build_id", "")), "no build-id", res)
+        check("file" not in f, "a stripped program cannot have source lines", res)
+    out = subprocess.run(["readelf", "-n", shim.prog("abba_nodebug")], capture_output=True,
+                         text=True).stdout
+    check(mine[0]["build_id"] in out, "build-id differs from readelf's", res, out)
+
+
+def test_resumed_calls_see_no_eintr(shim):
+    """Calls that a signal interrupts even under SA_RESTART are captured mid-call (heartbeat
+    main thread, 200 ms threshold) and still return what they would without us: no EINTR, no
+    short sleep."""
+    res = shim.run(["resume"], env={"STALLWATCH_HEARTBEAT": "main",
+                                    "STALLWATCH_THRESHOLD": "200ms"}, timeout=30)
+    check(res.returncode == 0, "a call was disturbed", res)
+    captured = [r for r in res.reports if r["threads"][0].get("capture") == "signal"]
+    check(len(captured) >= 12, "expected every call to be captured by signal", res)
+
+
+def test_stopped_process_is_not_a_stall(shim):
+    """A lock wait of 1 s under a 2 s threshold, with the whole process stopped (SIGSTOP) for
+    3 s in the middle: the stopped time is not counted, nothing is reported."""
+    def stop_for_3s(proc, stdout_path):
+        wait_for_output(stdout_path, "waiting")
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGSTOP)
+        time.sleep(3)
+        os.kill(proc.pid, signal.SIGCONT)
+
+    res = shim.run(["lock_briefly", "1000"], env={"STALLWATCH_LOCK": "2s"},
+                   on_start=stop_for_3s)
+    check(res.returncode == 0, "lock_briefly did not finish", res)
+    check(not res.report_lines, "the stopped time was counted as a stall", res)
+
+
+def test_lock_held_past_threshold_is_reported(shim):
+    """The control for the stopped-process test: the same program holding the lock for 3 s
+    under the 2 s threshold is reported once, in wait_for_holder, and then finishes."""
+    res = shim.run(["lock_briefly", "3000"], env={"STALLWATCH_LOCK": "2s"})
+    check(res.returncode == 0, "lock_briefly did not finish", res)
+    check(len(res.reports) == 1, "expected exactly one report", res)
+    t = res.reports[0]["threads"][0]
+    check(t["call"] == "pthread_mutex_lock" and "wait_for_holder" in functions(t),
+          "wrong call or stack", res)
+
+
+def test_blocked_signals_fall_back_to_proc(shim):
+    """A thread that blocks every signal is never signalled: it is still reported, its stack
+    read from /proc, with a note saying so."""
+    res = shim.run(["blocked_signals"], env={"STALLWATCH_HEARTBEAT": "main",
+                                              "STALLWATCH_THRESHOLD": "300ms"}, reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    check(t.get("capture") == "proc", "expected a /proc capture", res)
+    check("/proc" in t.get("note", ""), "no note about the degraded capture", res)
+    check(t["call"] == "read", "wrong call", res)
+    check("wait_with_signals_blocked" in functions(t), "stack from /proc is incomplete", res)
+
+
+def test_watch_and_ignore_select_threads(shim):
+    """STALLWATCH_IGNORE leaves the named threads out; STALLWATCH_WATCH keeps only them."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_IGNORE": "worker-b"},
+                   timeout=3)
+    names = {r["threads"][0]["name"] for r in res.reports}
+    check(names == {"worker-a"}, "IGNORE=worker-b reported %s" % names, res)
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_WATCH": "*-b"},
+                   timeout=3)
+    names = {r["threads"][0]["name"] for r in res.reports}
+    check(names == {"worker-b"}, "WATCH=*-b reported %s" % names, res)
+
+
+def test_frames_setting_bounds_the_stack(shim):
+    """STALLWATCH_FRAMES caps the frames per stack."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_FRAMES": "2"},
+                   reports=2)
+    check(len(res.reports) == 2, "expected two reports", res)
+    for r in res.reports:
+        check(len(r["threads"][0]["frames"]) == 2, "not two frames", res)
+
+
+def test_disable_loads_and_does_nothing(shim):
+    """STALLWATCH_DISABLE=1: the deadlock is not reported and nothing is written."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_DISABLE": "1"},
+                   timeout=2)
+    check(not res.report_lines and res.stderr == "", "a disabled shim reported", res)
+
+
+def test_file_output_is_private_and_appended(shim):
+    """file:PATH output is created 0600 and appended to, never truncated."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "stalls.log")
+        with open(path, "w") as f:
+            f.write("earlier line\n")
+        os.chmod(path, 0o644)
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms"}, output="file:" + path,
+                       timeout=2)
+        with open(path) as f:
+            lines = f.read().splitlines()
+        check(lines[0] == "earlier line" and len(lines) == 3, "file not appended", res, lines)
+        new = os.path.join(tmp, "new.log")
+        shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms"}, output="file:" + new, timeout=2)
+        check(os.stat(new).st_mode & 0o777 == 0o600, "new report file is not 0600")
+
+
+def test_exports_match_call_table(shim):
+    """The library exports exactly the interposed functions (and nothing of its own)."""
+    out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
+                         text=True, check=True).stdout
+    exported = {l.split()[-1] for l in out.splitlines() if l.strip()}
+    calls = set()
+    with open(os.path.join(SRC, "calls.def")) as f:
+        for line in f:
+            m = re.match(r'SW_CALL\(\w+, "([^"]+)"', line)
+            if m:
+                calls.add(m.group(1))
+    expected = (calls - {"futex"}) | {"syscall", "pthread_create", "thrd_create"}
+    public = {s for s in exported if s.startswith("stallwatch_")}
+    check(exported - public == expected,
+          "exports differ: extra %s missing %s" % (sorted(exported - public - expected),
+                                                   sorted(expected - exported)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--progs", required=True)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("tests", nargs="*")
+    args = ap.parse_args()
+    tests = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith("test_")}
+    if args.list:
+        print("\n".join(tests))
+        return 0
+    shim = Shim(args.lib, args.progs)
+    failed = 0
+    for name in args.tests or tests:
+        t0 = time.monotonic()
+        try:
+            tests[name](shim)
+            print("PASS %s (%.1fs)" % (name, time.monotonic() - t0))
+        except Failure as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
