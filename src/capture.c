@@ -65,7 +65,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
     }
     struct sw_slot *me = sw_self;
     /* Any EINTR this thread sees from now on may be ours: let its wrapper resume. */
-    if (me != NULL)
+    if (me != &sw_slot_lazy)
         atomic_fetch_add_explicit(&me->captures, 1, memory_order_relaxed);
 
     uint32_t id = (uint32_t)si->si_value.sival_int;

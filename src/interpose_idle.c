@@ -54,12 +54,12 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
     do {                                                                                           \
         int e0_ = errno;                                                                           \
         uint64_t t0_ = (timeout) > 0 ? now_ns() : 0;                                               \
-        struct sw_mark k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                            \
+        struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         int t_ = (timeout), r_;                                                                    \
         for (;;) {                                                                                 \
-            uint32_t c_ = sw_captures(&k_);                                                        \
+            uint32_t c_ = sw_captures(k_);                                                         \
             r_ = CALL(t_);                                                                         \
-            if (r_ >= 0 || !sw_eintr_ours(&k_, c_))                                                \
+            if (r_ >= 0 || !sw_eintr_ours(k_, c_))                                                 \
                 break;                                                                             \
             errno = e0_;                                                                           \
             if ((timeout) > 0)                                                                     \
@@ -75,14 +75,14 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
         int e0_ = errno;                                                                           \
         uint64_t total_ = (ts) != NULL ? ts_ns(ts) : 0;                                            \
         uint64_t t0_ = total_ > 0 ? now_ns() : 0;                                                  \
-        struct sw_mark k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                            \
+        struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         const struct timespec *p_ = (ts);                                                          \
         struct timespec left_;                                                                     \
         int r_;                                                                                    \
         for (;;) {                                                                                 \
-            uint32_t c_ = sw_captures(&k_);                                                        \
+            uint32_t c_ = sw_captures(k_);                                                         \
             r_ = CALL(p_);                                                                         \
-            if (r_ >= 0 || !sw_eintr_ours(&k_, c_))                                                \
+            if (r_ >= 0 || !sw_eintr_ours(k_, c_))                                                 \
                 break;                                                                             \
             errno = e0_;                                                                           \
             if (total_ > 0) {                                                                      \
@@ -194,15 +194,15 @@ SW_EXPORT int sigsuspend(const sigset_t *mask)
 SW_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     int e0 = errno;
-    struct sw_mark k = sw_enter(SW_CALL_NANOSLEEP, 0);
+    struct sw_slot *k = sw_enter(SW_CALL_NANOSLEEP, 0);
     struct timespec left, next;
     struct timespec *remp = rem != NULL ? rem : &left;
     const struct timespec *want = req;
     int r;
     for (;;) {
-        uint32_t c = sw_captures(&k);
+        uint32_t c = sw_captures(k);
         r = SW_REAL(nanosleep)(want, remp);
-        if (r == 0 || !sw_eintr_ours(&k, c))
+        if (r == 0 || !sw_eintr_ours(k, c))
             break;
         errno = e0;
         next = *remp;
@@ -216,15 +216,15 @@ SW_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 SW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
                               struct timespec *rem)
 {
-    struct sw_mark k = sw_enter(SW_CALL_CLOCK_NANOSLEEP, 0);
+    struct sw_slot *k = sw_enter(SW_CALL_CLOCK_NANOSLEEP, 0);
     struct timespec left, next;
     struct timespec *remp = rem != NULL ? rem : &left;
     const struct timespec *want = req;
     int r;
     for (;;) {
-        uint32_t c = sw_captures(&k);
+        uint32_t c = sw_captures(k);
         r = SW_REAL(clock_nanosleep)(clk, flags, want, remp);
-        if (r != EINTR || sw_captures(&k) == c)
+        if (r != EINTR || sw_captures(k) == c)
             break;
         if (!(flags & TIMER_ABSTIME)) {
             next = *remp;
@@ -238,15 +238,15 @@ SW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 /* thrd_sleep: 0 done, -1 interrupted (time left in *rem), other negative values errors. */
 SW_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
 {
-    struct sw_mark k = sw_enter(SW_CALL_THRD_SLEEP, 0);
+    struct sw_slot *k = sw_enter(SW_CALL_THRD_SLEEP, 0);
     struct timespec left, next;
     struct timespec *remp = rem != NULL ? rem : &left;
     const struct timespec *want = req;
     int r;
     for (;;) {
-        uint32_t c = sw_captures(&k);
+        uint32_t c = sw_captures(k);
         r = SW_REAL(thrd_sleep)(want, remp);
-        if (r != -1 || sw_captures(&k) == c)
+        if (r != -1 || sw_captures(k) == c)
             break;
         next = *remp;
         want = &next;
@@ -261,16 +261,16 @@ SW_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
 SW_EXPORT unsigned int sleep(unsigned int seconds)
 {
     int e0 = errno;
-    struct sw_mark k = sw_enter(SW_CALL_SLEEP, 0);
+    struct sw_slot *k = sw_enter(SW_CALL_SLEEP, 0);
     struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = 0};
     unsigned int result = 0;
     for (;;) {
-        uint32_t c = sw_captures(&k);
+        uint32_t c = sw_captures(k);
         if (SW_REAL(nanosleep)(&ts, &ts) == 0) {
             errno = e0;
             break;
         }
-        if (!sw_eintr_ours(&k, c)) {
+        if (!sw_eintr_ours(k, c)) {
             result = (unsigned int)ts.tv_sec;
             break;
         }
@@ -282,14 +282,14 @@ SW_EXPORT unsigned int sleep(unsigned int seconds)
 SW_EXPORT int usleep(useconds_t usec)
 {
     int e0 = errno;
-    struct sw_mark k = sw_enter(SW_CALL_USLEEP, 0);
+    struct sw_slot *k = sw_enter(SW_CALL_USLEEP, 0);
     struct timespec ts = {.tv_sec = (time_t)(usec / 1000000u),
                           .tv_nsec = (long)(usec % 1000000u) * 1000};
     int r;
     for (;;) {
-        uint32_t c = sw_captures(&k);
+        uint32_t c = sw_captures(k);
         r = SW_REAL(nanosleep)(&ts, &ts);
-        if (r == 0 || !sw_eintr_ours(&k, c))
+        if (r == 0 || !sw_eintr_ours(k, c))
             break;
         errno = e0;
     }

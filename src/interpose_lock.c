@@ -72,7 +72,7 @@ SW_EXPORT int mtx_timedlock(mtx_t *__restrict m, const struct timespec *__restri
 SW_EXPORT int flock(int fd, int op)
 {
     if (op & LOCK_NB)
-        return SW_REAL(flock)(fd, op);
+        return SW_REAL_ANY(flock)(fd, op);
     SW_WRAP(FLOCK, fd, SW_REAL(flock)(fd, op));
 }
 
@@ -91,7 +91,7 @@ SW_EXPORT int fcntl(int fd, int cmd, ...)
     void *arg = va_arg(ap, void *);
     va_end(ap);
     if (!fcntl_blocks(cmd))
-        return SW_REAL(fcntl)(fd, cmd, arg);
+        return SW_REAL_ANY(fcntl)(fd, cmd, arg);
     SW_WRAP(FCNTL, fd, SW_REAL(fcntl)(fd, cmd, arg));
 }
 
@@ -102,20 +102,20 @@ SW_EXPORT int fcntl64(int fd, int cmd, ...)
     void *arg = va_arg(ap, void *);
     va_end(ap);
     if (!fcntl_blocks(cmd))
-        return SW_REAL(fcntl64)(fd, cmd, arg);
+        return SW_REAL_ANY(fcntl64)(fd, cmd, arg);
     SW_WRAP(FCNTL64, fd, SW_REAL(fcntl64)(fd, cmd, arg));
 }
 
 SW_EXPORT int lockf(int fd, int cmd, off_t len)
 {
     if (cmd != F_LOCK)
-        return SW_REAL(lockf)(fd, cmd, len);
+        return SW_REAL_ANY(lockf)(fd, cmd, len);
     SW_WRAP(LOCKF, fd, SW_REAL(lockf)(fd, cmd, len));
 }
 
 SW_EXPORT int lockf64(int fd, int cmd, off64_t len)
 {
     if (cmd != F_LOCK)
-        return SW_REAL(lockf64)(fd, cmd, len);
+        return SW_REAL_ANY(lockf64)(fd, cmd, len);
     SW_WRAP(LOCKF64, fd, SW_REAL(lockf64)(fd, cmd, len));
 }

@@ -89,7 +89,7 @@ SW_EXPORT int accept4(int fd, struct sockaddr *__restrict addr, socklen_t *__res
 SW_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
     if (options & WNOHANG)
-        return SW_REAL(waitpid)(pid, status, options);
+        return SW_REAL_ANY(waitpid)(pid, status, options);
     SW_WRAP(WAITPID, (intptr_t)pid, SW_REAL(waitpid)(pid, status, options));
 }
 
@@ -101,21 +101,21 @@ SW_EXPORT pid_t wait(int *status)
 SW_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 {
     if (options & WNOHANG)
-        return SW_REAL(wait3)(status, options, ru);
+        return SW_REAL_ANY(wait3)(status, options, ru);
     SW_WRAP(WAIT3, 0, SW_REAL(wait3)(status, options, ru));
 }
 
 SW_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
     if (options & WNOHANG)
-        return SW_REAL(wait4)(pid, status, options, ru);
+        return SW_REAL_ANY(wait4)(pid, status, options, ru);
     SW_WRAP(WAIT4, (intptr_t)pid, SW_REAL(wait4)(pid, status, options, ru));
 }
 
 SW_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
     if (options & WNOHANG)
-        return SW_REAL(waitid)(type, id, info, options);
+        return SW_REAL_ANY(waitid)(type, id, info, options);
     /* P_ALL waits for any child, like pid -1. */
     SW_WRAP(WAITID, type == P_ALL ? (intptr_t)-1 : (intptr_t)id,
             SW_REAL(waitid)(type, id, info, options));

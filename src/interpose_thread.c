@@ -22,10 +22,10 @@ SW_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*s
 {
     struct sw_slot *s = sw_registry_claim();
     if (s == NULL)
-        return SW_REAL(pthread_create)(t, attr, start, arg);
+        return SW_REAL_ANY(pthread_create)(t, attr, start, arg);
     s->start = start;
     s->arg = arg;
-    int r = SW_REAL(pthread_create)(t, attr, trampoline, s);
+    int r = SW_REAL_ANY(pthread_create)(t, attr, trampoline, s);
     if (r != 0)
         sw_registry_release(s);
     return r;
@@ -46,10 +46,10 @@ SW_EXPORT int thrd_create(thrd_t *t, thrd_start_t start, void *arg)
 {
     struct sw_slot *s = sw_registry_claim();
     if (s == NULL)
-        return SW_REAL(thrd_create)(t, start, arg);
+        return SW_REAL_ANY(thrd_create)(t, start, arg);
     s->start = (void *(*)(void *))(void (*)(void))start;
     s->arg = arg;
-    int r = SW_REAL(thrd_create)(t, trampoline_c11, s);
+    int r = SW_REAL_ANY(thrd_create)(t, trampoline_c11, s);
     if (r != thrd_success)
         sw_registry_release(s);
     return r;

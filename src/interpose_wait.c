@@ -100,6 +100,6 @@ SW_EXPORT long syscall(long nr, ...)
     long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
     va_end(ap);
     if (nr != SYS_futex || !futex_op_waits(a2))
-        return SW_REAL(syscall)(nr, a1, a2, a3, a4, a5, a6);
+        return SW_REAL_ANY(syscall)(nr, a1, a2, a3, a4, a5, a6);
     SW_WRAP(FUTEX, a1, SW_REAL(syscall)(nr, a1, a2, a3, a4, a5, a6));
 }

@@ -73,8 +73,7 @@ __attribute__((constructor)) static void sw_preload_init(void)
         go_passive("cannot create the thread-exit key", -r);
         goto out;
     }
-    if (sw_self == NULL)
-        sw_registry_self_slow();
+    sw_registry_self();
     sw_output_init(&config);
     r = sw_capture_init();
     if (r != 0)

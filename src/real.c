@@ -7,9 +7,12 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 struct sw_real sw_real;
+static _Atomic bool resolved;
 
 static void *next(const char *name)
 {
@@ -30,7 +33,14 @@ void sw_real_init(void)
                                                                             : next(#name));
     SW_REAL_FUNCS(SW_REAL_RESOLVE)
 #undef SW_REAL_RESOLVE
+    atomic_store_explicit(&resolved, true, memory_order_release);
     errno = saved;
+}
+
+void sw_real_ensure(void)
+{
+    if (!atomic_load_explicit(&resolved, memory_order_acquire))
+        sw_real_init();
 }
 
 struct sw_real *sw_real_get(void)

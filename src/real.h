@@ -136,14 +136,22 @@ struct sw_real {
 #undef SW_REAL_FIELD
 };
 
-extern struct sw_real sw_real;
+extern struct sw_real sw_real __attribute__((visibility("hidden")));
 
 /* Resolves every pointer. Idempotent; safe to race (all writers store the same values).
  * Preserves errno. */
 void sw_real_init(void);
 
-/* The real function, resolving everything first if the constructor has not run yet. */
-#define SW_REAL(name)                                                                              \
+/* sw_real_init unless it has completed already (one load). Preserves errno. */
+void sw_real_ensure(void);
+
+/* The real function, in a wrapper after sw_enter (whose slow path resolves everything before
+ * a thread's first marked call, so the pointer is known to be set: one indirect call). */
+#define SW_REAL(name) (sw_real.name)
+
+/* The real function anywhere else (pass-through paths that mark nothing, pthread_create):
+ * resolves everything first if no wrapper or constructor has yet. */
+#define SW_REAL_ANY(name)                                                                          \
     (__builtin_expect(sw_real.name != NULL, 1) ? sw_real.name : sw_real_get()->name)
 struct sw_real *sw_real_get(void);
 

@@ -10,8 +10,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-__thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec")));
+__thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec"))) = &sw_slot_lazy;
 struct sw_slot sw_slot_internal;
+/* Never written: its call byte stays non-zero so every unregistered thread's first interposed
+ * call takes the slow path. */
+struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};
 
 static struct sw_slot *_Atomic chunks[SW_MAX_CHUNKS];
 static _Atomic unsigned nchunks;
@@ -128,13 +131,16 @@ void sw_registry_release(struct sw_slot *s)
     atomic_store_explicit(&s->state, SW_SLOT_FREE, memory_order_release);
 }
 
-struct sw_slot *sw_registry_self_slow(void)
+struct sw_slot *sw_registry_self(void)
 {
+    struct sw_slot *s = sw_self;
+    if (s != &sw_slot_lazy)
+        return s;
     int saved = errno;
     /* Wrappers reached from inside the claim (mmap is not one, but a program's allocator
      * hooks might be) use the internal slot instead of recursing. */
     sw_self = &sw_slot_internal;
-    struct sw_slot *s = sw_registry_claim();
+    s = sw_registry_claim();
     if (s != NULL)
         sw_registry_bind(s);
     else
@@ -152,7 +158,7 @@ void sw_registry_after_fork_child(void)
         if (s != mine)
             sw_registry_release(s);
     }
-    if (mine != NULL && mine != &sw_slot_internal) {
+    if (mine != &sw_slot_lazy && mine != &sw_slot_internal) {
         /* Same slot, new identity: a new generation so no watchdog state carries over. */
         atomic_fetch_add(&mine->gen, 1);
         atomic_store(&mine->tid, gettid());

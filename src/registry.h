@@ -36,6 +36,10 @@ void sw_registry_release(struct sw_slot *s);
 unsigned sw_registry_capacity(void);
 struct sw_slot *sw_registry_at(unsigned i);
 
+/* The calling thread's slot, claiming and binding one if the thread has none yet. Never
+ * fails: returns sw_slot_internal when no slot can be had. Preserves errno. */
+struct sw_slot *sw_registry_self(void);
+
 /* In a fork child: every slot but the calling thread's is freed; the caller keeps (or gets)
  * a slot bound to its new tid. */
 void sw_registry_after_fork_child(void);

@@ -11,6 +11,7 @@
 #define SW_SLOT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,7 +41,10 @@ struct sw_watch {
 
 struct sw_slot {
     /* Line 0: written by the owner thread only. */
-    _Atomic uint64_t word;     /* (entries << 8) | call id; call id 0: not in a call */
+    union {
+        _Atomic uint64_t word; /* (entries << 8) | call id; read by the watchdog as one */
+        _Atomic uint8_t call;  /* the low byte: call id, 0 when not in a call */
+    };
     _Atomic uintptr_t obj;     /* the call's object (see enum sw_objkind) */
     _Atomic uint32_t captures; /* bumped by our capture signal handler on this thread */
     uint32_t pad0;
@@ -62,54 +66,64 @@ struct sw_slot {
 };
 
 _Static_assert(sizeof(struct sw_slot) == 192, "slot lines must stay separate");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "call must be word's low byte");
 
-/* The calling thread's slot: NULL until claimed; sw_slot_internal for our own threads. */
-extern __thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec")));
+/* The calling thread's slot. Every thread starts on sw_slot_lazy, whose call byte is never 0,
+ * so its first interposed call takes the slow path, which claims a real slot. Our own threads
+ * use sw_slot_internal. */
+extern __thread struct sw_slot *sw_self
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern struct sw_slot sw_slot_lazy __attribute__((visibility("hidden")));
 
 /* A slot that no watchdog scan ever looks at: our own threads point at it, so wrappers they
- * call (libdw's rwlocks, our own I/O) cost a few stores and report nothing. */
-extern struct sw_slot sw_slot_internal;
+ * call (libdw's rwlocks, our own I/O) cost a few stores and report nothing; an interposed
+ * call made inside another one (from a signal handler) is marked here too, leaving the outer
+ * call marked in the thread's own slot for as long as it lasts. */
+extern struct sw_slot sw_slot_internal __attribute__((visibility("hidden")));
 
-/* Claims a slot for the calling thread (first interposed call of a thread we did not
- * create). Never fails: returns sw_slot_internal when no slot can be had. Preserves errno. */
-struct sw_slot *sw_registry_self_slow(void);
+/* The slow path of sw_enter, when s's call byte is not 0: s is sw_slot_lazy (the thread's
+ * first interposed call: claim a slot, make sure the real functions are resolved, mark it) or
+ * the thread is already inside an interposed call (mark the internal slot). Returns the slot
+ * sw_leave must clear. Preserves errno. */
+struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj);
 
-/* What sw_leave needs to put back: the slot and its previous call and object (non-zero
- * only when a signal handler made an interposed call inside another one). */
-struct sw_mark {
-    struct sw_slot *slot;
-    uint64_t prev_call;
-    uintptr_t prev_obj;
-};
+/* The fast path: marks s (the calling thread's slot) as inside call on obj and returns true,
+ * or returns false without touching anything when s's call byte is not 0 (the caller then
+ * takes sw_enter_slow). Once a thread has passed here, the real functions are resolved. */
+static inline __attribute__((always_inline)) bool sw_try_enter(struct sw_slot *s, enum sw_call call,
+                                                               uintptr_t obj)
+{
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    if (__builtin_expect((w & SW_CALL_MASK) != 0, 0))
+        return false;
+    atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
+    /* Release: a reader that sees the new word also sees the new object. The call bits are 0
+     * here, so adding sets them. */
+    atomic_store_explicit(&s->word, w + ((1u << SW_CALL_BITS) | (uint64_t)call),
+                          memory_order_release);
+    return true;
+}
 
-static inline __attribute__((always_inline)) struct sw_mark sw_enter(enum sw_call call,
-                                                                     uintptr_t obj)
+/* Marks the calling thread as inside call on obj; returns the slot to hand to sw_leave. */
+static inline __attribute__((always_inline)) struct sw_slot *sw_enter(enum sw_call call,
+                                                                      uintptr_t obj)
 {
     struct sw_slot *s = sw_self;
-    if (__builtin_expect(s == NULL, 0))
-        s = sw_registry_self_slow();
-    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-    struct sw_mark m = {s, w & SW_CALL_MASK, atomic_load_explicit(&s->obj, memory_order_relaxed)};
-    atomic_store_explicit(&s->obj, obj, memory_order_relaxed);
-    /* Release: a reader that sees the new word also sees the new object. */
-    atomic_store_explicit(&s->word, ((w & ~SW_CALL_MASK) + (1u << SW_CALL_BITS)) | call,
-                          memory_order_release);
-    return m;
+    if (__builtin_expect(!sw_try_enter(s, call, obj), 0))
+        return sw_enter_slow(s, call, obj);
+    return s;
 }
 
-static inline __attribute__((always_inline)) void sw_leave(struct sw_mark m)
+static inline __attribute__((always_inline)) void sw_leave(struct sw_slot *s)
 {
-    struct sw_slot *s = m.slot;
-    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-    atomic_store_explicit(&s->obj, m.prev_obj, memory_order_relaxed);
-    atomic_store_explicit(&s->word, (w & ~SW_CALL_MASK) | m.prev_call, memory_order_release);
+    atomic_store_explicit(&s->call, 0, memory_order_release);
 }
 
-/* For wrappers of SW_INTR_RETRY calls: the capture count before the call, to tell later
+/* For wrappers of SW_INTR_RETRY calls: the capture count, read before the call, tells later
  * whether an EINTR was caused by our signal. */
-static inline uint32_t sw_captures(const struct sw_mark *m)
+static inline uint32_t sw_captures(const struct sw_slot *s)
 {
-    return atomic_load_explicit(&m->slot->captures, memory_order_relaxed);
+    return atomic_load_explicit(&s->captures, memory_order_relaxed);
 }
 
 #endif
