@@ -320,6 +320,32 @@ def test_file_output_is_private_and_appended(shim):
         check(os.stat(new).st_mode & 0o777 == 0o600, "new report file is not 0600")
 
 
+def test_library_loaded_after_first_report_is_symbolized(shim):
+    """A thread stalls in the program, is reported, then stalls in a library dlopen'ed since:
+    the module map is re-read and the plugin's function and line are named."""
+    plugin = os.path.join(shim.progs, "libplugin.so")
+    res = shim.run(["dlopen_late", plugin], env={"STALLWATCH_LOCK": "500ms"}, reports=2)
+    check(len(res.reports) == 2, "expected two reports", res)
+    first, second = (r["threads"][0] for r in res.reports)
+    check("first_wait" in functions(first), "first stall not in first_wait", res)
+    f = [f for f in second["frames"] if f.get("function") == "plugin_wait"]
+    check(f, "plugin_wait not named in the second report", res)
+    check(f[0]["module"].endswith("/libplugin.so") and f[0].get("file", "").endswith("plugin.c")
+          and f[0].get("line") == source_line(os.path.join(PROGS_SRC, "plugin.c"),
+                                              "stalls here"), "plugin frame incomplete", res)
+
+
+def test_debuglink_beside_the_file(shim):
+    """A stripped program whose debuginfo sits beside it (.gnu_debuglink) gets file:line from
+    it: the local debuglink search."""
+    res = shim.run(["abba_debuglink"], env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    mine = [f for f in t["frames"] if f.get("module", "").endswith("/abba_debuglink")]
+    check(mine and all(f.get("file", "").endswith("abba.c") and f.get("line") for f in mine),
+          "program frames lack file:line from the debuglink file", res)
+
+
 def test_exports_match_call_table(shim):
     """The library exports exactly the interposed functions (and nothing of its own)."""
     out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
