@@ -158,6 +158,7 @@ static struct capture_result capture(struct sw_slot *s, uint32_t gen, pid_t tid,
 static void report_stall(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t word, uintptr_t obj,
                          uint64_t waited_ns)
 {
+    uint64_t detected_ns = real_ns();
     enum sw_call call = (enum sw_call)(word & SW_CALL_MASK);
     const struct sw_call_info *info = &sw_calls[call];
     char state = 0;
@@ -215,7 +216,7 @@ static void report_stall(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t wo
         .number = ++report_no,
         .pid = my_pid,
         .process = program_invocation_short_name,
-        .time_ns = real_ns(),
+        .time_ns = detected_ns,
         .threads = &t,
         .nthreads = 1,
     };
