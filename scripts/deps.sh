@@ -3,7 +3,7 @@
 # Usage: sw_install_packages pkg...   (root, or a user with sudo)
 
 # shellcheck disable=SC2034  # the lists are used by the scripts that source this file
-SW_BUILD_PACKAGES=(cmake make gcc pkg-config libdw-dev libelf-dev check binutils)
+SW_BUILD_PACKAGES=(cmake make gcc g++ pkg-config libdw-dev libelf-dev libiberty-dev check binutils)
 SW_TEST_PACKAGES=(python3 elfutils libc6-dbg)
 
 sw_install_packages() {

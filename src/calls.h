@@ -13,6 +13,9 @@ enum sw_class {
     SW_CLASS_PEER,
     SW_CLASS_WAIT,
     SW_CLASS_IDLE,
+    SW_CLASS_BUSY,      /* on CPU without completing an interposed call (STALLWATCH_BUSY) */
+    SW_CLASS_HEARTBEAT, /* a heartbeat thread or a stallwatch_heartbeat promise was missed */
+    SW_CLASS_SCOPE,     /* a stallwatch_scope_begin region overran its timeout */
     SW_CLASS_COUNT,
     /* Only in the call table: decided by the watchdog when it looks. */
     SW_CLASS_FD = SW_CLASS_COUNT,

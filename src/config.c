@@ -23,6 +23,10 @@
 
 #define DEFAULT_THRESHOLD_NS  (5 * NS_PER_S)
 #define DEFAULT_FRAMES        64
+#define DEFAULT_REPEAT_NS     (60 * NS_PER_S)
+#define DEFAULT_RATE          30
+#define RATE_MAX              100000
+#define DEFAULT_DEADLOCK_NS   (1 * NS_PER_S)
 #define DEFAULT_SYSLOG_SOCKET "/dev/log"
 #define DEFAULT_IDENT         "stallwatch"
 
@@ -61,6 +65,12 @@ enum setting {
     S_IGNORE,
     S_DISABLE,
     S_DEBUGINFOD,
+    S_REPEAT,
+    S_RATE,
+    S_DEADLOCK,
+    S_ALL_THREADS,
+    S_ACTION,
+    S_BUSY,
     S_COUNT,
 };
 
@@ -84,6 +94,12 @@ static const char *const setting_names[S_COUNT] = {
     [S_IGNORE] = "IGNORE",
     [S_DISABLE] = "DISABLE",
     [S_DEBUGINFOD] = "DEBUGINFOD",
+    [S_REPEAT] = "REPEAT",
+    [S_RATE] = "RATE",
+    [S_DEADLOCK] = "DEADLOCK",
+    [S_ALL_THREADS] = "ALL_THREADS",
+    [S_ACTION] = "ACTION",
+    [S_BUSY] = "BUSY",
 };
 
 static const struct {
@@ -510,6 +526,45 @@ static void set_frames(const struct diag *d, const char *value, unsigned *out)
     bad_value(d, S_FRAMES, value, expected, fallback);
 }
 
+/* RATE: reports a minute, an integer from 1 to RATE_MAX, or off (or 0) for no limit. */
+static void set_rate(const struct diag *d, const char *value, unsigned *out)
+{
+    char expected[64];
+    unsigned long v = 0;
+    const char *p = value;
+
+    *out = DEFAULT_RATE;
+    if (value == NULL)
+        return;
+    if (word_eq(value, strlen(value), "off")) {
+        *out = 0;
+        return;
+    }
+    for (; is_digit(*p); p++) {
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > RATE_MAX)
+            break;
+    }
+    if (p != value && *p == '\0') {
+        *out = (unsigned)v;
+        return;
+    }
+    snprintf(expected, sizeof expected, "a number of reports a minute (1 to %d, or off)", RATE_MAX);
+    bad_value(d, S_RATE, value, expected, STR(DEFAULT_RATE));
+}
+
+static void set_action(const struct diag *d, const char *value, bool *abort_out)
+{
+    *abort_out = false;
+    if (value == NULL)
+        return;
+    size_t n = strlen(value);
+    if (word_eq(value, n, "abort"))
+        *abort_out = true;
+    else if (!word_eq(value, n, "log"))
+        bad_value(d, S_ACTION, value, "log or abort", "log");
+}
+
 /* Parses one output item [p, p + n) into o. Returns NULL, or why the item is bad. */
 static const char *parse_output(const char *p, size_t n, struct sw_output *o)
 {
@@ -732,6 +787,12 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     set_globs(&d, S_IGNORE, value[S_IGNORE], "none", &c->ignore);
     set_bool(&d, S_DISABLE, value[S_DISABLE], &c->disabled);
     set_bool(&d, S_DEBUGINFOD, value[S_DEBUGINFOD], &c->debuginfod);
+    set_duration(&d, S_REPEAT, value[S_REPEAT], DEFAULT_REPEAT_NS, &c->repeat_ns);
+    set_rate(&d, value[S_RATE], &c->rate_per_min);
+    set_duration(&d, S_DEADLOCK, value[S_DEADLOCK], DEFAULT_DEADLOCK_NS, &c->deadlock_ns);
+    set_bool(&d, S_ALL_THREADS, value[S_ALL_THREADS], &c->all_threads);
+    set_action(&d, value[S_ACTION], &c->action_abort);
+    set_duration(&d, S_BUSY, value[S_BUSY], 0, &c->class_ns[SW_CLASS_BUSY]);
     if (envp != NULL)
         report_unknown(&d, envp);
 }

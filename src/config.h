@@ -27,12 +27,14 @@ struct sw_output {
 };
 
 struct sw_config {
-    bool disabled;                     /* STALLWATCH_DISABLE=1 */
-    uint64_t threshold_ns;             /* STALLWATCH_THRESHOLD; 0: off */
-    uint64_t class_ns[SW_CLASS_COUNT]; /* per-class thresholds, 0: off; index by sw_class */
-    struct sw_globs heartbeat;         /* STALLWATCH_HEARTBEAT */
-    struct sw_globs watch;             /* STALLWATCH_WATCH; empty: all threads */
-    struct sw_globs ignore;            /* STALLWATCH_IGNORE; empty: none */
+    bool disabled;         /* STALLWATCH_DISABLE=1 */
+    uint64_t threshold_ns; /* STALLWATCH_THRESHOLD; 0: off */
+    /* Per-class thresholds, 0: off, indexed by sw_class; BUSY is STALLWATCH_BUSY, HEARTBEAT
+     * and SCOPE have none (their limits come from the base threshold and the API). */
+    uint64_t class_ns[SW_CLASS_COUNT];
+    struct sw_globs heartbeat; /* STALLWATCH_HEARTBEAT */
+    struct sw_globs watch;     /* STALLWATCH_WATCH; empty: all threads */
+    struct sw_globs ignore;    /* STALLWATCH_IGNORE; empty: none */
     struct sw_output outputs[SW_MAX_OUTPUTS];
     unsigned noutputs;       /* >= 1 */
     enum sw_format format;   /* STALLWATCH_FORMAT */
@@ -41,6 +43,11 @@ struct sw_config {
     char ident[64];          /* STALLWATCH_IDENT; default: the program name */
     unsigned frames;         /* STALLWATCH_FRAMES, 1..SW_FRAMES_MAX */
     bool debuginfod;         /* STALLWATCH_DEBUGINFOD=1 */
+    uint64_t repeat_ns;      /* STALLWATCH_REPEAT: first still-stalled after; 0: report once */
+    unsigned rate_per_min;   /* STALLWATCH_RATE: reports a minute at most; 0: no limit */
+    uint64_t deadlock_ns;    /* STALLWATCH_DEADLOCK: cycle stable this long; 0: not detected */
+    bool all_threads;        /* STALLWATCH_ALL_THREADS=1 */
+    bool action_abort;       /* STALLWATCH_ACTION=abort */
 };
 
 #define SW_FRAMES_MAX 256

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "buf.h"
 #include "capture.h"
 #include "config.h"
@@ -84,6 +85,7 @@ __attribute__((constructor)) static void sw_preload_init(void)
         go_passive("cannot install the fork handler", r);
         goto out;
     }
+    sw_api_init(config.threshold_ns);
     r = sw_watchdog_start(&config);
     if (r != 0)
         go_passive("cannot start the watchdog thread", -r);

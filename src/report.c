@@ -6,13 +6,15 @@
  * Bounding the output (the header leaves the details to us):
  * - Every string field is escaped and limited to a share of the scratch buffer; a longer one
  *   is cut at a character boundary and ends with "..." (inside the quotes where quoted).
- *   Text: (cap - 256) / 5 bytes, since a text line carries at most 5 strings (the first
- *   line: event, process, name, call, fd target or path) and its numbers and keys take under
- *   256 bytes. JSON: (cap - 512) / 8 bytes, since the part of a JSON report that is never
- *   dropped (top level plus threads[0] without frames) carries at most 8 strings (event,
- *   process, name, call, fd target or path, wchan, capture, note) and its numbers and keys
- *   take under 512 bytes. With cap >= SW_REPORT_MIN_SCRATCH a text line therefore always
- *   fits whole and a JSON report always fits at least its threads[0] header.
+ *   Text: (cap - 512) / 8 bytes, since a text line carries at most 8 strings (the first
+ *   line: event, process, fingerprint, name, call, fd target or path, owner process, scope)
+ *   and its numbers and keys take under 512 bytes. JSON: (cap - 1024) / 12 bytes, since the
+ *   part of a JSON report that is never dropped (top level plus threads[0] without frames)
+ *   carries at most 12 strings (event, process, fingerprint, role, name, call, fd target or
+ *   path, owner process, scope, wchan, capture, note) and its numbers (up to
+ *   SW_REPORT_TIDS_MAX tids among them) and keys take under 1024 bytes. With cap >=
+ * SW_REPORT_MIN_SCRATCH a text line therefore always fits whole and a JSON report always fits at
+ * least its threads[0] header.
  * - A text line that still does not fit (scratch below the minimum) is cut and ends with
  *   "..."; its strings are cut at character boundaries, other items are never split.
  * - A JSON report that does not fit drops items in this order until it fits: frames of the
@@ -36,10 +38,10 @@
 /* Room for the longest text prefix "stallwatch #4294967295 " plus a few bytes and "...". */
 #define SW_REPORT_MIN_LINE 64
 
-#define TEXT_RESERVE 256
-#define TEXT_STRINGS 5
-#define JSON_RESERVE 512
-#define JSON_STRINGS 8
+#define TEXT_RESERVE 512
+#define TEXT_STRINGS 8
+#define JSON_RESERVE 1024
+#define JSON_STRINGS 12
 #define FIELD_FLOOR  16 /* smallest share worth giving a string */
 
 _Static_assert((SW_REPORT_MIN_SCRATCH - TEXT_RESERVE) / TEXT_STRINGS >= FIELD_FLOOR,
@@ -281,6 +283,22 @@ static void text_thread_head(struct emitter *e, struct sw_buf *b, const struct s
     text_object(e, b, t);
     sw_buf_puts(b, " waited=");
     text_waited(b, t->waited_ms);
+    if (t->owner_tid) {
+        sw_buf_puts(b, " owner_tid=");
+        sw_buf_put_i64(b, t->owner_tid);
+    }
+    if (t->owner_pid) {
+        sw_buf_puts(b, " owner_pid=");
+        sw_buf_put_i64(b, t->owner_pid);
+        if (t->owner_process)
+            text_quoted(e, b, " owner_process=", t->owner_process);
+    }
+    if (t->scope)
+        text_quoted(e, b, " scope=", t->scope);
+    if (t->count > 1) {
+        sw_buf_puts(b, " count=");
+        sw_buf_put_u64(b, t->count);
+    }
 }
 
 static void text_frame(struct emitter *e, unsigned k, const struct sw_frame *f)
@@ -315,6 +333,8 @@ static void text_frame(struct emitter *e, unsigned k, const struct sw_frame *f)
         sw_buf_puts(&b, " build-id=");
         text_str(e, &b, f->build_id);
     }
+    if (f->inlined)
+        sw_buf_puts(&b, " inlined");
     line_end(e, &b);
 }
 
@@ -324,6 +344,19 @@ static void text_thread_body(struct emitter *e, const struct sw_thread_report *t
     struct sw_buf b;
     unsigned nframes = nframes_of(t);
 
+    if (t->count > 1 && t->tids && t->ntids) {
+        unsigned n = t->ntids < SW_REPORT_TIDS_MAX ? t->ntids : SW_REPORT_TIDS_MAX;
+        line_begin(e, &b);
+        sw_buf_puts(&b, "tids=");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                sw_buf_putc(&b, ',');
+            sw_buf_put_i64(&b, t->tids[i]);
+        }
+        if (n < t->count)
+            sw_buf_puts(&b, ",...");
+        line_end(e, &b);
+    }
     if (t->state || t->wchan || t->capture) {
         const char *sep = "";
 
@@ -368,6 +401,18 @@ static void emit_text(struct emitter *e)
     sw_buf_put_i64(&b, r->pid);
     if (r->process)
         text_quoted(e, &b, " process=", r->process);
+    if (r->stall_report) {
+        sw_buf_puts(&b, " stall_report=");
+        sw_buf_put_u64(&b, r->stall_report);
+    }
+    if (r->fingerprint) {
+        sw_buf_puts(&b, " fingerprint=");
+        text_str(e, &b, r->fingerprint);
+    }
+    if (r->suppressed) {
+        sw_buf_puts(&b, " suppressed=");
+        sw_buf_put_u64(&b, r->suppressed);
+    }
     if (nthreads > 0) {
         sw_buf_putc(&b, ' ');
         text_thread_head(e, &b, &r->threads[0]);
@@ -379,6 +424,11 @@ static void emit_text(struct emitter *e)
     for (unsigned i = 1; i < nthreads; i++) {
         line_begin(e, &b);
         sw_buf_puts(&b, "thread ");
+        if (r->threads[i].role) {
+            sw_buf_puts(&b, "role=");
+            text_str(e, &b, r->threads[i].role);
+            sw_buf_putc(&b, ' ');
+        }
         text_thread_head(e, &b, &r->threads[i]);
         line_end(e, &b);
         text_thread_body(e, &r->threads[i]);
@@ -422,6 +472,8 @@ static void json_frame(struct emitter *e, struct sw_buf *b, const struct sw_fram
             sw_buf_put_u64(b, f->line);
         }
     }
+    if (f->inlined)
+        sw_buf_puts(b, ",\"inlined\":true");
     sw_buf_putc(b, '}');
 }
 
@@ -462,6 +514,8 @@ static void json_thread(struct emitter *e, struct sw_buf *b, const struct sw_thr
 {
     sw_buf_puts(b, "{\"tid\":");
     sw_buf_put_i64(b, t->tid);
+    if (t->role)
+        json_str(e, b, ",\"role\":", t->role);
     if (t->name)
         json_str(e, b, ",\"name\":", t->name);
     json_str(e, b, ",\"call\":", call_of(t));
@@ -470,6 +524,30 @@ static void json_thread(struct emitter *e, struct sw_buf *b, const struct sw_thr
     sw_buf_puts(b, "\",\"waited_ms\":");
     sw_buf_put_u64(b, t->waited_ms);
     json_object(e, b, t);
+    if (t->owner_tid) {
+        sw_buf_puts(b, ",\"owner_tid\":");
+        sw_buf_put_i64(b, t->owner_tid);
+    }
+    if (t->owner_pid) {
+        sw_buf_puts(b, ",\"owner_pid\":");
+        sw_buf_put_i64(b, t->owner_pid);
+        if (t->owner_process)
+            json_str(e, b, ",\"owner_process\":", t->owner_process);
+    }
+    if (t->scope)
+        json_str(e, b, ",\"scope\":", t->scope);
+    if (t->count > 1) {
+        unsigned n = t->tids ? (t->ntids < SW_REPORT_TIDS_MAX ? t->ntids : SW_REPORT_TIDS_MAX) : 0;
+        sw_buf_puts(b, ",\"count\":");
+        sw_buf_put_u64(b, t->count);
+        sw_buf_puts(b, ",\"tids\":[");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                sw_buf_putc(b, ',');
+            sw_buf_put_i64(b, t->tids[i]);
+        }
+        sw_buf_putc(b, ']');
+    }
     if (t->state) {
         sw_buf_puts(b, ",\"state\":");
         sw_buf_put_json_str(b, &t->state, 1);
@@ -506,6 +584,10 @@ static void json_render(struct emitter *e, struct sw_buf *b, struct keep k)
     put_str(b, FLAVOR_JSON, event_of(r), e->field_max);
     sw_buf_puts(b, ",\"report\":");
     sw_buf_put_u64(b, r->number);
+    if (r->stall_report) {
+        sw_buf_puts(b, ",\"stall_report\":");
+        sw_buf_put_u64(b, r->stall_report);
+    }
     sw_buf_puts(b, ",\"pid\":");
     sw_buf_put_i64(b, r->pid);
     if (r->process)
@@ -515,6 +597,12 @@ static void json_render(struct emitter *e, struct sw_buf *b, struct keep k)
     sw_buf_putc(b, '"');
     if (k.drop > 0)
         sw_buf_puts(b, ",\"truncated\":true");
+    if (r->fingerprint)
+        json_str(e, b, ",\"fingerprint\":", r->fingerprint);
+    if (r->suppressed) {
+        sw_buf_puts(b, ",\"suppressed\":");
+        sw_buf_put_u64(b, r->suppressed);
+    }
     sw_buf_puts(b, ",\"threads\":[");
     for (unsigned i = 0; i < nthreads && !b->overflow; i++) {
         const struct sw_thread_report *t = &r->threads[i];

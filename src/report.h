@@ -26,6 +26,7 @@ struct sw_frame {
     const char *function; /* NULL if unknown */
     const char *file;     /* source file; NULL if unknown */
     unsigned line;        /* 0 if unknown */
+    bool inlined;         /* this function was inlined into the next frame's (same pc) */
 };
 
 struct sw_thread_report {
@@ -47,13 +48,30 @@ struct sw_thread_report {
     const char *capture; /* how the stack was taken: "signal" or "proc"; NULL: no stack */
     const char *note;    /* one human sentence about a degraded capture; NULL if none */
 
+    const char *role;          /* why the thread is in the report, for threads after the first:
+                                * "owner" (holds what the one before waits for), "waiter" (same
+                                * object, another stack), "cycle" (deadlock member), "other"
+                                * (STALLWATCH_ALL_THREADS); NULL for threads[0] */
+    pid_t owner_tid;           /* the thread holding the lock this one waits for; 0 unknown */
+    pid_t owner_pid;           /* the process holding the file lock this one waits for; 0 unknown */
+    const char *owner_process; /* that process's name; NULL unknown */
+    const char *scope;         /* the stallwatch_scope_begin region that overran; NULL none */
+    unsigned count;    /* threads this entry stands for (same call, object and stack); 0: 1 */
+    const pid_t *tids; /* up to SW_REPORT_TIDS_MAX of them, when count > 1 */
+    unsigned ntids;
+
     const struct sw_frame *frames;
     unsigned nframes;
 };
 
+#define SW_REPORT_TIDS_MAX 32
+
 struct sw_report {
-    const char *event; /* "stall" */
-    unsigned number;   /* report number in this process, from 1 */
+    const char *event;       /* "stall", "deadlock", "still-stalled", "recovered", "suppressed" */
+    unsigned number;         /* report number in this process, from 1 */
+    unsigned stall_report;   /* the report that opened this stall (still-stalled, recovered); 0 */
+    const char *fingerprint; /* stable hash of the hang, 16 hex digits; NULL none */
+    unsigned suppressed;     /* "suppressed": how many reports the rate limit withheld */
     pid_t pid;
     const char *process;                    /* program name */
     uint64_t time_ns;                       /* CLOCK_REALTIME, ns since the epoch */

@@ -11,6 +11,7 @@
 #define SW_SLOT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -27,16 +28,53 @@ enum sw_slot_state {
     SW_SLOT_LIVE = 1,
 };
 
+#define SW_SCOPES_MAX 6 /* nested stallwatch_scope_begin regions tracked per thread */
+
+/* The watchdog's bookkeeping for one slot. Watchdog thread only. */
 struct sw_watch {
-    uint64_t word;     /* the word at the last look */
-    uint64_t first_ns; /* when the watchdog first saw this word; 0: not tracking */
-    uint32_t gen;      /* slot generation this state belongs to */
-    uint8_t reported;  /* this episode was reported */
-    uint8_t decided;   /* threshold_ns below is known for this episode */
-    uint8_t cls;       /* class decided for this episode */
-    uint8_t pad;
+    uint64_t word;         /* the word at the last look */
+    uint64_t first_ns;     /* when the watchdog first saw this word; 0: not tracking */
+    uint32_t gen;          /* slot generation this state belongs to */
+    uint8_t reported;      /* this episode was reported (or suppressed, or joined a group) */
+    uint8_t decided;       /* cls and threshold_ns are known for this episode */
+    uint8_t cls;           /* class decided for this episode */
+    uint8_t subject;       /* this thread is threads[0] of report stall_report */
     uint64_t threshold_ns; /* 0: never a stall */
     char name[16];         /* thread name read when the episode was decided */
+
+    /* The episode's reports. */
+    uint32_t stall_report; /* number of the report this episode belongs to; 0: none */
+    uint32_t repeats;      /* still-stalled reports so far */
+    uint64_t next_repeat_ns;
+    uintptr_t obj;        /* the episode's object, kept for the recovered report */
+    uint64_t fingerprint; /* of the stall report this thread is the subject of */
+
+    /* Who holds the lock this thread waits for, and since when it is the same one. */
+    pid_t edge_owner;  /* 0: none known */
+    uint8_t unwatched; /* STALLWATCH_WATCH/IGNORE leave this thread out */
+    uint8_t pad[3];
+    uint64_t edge_since_ns;
+
+    /* stallwatch_heartbeat and stallwatch_scope_begin promises. */
+    uint32_t hb_seen;     /* the slot's hb_count at the last look */
+    uint32_t hb_report;   /* the report of the missed promise; 0: none (or not reported) */
+    uint8_t hb_missed;    /* the current promise was missed (reported or suppressed) */
+    uint8_t scope_missed; /* bit i: scope[i] overran (reported or suppressed) */
+    uint16_t pad2;
+    uint64_t hb_first_ns; /* when hb_seen was first seen; 0: not armed */
+    uint32_t scope_seen[SW_SCOPES_MAX];
+    uint32_t scope_report[SW_SCOPES_MAX];
+    uint64_t scope_first_ns[SW_SCOPES_MAX];
+
+    /* STALLWATCH_BUSY: CPU time sampled at half the threshold. */
+    uint64_t busy_t0_ns, busy_cpu0_ns;
+};
+
+/* One stallwatch_scope_begin region, written by the owner thread. */
+struct sw_scope {
+    const char *what; /* the program's string, read by the watchdog without faulting */
+    uint32_t timeout_ms;
+    _Atomic uint32_t seq; /* written last: a new value means a new region at this depth */
 };
 
 struct sw_slot {
@@ -60,12 +98,22 @@ struct sw_slot {
     void *arg;
     char pad_line1[64 - 40];
 
-    /* Line 2: the watchdog's bookkeeping, touched by the watchdog thread only. */
+    /* Lines 2-3: the public API's promises, written by the owner thread (include/stallwatch.h). */
+    _Atomic uint32_t hb_count;      /* bumped by every stallwatch_heartbeat */
+    _Atomic uint32_t hb_timeout_ms; /* 0: no promise */
+    _Atomic uint32_t scope_depth;   /* open regions, possibly more than SW_SCOPES_MAX */
+    uint32_t scope_next;            /* sequence for scope[].seq */
+    struct sw_scope scope[SW_SCOPES_MAX];
+    char pad_line23[128 - 16 - SW_SCOPES_MAX * sizeof(struct sw_scope)];
+
+    /* Lines 4-: the watchdog's bookkeeping, touched by the watchdog thread only. */
     struct sw_watch watch;
-    char pad_line2[64 - sizeof(struct sw_watch)];
+    char pad_watch[(sizeof(struct sw_watch) + 63) / 64 * 64 - sizeof(struct sw_watch)];
 };
 
-_Static_assert(sizeof(struct sw_slot) == 192, "slot lines must stay separate");
+_Static_assert(offsetof(struct sw_slot, hb_count) == 128, "API lines start at line 2");
+_Static_assert(offsetof(struct sw_slot, watch) == 256, "watchdog lines start at line 4");
+_Static_assert(sizeof(struct sw_slot) % 64 == 0, "slots are whole cache lines");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "call must be word's low byte");
 
 /* The calling thread's slot. Every thread starts on sw_slot_lazy, whose call byte is never 0,

@@ -19,7 +19,10 @@
 static Dwfl *dwfl;
 static bool attached;
 static Dwfl_Callbacks callbacks;
-static struct sw_modmap modmap;
+/* Two maps: a refresh fills the other one, so frames already made from the current one (by
+ * earlier threads of the same report) keep valid strings. */
+static struct sw_modmap maps[2];
+static struct sw_modmap *modmap = &maps[0];
 static bool modmap_ok;
 static char errbuf[256];
 static const struct sw_snapshot *current;
@@ -92,7 +95,9 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 
 static int report(void)
 {
-    modmap_ok = sw_modmap_load(&modmap) == 0 && modmap.n > 0;
+    struct sw_modmap *next = modmap == &maps[0] ? &maps[1] : &maps[0];
+    modmap_ok = sw_modmap_load(next) == 0 && next->n > 0;
+    modmap = next;
     if (dwfl == NULL)
         return -1;
     if (!modmap_ok) {
@@ -100,8 +105,8 @@ static int report(void)
         return -1;
     }
     dwfl_report_begin(dwfl);
-    for (unsigned i = 0; i < modmap.n; i++) {
-        const struct sw_module *m = &modmap.mod[i];
+    for (unsigned i = 0; i < modmap->n; i++) {
+        const struct sw_module *m = &modmap->mod[i];
         /* A module libdw refuses (overlap, odd file) just stays unsymbolized. */
         dwfl_report_module(dwfl, m->path, m->start, m->end);
     }
@@ -128,7 +133,7 @@ int sw_unwind_open(bool debuginfod)
         dwfl = dwfl_begin(&callbacks);
         if (dwfl == NULL) {
             set_error("dwfl_begin", dwfl_errmsg(-1));
-            modmap_ok = sw_modmap_load(&modmap) == 0;
+            modmap_ok = sw_modmap_load(modmap) == 0;
             return -1;
         }
     }
@@ -147,7 +152,7 @@ Dwfl *sw_unwind_dwfl(void)
 
 const struct sw_modmap *sw_unwind_modmap(void)
 {
-    return modmap_ok ? &modmap : NULL;
+    return modmap_ok ? modmap : NULL;
 }
 
 struct collect {

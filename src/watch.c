@@ -11,17 +11,21 @@ uint64_t sw_watch_observe(struct sw_watch *w, uint32_t gen, uint64_t word, uint6
         memset(w, 0, sizeof *w);
         w->gen = gen;
     }
-    if ((word & SW_CALL_MASK) == 0) {
-        w->word = word;
-        w->first_ns = 0;
-        return 0;
-    }
     if (word != w->word || w->first_ns == 0) {
         w->word = word;
         w->first_ns = now_ns;
         w->reported = 0;
         w->decided = 0;
+        w->subject = 0;
         w->threshold_ns = 0;
+        w->stall_report = 0;
+        w->repeats = 0;
+        w->next_repeat_ns = 0;
+        w->fingerprint = 0;
+        w->edge_owner = 0;
+        w->edge_since_ns = 0;
+        w->busy_t0_ns = 0;
+        w->busy_cpu0_ns = 0;
         return 0;
     }
     return now_ns > w->first_ns ? now_ns - w->first_ns : 0;

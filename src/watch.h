@@ -12,10 +12,11 @@
 #include "config.h"
 #include "slot.h"
 
-/* Records one look at a slot (generation gen, word) at now_ns and returns how long the thread
- * has been in its current call, 0 when it is in none or the call was first seen just now.
- * A new generation (the slot changed hands) or a new word starts a new episode: reported and
- * decided are cleared. */
+/* Records one look at a slot (generation gen, word) at now_ns and returns how long the word
+ * has stayed the same: inside a call (call bits set) that is the time in the call; outside
+ * (call bits 0) the time since the thread last completed an interposed call. 0 when the word
+ * was first seen just now. A new generation (the slot changed hands) or a new word starts a
+ * new episode, clearing everything the watchdog decided about the last one. */
 uint64_t sw_watch_observe(struct sw_watch *w, uint32_t gen, uint64_t word, uint64_t now_ns);
 
 /* The watchdog slept excess_ns longer than it meant to (the process was stopped, or the

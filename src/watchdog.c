@@ -1,43 +1,87 @@
 /* The watchdog thread: every scan period it looks at each live slot, applies the stall rule
- * (watch.c) and, for a thread past its threshold, captures its stack, symbolizes it and writes
- * the report. Runs on the watchdog thread only (sw_watchdog_start and the fork/destructor
- * hooks excepted), which is the only thread that reads /proc, calls libdw or writes reports.
- * Its sw_self is the internal slot, so any wrapper it reaches costs nothing and reports
- * nothing. */
+ * (watch.c), follows lock owners, finds wait-for cycles, and turns what it finds into
+ * reports: stall, deadlock, still-stalled, recovered, and the rate limit's suppressed line.
+ * Runs on the watchdog thread only (sw_watchdog_start and the fork/destructor hooks
+ * excepted), which is the only thread that reads /proc, calls libdw or writes reports. Its
+ * sw_self is the internal slot, so any wrapper it reaches costs nothing and reports nothing.
+ *
+ * A scan first looks (cheap: loads from the slots, an owner read for threads waiting on a
+ * lock), collecting candidates; then it reports, in this order: recoveries, deadlocks, new
+ * stalls (grouped by call, object and stack), missed API promises, still-stalled repeats. */
 #include "watchdog.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "api.h"
+#include "diagnose.h"
+#include "inspect.h"
+#include "output.h"
+#include "owner.h"
+#include "policy.h"
 #include "procinfo.h"
 #include "real.h"
 #include "registry.h"
-#include "report.h"
-#include "output.h"
 #include "symbolize.h"
+#include "tidmap.h"
 #include "unwind.h"
 #include "watch.h"
 
-#define MS                 1000000ull
-#define CAPTURE_TIMEOUT_NS (250 * MS)
+#define MS         1000000ull
+#define CANDS_MAX  4096
+#define CHAIN_MAX  8
+#define GROUPS_MAX 16
 
 static const struct sw_config *cfg;
-static uint64_t period_ns, min_threshold_ns;
+static uint64_t period_ns, base_period_ns, min_threshold_ns, deadlock_ns;
 static pid_t my_pid;
 static unsigned report_no;
+static struct sw_rate rate;
+static bool warmed;
 static _Atomic bool quiescing;
 static _Atomic bool reporting;
 
-/* Large, and only ever used by the one watchdog thread: static, not on its stack. */
-static struct sw_snapshot snap;
-static struct sw_pcs pcs;
-static struct sw_frame frames[SW_FRAMES_MAX];
+enum cand_kind {
+    K_RECOVERED,  /* the subject of a stall report left its call */
+    K_STALL,      /* past its threshold, not reported yet */
+    K_REPEAT,     /* reported, still stalled, a still-stalled report is due */
+    K_HEARTBEAT,  /* a stallwatch_heartbeat promise was missed */
+    K_HB_BACK,    /* ... and the thread beat again */
+    K_SCOPE,      /* a stallwatch_scope_begin region overran */
+    K_SCOPE_DONE, /* ... and ended */
+};
+
+struct cand {
+    enum cand_kind kind;
+    struct sw_subject su;
+    uint32_t stall_report; /* K_RECOVERED, K_HB_BACK, K_SCOPE_DONE: the report it closes */
+    uint64_t fingerprint;  /* K_RECOVERED */
+    unsigned scope;        /* K_SCOPE, K_SCOPE_DONE: the depth */
+};
+
+/* A thread waiting for a lock whose owner we can read: a node of the wait-for graph. */
+struct waiter {
+    struct sw_slot *slot;
+    uint32_t gen;
+    pid_t tid;
+    uint64_t word;
+    uintptr_t obj;
+    uint64_t waited_ns;
+};
+
+/* Collected by one scan: static, large, and used by the one watchdog thread. */
+static struct cand cands[CANDS_MAX];
+static unsigned ncands;
+static struct waiter waiters[CANDS_MAX];
+static unsigned nwaiters;
+static int next_node[CANDS_MAX];
+static bool in_cycle[CANDS_MAX];
 
 static uint64_t mono_ns(void)
 {
@@ -66,6 +110,31 @@ static bool read_slot(struct sw_slot *s, uint64_t *word, uintptr_t *obj)
     return w1 == w2;
 }
 
+static enum sw_call call_of(uint64_t word)
+{
+    return (enum sw_call)(word & SW_CALL_MASK);
+}
+
+static bool waits_on_owned_lock(enum sw_call call)
+{
+    switch (call) {
+    case SW_CALL_PTHREAD_MUTEX_LOCK:
+    case SW_CALL_PTHREAD_MUTEX_TIMEDLOCK:
+    case SW_CALL_PTHREAD_MUTEX_CLOCKLOCK:
+    case SW_CALL_MTX_LOCK:
+    case SW_CALL_MTX_TIMEDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_RDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_WRLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_TIMEDRDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_TIMEDWRLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_CLOCKRDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_CLOCKWRLOCK:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static enum sw_class class_of(enum sw_call call, uintptr_t obj)
 {
     uint8_t cls = sw_calls[call].cls;
@@ -80,151 +149,138 @@ static enum sw_class class_of(enum sw_call call, uintptr_t obj)
     return (enum sw_class)cls;
 }
 
-/* Settles, once per episode, the class and threshold that apply to the thread. */
+/* Settles, once per episode, the class and threshold that apply to the thread. Outside any
+ * call only heartbeat threads (no call completed for THRESHOLD) and, with STALLWATCH_BUSY,
+ * threads on the CPU can stall. */
 static void decide(struct sw_slot *s, pid_t tid, uint64_t word, uintptr_t obj)
 {
     struct sw_watch *w = &s->watch;
-    enum sw_class cls = class_of((enum sw_call)(word & SW_CALL_MASK), obj);
     if (sw_proc_comm(tid, w->name, sizeof w->name) != 0)
         w->name[0] = '\0';
     bool is_main = tid == my_pid;
     bool heartbeat = sw_globs_match(&cfg->heartbeat, w->name, is_main);
     bool watched = (cfg->watch.n == 0 || sw_globs_match(&cfg->watch, w->name, is_main)) &&
                    !sw_globs_match(&cfg->ignore, w->name, is_main);
+    enum sw_call call = call_of(word);
+    enum sw_class cls;
+    if (call != SW_CALL_NONE)
+        cls = class_of(call, obj);
+    else if (heartbeat)
+        cls = SW_CLASS_HEARTBEAT;
+    else
+        cls = SW_CLASS_BUSY;
     w->cls = (uint8_t)cls;
-    w->threshold_ns = sw_watch_threshold_ns(cfg, cls, heartbeat, watched);
+    w->obj = obj;
+    w->unwatched = !watched;
+    w->threshold_ns = cls == SW_CLASS_HEARTBEAT
+                          ? (watched ? cfg->threshold_ns : 0)
+                          : sw_watch_threshold_ns(cfg, cls, heartbeat, watched);
     w->decided = 1;
 }
 
-/* Stack from /proc: the stack and program counters of a thread blocked in a system call,
- * without running anything on it. Only SP and PC are known, so unwinding may stop early. */
-static bool capture_from_proc(pid_t tid, struct sw_snapshot *out)
+static struct sw_subject subject_of(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t word,
+                                    uintptr_t obj, enum sw_class cls, uint64_t waited)
 {
-    long nr;
-    uint64_t sp, pc;
-    if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
+    struct sw_subject su = {s,   gen, tid,    word,
+                            obj, cls, waited, s->watch.name[0] != '\0' ? s->watch.name : NULL};
+    return su;
+}
+
+static void add_cand(enum cand_kind kind, struct sw_subject su)
+{
+    if (ncands >= CANDS_MAX)
+        return; /* the rest stay candidates and come back at the next scan */
+    cands[ncands++] = (struct cand){.kind = kind, .su = su};
+}
+
+/* CPU time of a thread of ours in ns, from its per-thread CPU clock. */
+static bool thread_cpu_ns(pid_t tid, uint64_t *ns)
+{
+    /* The clock id glibc's pthread_getcpuclockid builds: per-thread, CPUCLOCK_SCHED. */
+    clockid_t clk = (clockid_t)((~(unsigned)tid << 3) | 6);
+    struct timespec t;
+    if (clock_gettime(clk, &t) != 0)
         return false;
-    memset(out->regs, 0, sizeof out->regs);
-    out->tid = tid;
-    out->full_regs = false;
-    out->regs[SW_DWARF_SP] = sp;
-    out->regs[SW_DWARF_PC] = pc;
-    ssize_t n = sw_proc_read_mem((uintptr_t)sp, out->stack, sizeof out->stack);
-    out->stack_len = n > 0 ? (size_t)n : 0;
+    *ns = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
     return true;
 }
 
-struct capture_result {
-    const char *how;  /* "signal", "proc", or NULL: no stack */
-    const char *note; /* why the capture was degraded */
-};
-
-static struct capture_result capture(struct sw_slot *s, uint32_t gen, pid_t tid, enum sw_call call,
-                                     char state, bool *gone)
+/* STALLWATCH_BUSY: out of calls for the threshold and on the CPU for at least 90% of a recent
+ * window of half the threshold or more. */
+static bool busy_now(struct sw_watch *w, pid_t tid, uint64_t now, uint64_t waited)
 {
-    struct capture_result r = {NULL, NULL};
-    *gone = false;
-    if (sw_calls[call].intr == SW_INTR_NEVER)
-        r.note = "this call cannot be resumed after a signal; stack read from /proc";
-    else if (state == 'D')
-        r.note = "the thread is in uninterruptible sleep; stack read from /proc";
-    else if (!sw_capture_signal_ok(tid))
-        r.note = "the thread blocks the capture signal or the program took it over; stack read "
-                 "from /proc";
-    else {
-        switch (sw_capture_signal(s, gen, tid, &snap, CAPTURE_TIMEOUT_NS)) {
-        case SW_CAPTURE_OK:
-            r.how = "signal";
-            return r;
-        case SW_CAPTURE_GONE:
-            *gone = true;
-            return r;
-        case SW_CAPTURE_TIMEOUT:
-            r.note = "the thread did not run the capture signal handler within 250 ms; stack "
-                     "read from /proc";
-            break;
-        case SW_CAPTURE_FAILED:
-            r.note = "the capture signal could not be sent; stack read from /proc";
-            break;
+    uint64_t half = w->threshold_ns / 2, cpu;
+    if (waited < half || !thread_cpu_ns(tid, &cpu))
+        return false;
+    if (w->busy_t0_ns == 0 || now - w->busy_t0_ns > w->threshold_ns) {
+        w->busy_t0_ns = now;
+        w->busy_cpu0_ns = cpu;
+        return false;
+    }
+    uint64_t dt = now - w->busy_t0_ns;
+    return waited >= w->threshold_ns && dt >= half && (cpu - w->busy_cpu0_ns) * 10 >= dt * 9;
+}
+
+/* A heartbeat-class thread outside any call: always on, whatever it does. */
+static void look_at_api(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t word, uintptr_t obj,
+                        uint64_t now)
+{
+    struct sw_watch *w = &s->watch;
+    uint32_t ms = atomic_load_explicit(&s->hb_timeout_ms, memory_order_relaxed);
+    uint32_t count = atomic_load_explicit(&s->hb_count, memory_order_acquire);
+    if (count != w->hb_seen || w->hb_first_ns == 0) {
+        if (w->hb_missed && w->hb_report != 0) {
+            struct cand c = {
+                .kind = K_HB_BACK,
+                .su = subject_of(s, gen, tid, word, obj, SW_CLASS_HEARTBEAT, now - w->hb_first_ns),
+                .stall_report = w->hb_report};
+            if (ncands < CANDS_MAX)
+                cands[ncands++] = c;
+        }
+        w->hb_seen = count;
+        w->hb_first_ns = now;
+        w->hb_missed = 0;
+        w->hb_report = 0;
+    } else if (ms != 0 && !w->hb_missed && now - w->hb_first_ns >= (uint64_t)ms * MS) {
+        w->hb_missed = 1;
+        add_cand(K_HEARTBEAT,
+                 subject_of(s, gen, tid, word, obj, SW_CLASS_HEARTBEAT, now - w->hb_first_ns));
+    }
+
+    uint32_t depth = atomic_load_explicit(&s->scope_depth, memory_order_acquire);
+    for (unsigned i = 0; i < SW_SCOPES_MAX; i++) {
+        uint32_t seq = i < depth ? atomic_load_explicit(&s->scope[i].seq, memory_order_acquire) : 0;
+        if (seq != w->scope_seen[i]) {
+            if ((w->scope_missed & (1u << i)) && w->scope_report[i] != 0 && ncands < CANDS_MAX) {
+                cands[ncands++] =
+                    (struct cand){.kind = K_SCOPE_DONE,
+                                  .su = subject_of(s, gen, tid, word, obj, SW_CLASS_SCOPE,
+                                                   now - w->scope_first_ns[i]),
+                                  .stall_report = w->scope_report[i],
+                                  .scope = i};
+            }
+            w->scope_seen[i] = seq;
+            w->scope_first_ns[i] = now;
+            w->scope_missed &= (uint8_t) ~(1u << i);
+            w->scope_report[i] = 0;
+            continue;
+        }
+        uint64_t limit = (uint64_t)s->scope[i].timeout_ms * MS;
+        if (seq != 0 && !(w->scope_missed & (1u << i)) && limit != 0 &&
+            now - w->scope_first_ns[i] >= limit && ncands < CANDS_MAX) {
+            w->scope_missed |= (uint8_t)(1u << i);
+            cands[ncands++] = (struct cand){.kind = K_SCOPE,
+                                            .su = subject_of(s, gen, tid, word, obj, SW_CLASS_SCOPE,
+                                                             now - w->scope_first_ns[i]),
+                                            .scope = i};
         }
     }
-    if (capture_from_proc(tid, &snap))
-        r.how = "proc";
-    else
-        r.note = "the thread was not blocked in a system call; no stack";
-    return r;
 }
 
-static void report_stall(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t word, uintptr_t obj,
-                         uint64_t waited_ns)
+/* One look at every live slot; fills cands and waiters. */
+static void look(uint64_t now, uint64_t excess_ns)
 {
-    uint64_t detected_ns = real_ns();
-    enum sw_call call = (enum sw_call)(word & SW_CALL_MASK);
-    const struct sw_call_info *info = &sw_calls[call];
-    char state = 0;
-    sw_proc_state(tid, &state);
-    bool gone;
-    struct capture_result cap = capture(s, gen, tid, call, state, &gone);
-    /* The thread left the call while we looked: that is progress, not a stall. */
-    if (gone || atomic_load(&s->word) != word || atomic_load(&s->gen) != gen)
-        return;
-
-    unsigned nframes = 0;
-    if (cap.how != NULL) {
-        if (sw_unwind_open(cfg->debuginfod) != 0 && cap.note == NULL)
-            cap.note = sw_unwind_error();
-        unsigned want = cfg->frames + 8 < SW_FRAMES_MAX ? cfg->frames + 8 : SW_FRAMES_MAX;
-        sw_unwind_snapshot(&snap, want, &pcs);
-        nframes = sw_symbolize(&pcs, frames, cfg->frames);
-    }
-
-    char fd_target[512], path[1024], wchan[64];
-    struct sw_thread_report t = {
-        .tid = tid,
-        .name = s->watch.name[0] != '\0' ? s->watch.name : NULL,
-        .call = info->name,
-        .cls = (enum sw_class)s->watch.cls,
-        .waited_ms = waited_ns / MS,
-        .objkind = (enum sw_objkind)info->objkind,
-        .state = state,
-        .wchan = sw_proc_wchan(tid, wchan, sizeof wchan) == 0 ? wchan : NULL,
-        .capture = cap.how,
-        .note = cap.note,
-        .frames = frames,
-        .nframes = nframes,
-    };
-    switch (t.objkind) {
-    case SW_OBJ_ADDR:
-    case SW_OBJ_THREAD:
-        t.object = obj;
-        break;
-    case SW_OBJ_PID:
-        t.object = (uint64_t)(int64_t)(intptr_t)obj;
-        break;
-    case SW_OBJ_FD:
-        t.fd = (int)obj;
-        t.fd_target = sw_proc_fd_target(t.fd, fd_target, sizeof fd_target) == 0 ? fd_target : NULL;
-        break;
-    case SW_OBJ_PATH:
-        t.path = sw_proc_read_string(obj, path, sizeof path) >= 0 ? path : NULL;
-        break;
-    case SW_OBJ_NONE:
-        break;
-    }
-    struct sw_report r = {
-        .event = "stall",
-        .number = ++report_no,
-        .pid = my_pid,
-        .process = program_invocation_short_name,
-        .time_ns = detected_ns,
-        .threads = &t,
-        .nthreads = 1,
-    };
-    sw_output_report(&r);
-}
-
-static void scan(uint64_t now, uint64_t excess_ns)
-{
+    ncands = nwaiters = 0;
     unsigned cap = sw_registry_capacity();
     for (unsigned i = 0; i < cap; i++) {
         struct sw_slot *s = sw_registry_at(i);
@@ -238,21 +294,525 @@ static void scan(uint64_t now, uint64_t excess_ns)
         uintptr_t obj;
         if (!read_slot(s, &word, &obj))
             continue;
-        if (excess_ns != 0)
-            sw_watch_forgive(&s->watch, excess_ns);
-        uint64_t waited = sw_watch_observe(&s->watch, gen, word, now);
-        if (waited < min_threshold_ns || s->watch.reported)
+        struct sw_watch *w = &s->watch;
+        if (excess_ns != 0) {
+            sw_watch_forgive(w, excess_ns);
+            if (w->hb_first_ns != 0)
+                w->hb_first_ns += excess_ns;
+            for (unsigned k = 0; k < SW_SCOPES_MAX; k++)
+                if (w->scope_first_ns[k] != 0)
+                    w->scope_first_ns[k] += excess_ns;
+        }
+        /* The subject of a stall report completed its call: recovered. */
+        if (w->gen == gen && w->subject && w->stall_report != 0 && word != w->word &&
+            ncands < CANDS_MAX) {
+            cands[ncands++] =
+                (struct cand){.kind = K_RECOVERED,
+                              .su = subject_of(s, gen, tid, w->word, w->obj, (enum sw_class)w->cls,
+                                               now - w->first_ns),
+                              .stall_report = w->stall_report,
+                              .fingerprint = w->fingerprint};
+        }
+        uint64_t waited = sw_watch_observe(w, gen, word, now);
+        look_at_api(s, gen, tid, word, obj, now);
+        enum sw_call call = call_of(word);
+        /* Edges are timed from the first look, like waits, so a cycle whose edges are
+         * stable for the lock threshold is seen no later than its threads' stalls. */
+        if (deadlock_ns != 0 && waits_on_owned_lock(call) && nwaiters < CANDS_MAX)
+            waiters[nwaiters++] = (struct waiter){s, gen, tid, word, obj, waited};
+        if (waited == 0 || waited < min_threshold_ns / 2)
             continue;
-        if (!s->watch.decided)
+        if (!w->decided)
             decide(s, tid, word, obj);
-        if (s->watch.threshold_ns == 0 || waited < s->watch.threshold_ns)
+        if (w->threshold_ns == 0)
             continue;
-        s->watch.reported = 1;
-        atomic_store(&reporting, true);
-        if (!atomic_load(&quiescing))
-            report_stall(s, gen, tid, word, obj, waited);
-        atomic_store(&reporting, false);
+        struct sw_subject su = subject_of(s, gen, tid, word, obj, (enum sw_class)w->cls, waited);
+        if (w->reported) {
+            if (w->subject && w->next_repeat_ns != 0 && now >= w->next_repeat_ns)
+                add_cand(K_REPEAT, su);
+            continue;
+        }
+        if (call == SW_CALL_NONE && w->cls == SW_CLASS_BUSY && !busy_now(w, tid, now, waited))
+            continue;
+        if (waited >= w->threshold_ns)
+            add_cand(K_STALL, su);
+        else if (!warmed && waited >= w->threshold_ns / 2) {
+            /* Warm-up: symbolize this thread's stack now, so libdw has read the modules'
+             * debuginfo before the report at the threshold. */
+            warmed = true;
+            sw_inspect_begin();
+            sw_inspect_thread(&su, true, false);
+        }
     }
+}
+
+/* ---- reports ---------------------------------------------------------------------------- */
+
+struct report_ctx {
+    struct sw_report r;
+    char fp_hex[17];
+};
+
+/* Takes the rate limit's token and a number for a report; false if the report is withheld. */
+static bool may_report(uint64_t now)
+{
+    return sw_rate_take(&rate, now);
+}
+
+static void write_report(struct report_ctx *rc, const char *event, uint32_t stall_report,
+                         uint64_t fingerprint, uint64_t detected_ns)
+{
+    unsigned n;
+    struct sw_thread_report *t = sw_inspect_entries(&n);
+    rc->r = (struct sw_report){
+        .event = event,
+        .number = ++report_no,
+        .stall_report = stall_report,
+        .pid = my_pid,
+        .process = program_invocation_short_name,
+        .time_ns = detected_ns,
+        .threads = t,
+        .nthreads = n,
+    };
+    if (fingerprint != 0) {
+        sw_fingerprint_hex(fingerprint, rc->fp_hex);
+        rc->r.fingerprint = rc->fp_hex;
+    }
+    sw_output_report(&rc->r);
+}
+
+/* STALLWATCH_ACTION=abort: after the first stall-like report, a core dump for post-mortem. */
+static void maybe_abort(void)
+{
+    if (cfg->action_abort) {
+        sw_output_stderr_line("stallwatch: STALLWATCH_ACTION=abort: aborting after the report");
+        abort();
+    }
+}
+
+/* Appends the threads holding what the last entry waits for, then their owners, each once. */
+static void add_owner_chain(void)
+{
+    for (unsigned depth = 0; depth < CHAIN_MAX; depth++) {
+        unsigned n;
+        struct sw_thread_report *all = sw_inspect_entries(&n);
+        pid_t owner = all[n - 1].owner_tid;
+        if (owner == 0)
+            return;
+        for (unsigned i = 0; i < n; i++)
+            if (all[i].tid == owner)
+                return;
+        struct sw_slot *os = sw_tidmap_find(owner);
+        if (os == NULL)
+            return;
+        uint64_t word;
+        uintptr_t obj;
+        read_slot(os, &word, &obj);
+        struct sw_watch *ow = &os->watch;
+        enum sw_call call = call_of(word);
+        uint64_t waited = ow->word == word && ow->first_ns != 0 ? mono_ns() - ow->first_ns : 0;
+        struct sw_subject su =
+            subject_of(os, atomic_load(&os->gen), owner, word, obj,
+                       call != SW_CALL_NONE ? class_of(call, obj) : SW_CLASS_NONE, waited);
+        if (ow->name[0] == '\0' || ow->word != word)
+            sw_proc_comm(owner, ow->name, sizeof ow->name);
+        su.name = ow->name;
+        struct sw_thread_report *t = sw_inspect_thread(&su, true, false);
+        if (t == NULL)
+            return;
+        t->role = "owner";
+    }
+}
+
+/* STALLWATCH_ALL_THREADS: every other watched thread, with its state and stack. */
+static void add_all_threads(uint64_t now)
+{
+    if (!cfg->all_threads)
+        return;
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        pid_t tid = atomic_load(&s->tid);
+        if (atomic_load(&s->state) != SW_SLOT_LIVE || tid == 0)
+            continue;
+        unsigned n;
+        struct sw_thread_report *all = sw_inspect_entries(&n);
+        bool present = false;
+        for (unsigned k = 0; k < n && !present; k++)
+            present = all[k].tid == tid;
+        if (present)
+            continue;
+        uint64_t word;
+        uintptr_t obj;
+        read_slot(s, &word, &obj);
+        struct sw_watch *w = &s->watch;
+        if (w->name[0] == '\0')
+            sw_proc_comm(tid, w->name, sizeof w->name);
+        bool is_main = tid == my_pid;
+        if ((cfg->watch.n != 0 && !sw_globs_match(&cfg->watch, w->name, is_main)) ||
+            sw_globs_match(&cfg->ignore, w->name, is_main))
+            continue;
+        enum sw_call call = call_of(word);
+        uint64_t waited = w->word == word && w->first_ns != 0 ? now - w->first_ns : 0;
+        struct sw_subject su =
+            subject_of(s, atomic_load(&s->gen), tid, word, obj,
+                       call != SW_CALL_NONE ? class_of(call, obj) : SW_CLASS_NONE, waited);
+        struct sw_thread_report *t = sw_inspect_thread(&su, true, false);
+        if (t == NULL)
+            return;
+        t->role = "other";
+    }
+}
+
+static void report_recovered(const struct cand *c, uint64_t now)
+{
+    if (!may_report(now))
+        return;
+    sw_inspect_begin();
+    struct sw_thread_report *t = sw_inspect_thread(&c->su, false, false);
+    if (t == NULL)
+        return;
+    /* What the thread does now is another story: only the finished wait is reported. */
+    t->state = 0;
+    t->wchan = NULL;
+    t->owner_tid = 0;
+    struct report_ctx rc;
+    write_report(&rc, "recovered", c->stall_report, c->fingerprint, real_ns());
+    /* Threads that were stalled together with this one get a report of their own if they
+     * still are. */
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_watch *w = &sw_registry_at(i)->watch;
+        if (w->stall_report == c->stall_report && !w->subject)
+            w->reported = 0;
+    }
+    c->su.slot->watch.subject = 0;
+    c->su.slot->watch.stall_report = 0;
+}
+
+/* Deadlocks: cycles in the wait-for graph whose every edge has held for deadlock_ns. */
+static void find_deadlocks(uint64_t now)
+{
+    if (nwaiters == 0)
+        return;
+    for (unsigned i = 0; i < nwaiters; i++) {
+        struct waiter *wt = &waiters[i];
+        struct sw_watch *w = &wt->slot->watch;
+        pid_t owner;
+        sw_inspect_owner_slot(call_of(wt->word), wt->obj, &owner);
+        if (owner != w->edge_owner) {
+            w->edge_owner = owner;
+            w->edge_since_ns = now;
+        }
+        next_node[i] = -1;
+        in_cycle[i] = false;
+    }
+    for (unsigned i = 0; i < nwaiters; i++) {
+        struct sw_watch *w = &waiters[i].slot->watch;
+        if (w->edge_owner == 0 || now - w->edge_since_ns < deadlock_ns)
+            continue;
+        for (unsigned j = 0; j < nwaiters; j++) {
+            if (waiters[j].tid == w->edge_owner) {
+                next_node[i] = (int)j;
+                break;
+            }
+        }
+    }
+    for (unsigned i = 0; i < nwaiters; i++) {
+        unsigned cycle[CHAIN_MAX * 4];
+        if (in_cycle[i] || waiters[i].slot->watch.stall_report != 0)
+            continue;
+        unsigned len = sw_find_cycle(next_node, nwaiters, i, cycle, sizeof cycle / sizeof *cycle);
+        if (len == 0)
+            continue;
+        bool fresh = true;
+        for (unsigned k = 0; k < len; k++) {
+            struct waiter *wt = &waiters[cycle[k]];
+            if (!wt->slot->watch.decided)
+                decide(wt->slot, wt->tid, wt->word, wt->obj);
+            fresh = fresh && !in_cycle[cycle[k]] && wt->slot->watch.stall_report == 0 &&
+                    !wt->slot->watch.unwatched;
+            in_cycle[cycle[k]] = true;
+        }
+        if (!fresh)
+            continue;
+        uint64_t detected = real_ns();
+        bool allowed = may_report(now);
+        uint64_t fps[CHAIN_MAX * 4];
+        unsigned nfp = 0;
+        sw_inspect_begin();
+        for (unsigned k = 0; k < len && allowed; k++) {
+            struct waiter *wt = &waiters[cycle[k]];
+            struct sw_watch *w = &wt->slot->watch;
+            struct sw_subject su = subject_of(wt->slot, wt->gen, wt->tid, wt->word, wt->obj,
+                                              (enum sw_class)w->cls, wt->waited_ns);
+            struct sw_thread_report *t = sw_inspect_thread(&su, true, false);
+            if (t == NULL)
+                continue;
+            t->role = "cycle";
+            t->owner_tid = w->edge_owner;
+            fps[nfp++] = sw_fingerprint(t->call, t->frames, t->nframes);
+        }
+        uint64_t fp = sw_fingerprint_combine(fps, nfp);
+        uint32_t number = 0;
+        if (allowed) {
+            unsigned n;
+            struct sw_thread_report *all = sw_inspect_entries(&n);
+            if (n > 0)
+                all[0].role = NULL;
+            add_all_threads(now);
+            struct report_ctx rc;
+            write_report(&rc, "deadlock", 0, fp, detected);
+            number = rc.r.number;
+        }
+        for (unsigned k = 0; k < len; k++) {
+            struct sw_watch *w = &waiters[cycle[k]].slot->watch;
+            w->reported = 1;
+            w->subject = number != 0 && k == 0;
+            w->stall_report = number;
+            w->fingerprint = fp;
+            w->next_repeat_ns = number != 0 && cfg->repeat_ns != 0
+                                    ? now + sw_policy_repeat_delay_ns(cfg->repeat_ns, 0)
+                                    : 0;
+        }
+        if (number != 0)
+            maybe_abort();
+    }
+}
+
+/* The open stall report a new candidate can join: same call on the same object. */
+static uint32_t open_report_for(const struct sw_subject *su)
+{
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        struct sw_watch *w = &s->watch;
+        if (s == su->slot || !w->subject || w->stall_report == 0 ||
+            atomic_load(&s->state) != SW_SLOT_LIVE)
+            continue;
+        if (call_of(w->word) == call_of(su->word) && w->obj == su->obj &&
+            call_of(su->word) != SW_CALL_NONE && w->word == atomic_load(&s->word))
+            return w->stall_report;
+    }
+    return 0;
+}
+
+struct group {
+    uint64_t fingerprint;
+    unsigned entry; /* index of its entry in the report */
+    unsigned count;
+    pid_t tids[SW_REPORT_TIDS_MAX];
+};
+
+/* A new stall: the candidate and every other candidate waiting in the same call on the same
+ * object, grouped by stack; then the owner chain of the first. */
+static void report_stall(struct cand *first, uint64_t now)
+{
+    struct sw_subject *su = &first->su;
+    if (su->slot->watch.reported)
+        return; /* joined an earlier group in this scan */
+    uint32_t open = open_report_for(su);
+    if (open != 0) {
+        su->slot->watch.reported = 1;
+        su->slot->watch.stall_report = open;
+        return;
+    }
+    uint64_t detected = real_ns();
+    bool allowed = may_report(now);
+    static struct group groups[GROUPS_MAX];
+    unsigned ngroups = 0;
+    static struct sw_slot *members[CANDS_MAX];
+    unsigned nmembers = 0;
+    sw_inspect_begin();
+    for (unsigned i = 0; i < ncands; i++) {
+        struct cand *c = &cands[i];
+        if (c->kind != K_STALL || c->su.slot->watch.reported)
+            continue;
+        if (c != first && (call_of(c->su.word) != call_of(su->word) || c->su.obj != su->obj ||
+                           call_of(su->word) == SW_CALL_NONE))
+            continue;
+        members[nmembers++] = c->su.slot;
+        if (!allowed)
+            continue;
+        struct sw_thread_report *t = sw_inspect_thread(&c->su, true, true);
+        if (t == NULL) {
+            if (c == first)
+                return; /* it moved on: no stall after all */
+            nmembers--;
+            continue;
+        }
+        uint64_t fp = sw_fingerprint(t->call, t->frames, t->nframes);
+        unsigned g = 0;
+        while (g < ngroups && groups[g].fingerprint != fp)
+            g++;
+        if (g < ngroups || ngroups == GROUPS_MAX) {
+            if (g == ngroups)
+                g = ngroups - 1; /* too many different stacks: counted with the last */
+            sw_inspect_drop_last();
+        } else {
+            unsigned n;
+            sw_inspect_entries(&n);
+            groups[ngroups++] = (struct group){fp, n - 1, 0, {0}};
+            if (c != first)
+                t->role = "waiter";
+        }
+        if (groups[g].count < SW_REPORT_TIDS_MAX)
+            groups[g].tids[groups[g].count] = c->su.tid;
+        groups[g].count++;
+    }
+    uint32_t number = 0;
+    uint64_t fp = ngroups > 0 ? groups[0].fingerprint : 0;
+    if (allowed && ngroups > 0) {
+        unsigned n;
+        struct sw_thread_report *all = sw_inspect_entries(&n);
+        for (unsigned g = 0; g < ngroups; g++) {
+            struct sw_thread_report *t = &all[groups[g].entry];
+            if (groups[g].count > 1) {
+                t->count = groups[g].count;
+                t->tids = groups[g].tids;
+                t->ntids =
+                    groups[g].count < SW_REPORT_TIDS_MAX ? groups[g].count : SW_REPORT_TIDS_MAX;
+            }
+        }
+        /* Every entry waits on the same object: the chain from the last one is the chain. */
+        add_owner_chain();
+        add_all_threads(now);
+        struct report_ctx rc;
+        write_report(&rc, "stall", 0, fp, detected);
+        number = rc.r.number;
+    }
+    for (unsigned i = 0; i < nmembers; i++) {
+        struct sw_watch *w = &members[i]->watch;
+        w->reported = 1;
+        w->subject = members[i] == su->slot && number != 0;
+        w->stall_report = number;
+        w->fingerprint = fp;
+    }
+    struct sw_watch *w = &su->slot->watch;
+    w->next_repeat_ns =
+        number != 0 && cfg->repeat_ns != 0 ? now + sw_policy_repeat_delay_ns(cfg->repeat_ns, 0) : 0;
+    if (number != 0)
+        maybe_abort();
+}
+
+static void report_repeat(struct cand *c, uint64_t now)
+{
+    struct sw_watch *w = &c->su.slot->watch;
+    w->repeats++;
+    w->next_repeat_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, w->repeats);
+    if (!may_report(now))
+        return;
+    uint64_t detected = real_ns();
+    sw_inspect_begin();
+    struct sw_thread_report *t = sw_inspect_thread(&c->su, true, true);
+    if (t == NULL)
+        return;
+    /* The threads still waiting with it. */
+    static pid_t tids[SW_REPORT_TIDS_MAX];
+    unsigned count = 0, cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (atomic_load(&s->state) != SW_SLOT_LIVE || s->watch.stall_report != w->stall_report ||
+            atomic_load(&s->word) != s->watch.word)
+            continue;
+        if (count < SW_REPORT_TIDS_MAX)
+            tids[count] = atomic_load(&s->tid);
+        count++;
+    }
+    if (count > 1) {
+        t->count = count;
+        t->tids = tids;
+        t->ntids = count < SW_REPORT_TIDS_MAX ? count : SW_REPORT_TIDS_MAX;
+    }
+    add_owner_chain();
+    add_all_threads(now);
+    struct report_ctx rc;
+    write_report(&rc, "still-stalled", w->stall_report, w->fingerprint, detected);
+}
+
+static void report_promise(struct cand *c, uint64_t now)
+{
+    struct sw_watch *w = &c->su.slot->watch;
+    bool back = c->kind == K_HB_BACK || c->kind == K_SCOPE_DONE;
+    if (!may_report(now))
+        return;
+    uint64_t detected = real_ns();
+    sw_inspect_begin();
+    struct sw_thread_report *t = sw_inspect_thread(&c->su, !back, false);
+    if (t == NULL)
+        return;
+    if (back) {
+        t->state = 0;
+        t->wchan = NULL;
+        t->owner_tid = 0;
+    }
+    if (c->kind == K_SCOPE || c->kind == K_SCOPE_DONE) {
+        char what[256];
+        const struct sw_scope *sc = &c->su.slot->scope[c->scope];
+        if (sw_proc_read_string((uintptr_t)sc->what, what, sizeof what) >= 0)
+            t->scope = sw_inspect_strdup(what);
+    }
+    if (!back)
+        add_all_threads(now);
+    uint64_t fp = back ? 0 : sw_fingerprint(t->call, t->frames, t->nframes);
+    struct report_ctx rc;
+    write_report(&rc, back ? "recovered" : "stall", back ? c->stall_report : 0, fp, detected);
+    if (c->kind == K_HEARTBEAT)
+        w->hb_report = rc.r.number;
+    else if (c->kind == K_SCOPE)
+        w->scope_report[c->scope] = rc.r.number;
+    if (!back)
+        maybe_abort();
+}
+
+static void report_suppressed(uint64_t now)
+{
+    unsigned n = sw_rate_summary_due(&rate, now);
+    if (n == 0)
+        return;
+    sw_inspect_begin();
+    struct report_ctx rc;
+    write_report(&rc, "suppressed", 0, 0, real_ns());
+    (void)rc;
+}
+
+static void process(uint64_t now)
+{
+    for (unsigned i = 0; i < ncands; i++)
+        if (cands[i].kind == K_RECOVERED)
+            report_recovered(&cands[i], now);
+    if (nwaiters > 0 || ncands > 0)
+        sw_tidmap_rebuild();
+    if (deadlock_ns != 0)
+        find_deadlocks(now);
+    for (unsigned i = 0; i < ncands && !atomic_load(&quiescing); i++) {
+        switch (cands[i].kind) {
+        case K_STALL:
+            report_stall(&cands[i], now);
+            break;
+        case K_REPEAT:
+            report_repeat(&cands[i], now);
+            break;
+        case K_HEARTBEAT:
+        case K_HB_BACK:
+        case K_SCOPE:
+        case K_SCOPE_DONE:
+            report_promise(&cands[i], now);
+            break;
+        case K_RECOVERED:
+            break;
+        }
+    }
+    report_suppressed(now);
+}
+
+/* The scan period: from the settings, shortened when a stallwatch_heartbeat or
+ * stallwatch_scope_begin promise is tighter than the thresholds. */
+static void pace(void)
+{
+    uint32_t ms = sw_api_min_timeout_ms();
+    uint64_t p = ms != 0 ? sw_watch_period_ns((uint64_t)ms * MS) : base_period_ns;
+    period_ns = p < base_period_ns ? p : base_period_ns;
 }
 
 static void *run(void *arg)
@@ -261,6 +821,7 @@ static void *run(void *arg)
     sw_self = &sw_slot_internal;
     pthread_setname_np(pthread_self(), "stallwatch");
     uint64_t last = mono_ns();
+    sw_rate_init(&rate, cfg->rate_per_min, last);
     for (;;) {
         uint64_t wake = last + period_ns;
         struct timespec ts = {.tv_sec = (time_t)(wake / 1000000000u),
@@ -270,7 +831,12 @@ static void *run(void *arg)
         uint64_t now = mono_ns();
         uint64_t excess = sw_watch_excess_ns(period_ns, now - last);
         last = now;
-        scan(now, excess);
+        pace();
+        look(now, excess);
+        atomic_store(&reporting, true);
+        if (!atomic_load(&quiescing))
+            process(now);
+        atomic_store(&reporting, false);
     }
     return NULL;
 }
@@ -295,10 +861,23 @@ int sw_watchdog_start(const struct sw_config *c)
 {
     cfg = c;
     my_pid = getpid();
+    sw_inspect_init(c);
     min_threshold_ns = sw_watch_min_threshold_ns(c);
+    /* A cycle is reported once stable for STALLWATCH_DEADLOCK, never later than the lock
+     * threshold would report its threads. */
+    deadlock_ns = c->deadlock_ns;
+    if (deadlock_ns != 0 && c->class_ns[SW_CLASS_LOCK] != 0 &&
+        c->class_ns[SW_CLASS_LOCK] < deadlock_ns)
+        deadlock_ns = c->class_ns[SW_CLASS_LOCK];
+    uint64_t smallest = min_threshold_ns;
+    if (deadlock_ns != 0 && (smallest == 0 || deadlock_ns < smallest))
+        smallest = deadlock_ns;
+    /* The API can make promises at any time: the watchdog runs even when every threshold is
+     * off, at the slowest pace until a promise asks for more (see pace()). */
+    period_ns = smallest != 0 ? sw_watch_period_ns(smallest) : sw_watch_period_ns(UINT64_MAX);
+    base_period_ns = period_ns;
     if (min_threshold_ns == 0)
-        return 0; /* every threshold is off: nothing to watch */
-    period_ns = sw_watch_period_ns(min_threshold_ns);
+        min_threshold_ns = UINT64_MAX;
     return start_thread();
 }
 
@@ -315,7 +894,8 @@ void sw_watchdog_after_fork_child(void)
 {
     my_pid = getpid();
     report_no = 0;
+    warmed = false;
     atomic_store(&reporting, false);
-    if (cfg != NULL && min_threshold_ns != 0 && !atomic_load(&quiescing))
+    if (cfg != NULL && !atomic_load(&quiescing))
         start_thread();
 }

@@ -43,41 +43,73 @@ def check_frames_well_formed(thread, res):
     check(not own_frames(thread), "a libstallwatch frame was reported", res)
 
 
-def test_abba_deadlock(shim):
-    """Both threads of an ABBA deadlock are reported: the lock call, the mutex each waits for,
-    and the function and source line where each is stuck."""
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms"}, reports=2)
-    check(len(res.reports) >= 2, "expected two stall reports", res)
+def abba_expectations(res):
     m = re.search(r"a=(0x[0-9a-f]+) b=(0x[0-9a-f]+)", res.stdout)
     check(m, "abba did not print its mutex addresses", res)
     addr_a, addr_b = m.group(1), m.group(2)
     src = os.path.join(PROGS_SRC, "abba.c")
     lines = [source_line(src, "pthread_mutex_lock(&b); /* deadlocks here */"),
              source_line(src, "pthread_mutex_lock(&a); /* deadlocks here */")]
-    expect = {"worker-a": ("take_b_after_a", addr_b, lines[0]),
-              "worker-b": ("take_a_after_b", addr_a, lines[1])}
+    return {"worker-a": ("take_b_after_a", addr_b, lines[0]),
+            "worker-b": ("take_a_after_b", addr_a, lines[1])}
+
+
+def check_abba_thread(t, func, addr, line, res):
+    check(t["call"] == "pthread_mutex_lock" and t["class"] == "lock", "call/class", res)
+    check(t["object"] == addr, "%s waits for %s, reported %s" % (t["name"], addr, t["object"]),
+          res)
+    check(t["waited_ms"] >= 500, "waited_ms below the threshold", res)
+    check(t.get("capture") == "signal", "stack not captured by signal", res)
+    check_frames_well_formed(t, res)
+    frames = [f for f in t["frames"] if f.get("function") == func]
+    check(frames, "%s not in %s's stack: %s" % (func, t["name"], functions(t)), res)
+    f = frames[0]
+    check(f.get("file", "").endswith("abba.c") and f.get("line") == line,
+          "%s at %s:%s, expected abba.c:%d" % (func, f.get("file"), f.get("line"), line), res)
+    check(f.get("build_id") and re.match(r"^[0-9a-f]{40}$", f["build_id"]),
+          "frame without build-id", res)
+
+
+def test_abba_deadlock(shim):
+    """An ABBA deadlock is one deadlock report: both threads, the mutex each waits for, who
+    holds it (each other), and the function and source line where each is stuck."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(len(res.reports) == 1, "expected one report", res)
+    r = res.reports[0]
+    check(r["event"] == "deadlock" and r["report"] == 1, "not a deadlock report", res)
+    check(ISO.match(r["time"]), "time is not ISO-8601 UTC: %r" % r["time"], res)
+    check(re.match(r"^[0-9a-f]{16}$", r.get("fingerprint", "")), "no fingerprint", res)
+    check(r["process"] == "abba", "process name", res)
+    threads = {t["name"]: t for t in r["threads"]}
+    check(set(threads) == {"worker-a", "worker-b"}, "cycle members", res)
+    check(r["threads"][1].get("role") == "cycle", "second member not marked cycle", res)
+    for name, (func, addr, line) in abba_expectations(res).items():
+        check_abba_thread(threads[name], func, addr, line, res)
+    a, b = threads["worker-a"], threads["worker-b"]
+    check(a["owner_tid"] == b["tid"] and b["owner_tid"] == a["tid"],
+          "edges do not close the cycle", res)
+
+
+def test_abba_without_deadlock_detection(shim):
+    """With STALLWATCH_DEADLOCK=off the same deadlock is two stall reports, each followed by
+    the thread holding its mutex (the other one) with its stack."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_DEADLOCK": "off"},
+                   reports=2)
+    check(len(res.reports) >= 2, "expected two stall reports", res)
+    expect = abba_expectations(res)
     numbers = set()
     for name, (func, addr, line) in expect.items():
         r, t = thread_by_name(res.reports, name)
         check(t is not None, "no report for %s" % name, res)
-        numbers.add(r["report"])
         check(r["event"] == "stall", "event is not stall", res)
-        check(ISO.match(r["time"]), "time is not ISO-8601 UTC: %r" % r["time"], res)
-        check(r["process"] == "abba", "process name", res)
-        check(t["call"] == "pthread_mutex_lock" and t["class"] == "lock", "call/class", res)
-        check(t["object"] == addr, "%s waits for %s, reported %s" % (name, addr, t["object"]),
-              res)
-        check(t["waited_ms"] >= 500, "waited_ms below the threshold", res)
-        check(t.get("capture") == "signal", "stack not captured by signal", res)
-        check_frames_well_formed(t, res)
-        frames = [f for f in t["frames"] if f.get("function") == func]
-        check(frames, "%s not in %s's stack: %s" % (func, name, functions(t)), res)
-        f = frames[0]
-        check(f.get("file", "").endswith("abba.c") and f.get("line") == line,
-              "%s at %s:%s, expected abba.c:%d" % (func, f.get("file"), f.get("line"), line),
-              res)
-        check(f.get("build_id") and re.match(r"^[0-9a-f]{40}$", f["build_id"]),
-              "frame without build-id", res)
+        numbers.add(r["report"])
+        check_abba_thread(t, func, addr, line, res)
+        owner = r["threads"][1]
+        check(owner.get("role") == "owner" and owner["tid"] == t["owner_tid"],
+              "owner not reported after %s" % name, res)
+        other = [n for n in expect if n != name][0]
+        check(owner["name"] == other and expect[other][0] in functions(owner),
+              "owner's stack missing", res)
     check(numbers == {1, 2}, "reports are not numbered 1 and 2: %s" % numbers, res)
 
 
@@ -168,7 +200,7 @@ def test_syslog_datagrams(shim):
         th = threading.Thread(target=collect_datagrams, args=(sock, got, stop))
         th.start()
         try:
-            res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms",
+            res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_DEADLOCK": "off",
                                           "STALLWATCH_SYSLOG_SOCKET": path,
                                           "STALLWATCH_FACILITY": "daemon",
                                           "STALLWATCH_IDENT": "abba-test"},
@@ -197,7 +229,7 @@ def test_syslog_datagrams(shim):
 
 def test_no_syslog_falls_back_to_stderr(shim):
     """With no syslog socket, the report goes to stderr with a one-time note."""
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms",
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_DEADLOCK": "off",
                                   "STALLWATCH_SYSLOG_SOCKET": "/nonexistent/log"},
                    output="syslog", fmt="text", timeout=4)
     err = res.stderr.splitlines()
@@ -277,12 +309,11 @@ def test_blocked_signals_fall_back_to_proc(shim):
 
 def test_watch_and_ignore_select_threads(shim):
     """STALLWATCH_IGNORE leaves the named threads out; STALLWATCH_WATCH keeps only them."""
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_IGNORE": "worker-b"},
-                   timeout=3)
+    env = {"STALLWATCH_LOCK": "300ms", "STALLWATCH_DEADLOCK": "off"}
+    res = shim.run(["abba"], env=dict(env, STALLWATCH_IGNORE="worker-b"), timeout=3)
     names = {r["threads"][0]["name"] for r in res.reports}
     check(names == {"worker-a"}, "IGNORE=worker-b reported %s" % names, res)
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_WATCH": "*-b"},
-                   timeout=3)
+    res = shim.run(["abba"], env=dict(env, STALLWATCH_WATCH="*-b"), timeout=3)
     names = {r["threads"][0]["name"] for r in res.reports}
     check(names == {"worker-b"}, "WATCH=*-b reported %s" % names, res)
 
@@ -290,10 +321,10 @@ def test_watch_and_ignore_select_threads(shim):
 def test_frames_setting_bounds_the_stack(shim):
     """STALLWATCH_FRAMES caps the frames per stack."""
     res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_FRAMES": "2"},
-                   reports=2)
-    check(len(res.reports) == 2, "expected two reports", res)
-    for r in res.reports:
-        check(len(r["threads"][0]["frames"]) == 2, "not two frames", res)
+                   reports=1)
+    check(res.reports and len(res.reports[0]["threads"]) == 2, "expected a deadlock", res)
+    for t in res.reports[0]["threads"]:
+        check(len(t["frames"]) == 2, "not two frames", res)
 
 
 def test_disable_loads_and_does_nothing(shim):
@@ -310,8 +341,8 @@ def test_file_output_is_private_and_appended(shim):
         with open(path, "w") as f:
             f.write("earlier line\n")
         os.chmod(path, 0o644)
-        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms"}, output="file:" + path,
-                       timeout=2)
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_DEADLOCK": "off"},
+                       output="file:" + path, timeout=2)
         with open(path) as f:
             lines = f.read().splitlines()
         check(lines[0] == "earlier line" and len(lines) == 3, "file not appended", res, lines)
@@ -324,9 +355,10 @@ def test_library_loaded_after_first_report_is_symbolized(shim):
     """A thread stalls in the program, is reported, then stalls in a library dlopen'ed since:
     the module map is re-read and the plugin's function and line are named."""
     plugin = os.path.join(shim.progs, "libplugin.so")
-    res = shim.run(["dlopen_late", plugin], env={"STALLWATCH_LOCK": "500ms"}, reports=2)
-    check(len(res.reports) == 2, "expected two reports", res)
-    first, second = (r["threads"][0] for r in res.reports)
+    res = shim.run(["dlopen_late", plugin], env={"STALLWATCH_LOCK": "500ms"}, reports=3)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 2, "expected two stall reports", res)
+    first, second = (r["threads"][0] for r in stalls)
     check("first_wait" in functions(first), "first stall not in first_wait", res)
     f = [f for f in second["frames"] if f.get("function") == "plugin_wait"]
     check(f, "plugin_wait not named in the second report", res)

@@ -15,11 +15,13 @@ static uint64_t in_call(uint64_t entries, enum sw_call call)
     return (entries << SW_CALL_BITS) | call;
 }
 
-START_TEST(test_not_in_a_call_is_never_waiting)
+START_TEST(test_outside_calls_time_since_the_last_completed_call_accumulates)
 {
     struct sw_watch w = {0};
     ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(5, SW_CALL_NONE), 1 * S), 0);
-    ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(5, SW_CALL_NONE), 100 * S), 0);
+    ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(5, SW_CALL_NONE), 100 * S), 99 * S);
+    /* It completed another call since: progress. */
+    ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(6, SW_CALL_NONE), 101 * S), 0);
 }
 END_TEST
 
@@ -84,12 +86,29 @@ START_TEST(test_forgiven_oversleep_is_not_waiting)
 }
 END_TEST
 
-START_TEST(test_forgive_ignores_threads_not_in_a_call)
+START_TEST(test_forgive_ignores_slots_never_looked_at)
 {
     struct sw_watch w = {0};
-    sw_watch_observe(&w, 1, in_call(1, SW_CALL_NONE), 1 * S);
     sw_watch_forgive(&w, 3 * S);
     ck_assert_uint_eq(w.first_ns, 0);
+}
+END_TEST
+
+START_TEST(test_new_episode_forgets_the_last_ones_report_and_lock_edge)
+{
+    struct sw_watch w = {0};
+    sw_watch_observe(&w, 1, in_call(1, SW_CALL_PTHREAD_MUTEX_LOCK), 1 * S);
+    w.stall_report = 7;
+    w.subject = 1;
+    w.repeats = 2;
+    w.edge_owner = 1234;
+    w.fingerprint = 99;
+    sw_watch_observe(&w, 1, in_call(2, SW_CALL_NONE), 2 * S);
+    ck_assert_uint_eq(w.stall_report, 0);
+    ck_assert_uint_eq(w.subject, 0);
+    ck_assert_uint_eq(w.repeats, 0);
+    ck_assert_int_eq(w.edge_owner, 0);
+    ck_assert_uint_eq(w.fingerprint, 0);
 }
 END_TEST
 
@@ -192,13 +211,14 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("watch");
     TCase *tc = tcase_create("rule");
-    tcase_add_test(tc, test_not_in_a_call_is_never_waiting);
+    tcase_add_test(tc, test_outside_calls_time_since_the_last_completed_call_accumulates);
     tcase_add_test(tc, test_same_call_accumulates_from_first_look);
     tcase_add_test(tc, test_new_entry_of_same_call_is_progress);
     tcase_add_test(tc, test_new_episode_clears_reported_and_decided);
     tcase_add_test(tc, test_slot_reuse_starts_over);
     tcase_add_test(tc, test_forgiven_oversleep_is_not_waiting);
-    tcase_add_test(tc, test_forgive_ignores_threads_not_in_a_call);
+    tcase_add_test(tc, test_forgive_ignores_slots_never_looked_at);
+    tcase_add_test(tc, test_new_episode_forgets_the_last_ones_report_and_lock_edge);
     tcase_add_test(tc, test_excess_tolerates_scheduling_delay);
     tcase_add_test(tc, test_period_is_a_25th_of_the_threshold_within_bounds);
     tcase_add_test(tc, test_min_threshold_covers_classes_and_heartbeat);

@@ -1,0 +1,731 @@
+#!/usr/bin/python3
+"""The benchmark of issue #5: what the shim costs a program, and how fast it reports.
+
+Run through scripts/bench, which installs the packages, builds the shim and the programs in
+bench/, then calls this with --shim and --bin. Every figure is measured with and without the
+shim in the same run, interleaved (A B A B ...); cells show "median [min..max]" over the
+rounds. Prints one Markdown table (and writes it, with the raw numbers, to --out).
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+
+# ---------------------------------------------------------------- settings
+
+FULL = dict(
+    cg_n={"mutex": 20000, "cond": 2000, "pipe": 10000, "poll": 10000},
+    cg_cond_reps=7,
+    ns_rounds=9,
+    ns_n={"mutex": (2000000, 5), "cond": (10000, 3), "pipe": (50000, 5), "poll": (100000, 5)},
+    contended_rounds=9,
+    contended_n=1000000,
+    redis_rounds=5,
+    redis_n=200000,
+    mc_rounds=5,
+    memcslap_e=20000,
+    kvload_per_conn=25000,
+    spawn_rounds=30,
+    spawn_batch=100,
+    rss_rounds=7,
+    watchdog_s=60,
+    stalls=20,
+    cold_runs=9,
+    eustack_runs=7,
+)
+QUICK = dict(
+    cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000},
+    cg_cond_reps=2,
+    ns_rounds=3,
+    ns_n={"mutex": (500000, 3), "cond": (2000, 3), "pipe": (10000, 3), "poll": (20000, 3)},
+    contended_rounds=3,
+    contended_n=200000,
+    redis_rounds=2,
+    redis_n=20000,
+    mc_rounds=2,
+    memcslap_e=3000,
+    kvload_per_conn=3000,
+    spawn_rounds=5,
+    spawn_batch=30,
+    rss_rounds=2,
+    watchdog_s=5,
+    stalls=5,
+    cold_runs=1,
+    eustack_runs=3,
+)
+
+LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
+HOLD_MS, GAP_MS = 1500, 200
+IDLE_THREADS = 1000
+
+# ---------------------------------------------------------------- small statistics
+
+
+def pct(v, p):
+    """Percentile p (0..100) with linear interpolation."""
+    s = sorted(v)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def med(v):
+    return pct(v, 50)
+
+
+def num(x, digits):
+    if x != x:  # nan
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def spread(v, digits, unit=""):
+    """'median [min..max]' of a list, or the lone value."""
+    if len(v) == 1:
+        return f"{num(v[0], digits)}{unit}"
+    return f"{num(med(v), digits)}{unit} [{num(min(v), digits)}..{num(max(v), digits)}]"
+
+
+def dist(v, digits, unit=""):
+    """'median / p90 / max' of a list."""
+    return f"{num(med(v), digits)} / {num(pct(v, 90), digits)} / {num(max(v), digits)}{unit}"
+
+
+def signed(x, digits):
+    return ("+" if x >= 0 else "") + num(x, digits)
+
+
+def signed_spread(v, digits, unit=""):
+    if len(v) == 1:
+        return f"{signed(v[0], digits)}{unit}"
+    return (f"{signed(med(v), digits)}{unit} [{signed(min(v), digits)}.."
+            f"{signed(max(v), digits)}]")
+
+
+# ---------------------------------------------------------------- process helpers
+
+
+class ServerDied(Exception):
+    pass
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.cfg = QUICK if args.quick else FULL
+        self.shim = args.shim
+        self.bin = args.bin
+        self.rows = []
+        self.notes = []
+        self.raw = {}
+        self.tmp = tempfile.mkdtemp(prefix="stallwatch-bench-")
+        self.children = []
+        base = {k: v for k, v in os.environ.items()
+                if k != "LD_PRELOAD" and not k.startswith("STALLWATCH_")}
+        self.env_without = base
+        self.env_with = dict(base, LD_PRELOAD=self.shim)
+
+    def prog(self, name):
+        return os.path.join(self.bin, name)
+
+    def env(self, with_shim, **extra):
+        e = dict(self.env_with if with_shim else self.env_without)
+        e.update(extra)
+        return e
+
+    def log(self, msg):
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    def run(self, cmd, env=None, timeout=600):
+        r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr[-2000:]}")
+        return r.stdout
+
+    def start(self, cmd, env=None, **kw):
+        p = subprocess.Popen(cmd, env=env, **kw)
+        self.children.append(p)
+        return p
+
+    def stop(self, p):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.children:
+            self.children.remove(p)
+
+    def cleanup(self):
+        for p in list(self.children):
+            self.stop(p)
+
+    def row(self, figure, without, with_, delta, target="", verdict=""):
+        self.rows.append((figure, without, with_, delta, target, verdict))
+
+    @staticmethod
+    def verdict(ok):
+        return "met" if ok else "MISSED"
+
+    # ------------------------------------------------------------ 1. hot path, instructions
+
+    def callgrind_ir(self, mode, n, variant):
+        out = os.path.join(self.tmp, f"cg.{mode}.{n}.{variant}")
+        env = self.env(variant == "with")
+        if variant == "control":
+            env["BENCH_IDLE_THREAD"] = "1"
+        self.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                  "--toggle-collect=loop_*", self.prog("hotpath"), mode, str(n), "0"], env=env)
+        with open(out) as f:
+            for line in f:
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    ir = int(line.split()[1])
+        os.unlink(out)
+        return ir
+
+    def hot_instructions(self):
+        labels = {
+            "mutex": "uncontended pthread_mutex_lock+unlock",
+            "cond": "cond signal/wait ping-pong, per round trip",
+            "pipe": "pipe write+read of 1 byte, per pair",
+            "poll": "poll() with zero timeout",
+        }
+        for mode in ("mutex", "cond", "pipe", "poll"):
+            n = self.cfg["cg_n"][mode]
+            reps = self.cfg["cg_cond_reps"] if mode == "cond" else 1
+            per = {"without": [], "with": [], "control": []}
+            for _ in range(reps):
+                for variant in ("without", "with", "control"):
+                    a = self.callgrind_ir(mode, n, variant)
+                    b = self.callgrind_ir(mode, 2 * n, variant)
+                    per[variant].append((b - a) / n)
+            added = [w - o for w, o in zip(per["with"], per["without"])]
+            wrapper = [w - c for w, c in zip(per["with"], per["control"])]
+            thread = [c - o for c, o in zip(per["control"], per["without"])]
+            self.raw[f"ir_{mode}"] = per
+            d = 0 if reps == 1 else 1
+            delta = (f"{signed_spread(added, d)} (wrapper {signed(med(wrapper), d)}, "
+                     f"2nd thread {signed(med(thread), d)})")
+            if mode == "mutex":
+                target, verdict = "<= 20", self.verdict(med(added) <= 20)
+            else:
+                target, verdict = "", ""
+            self.row(f"Hot path: {labels[mode]}: instructions (callgrind)",
+                     spread(per["without"], d), spread(per["with"], d), delta, target, verdict)
+        self.notes.append(
+            "Instructions: (Ir(2N) - Ir(N)) / N inside the benchmark loop (callgrind "
+            "--toggle-collect=loop_*). 'wrapper' is with-shim minus a control run without the "
+            "shim but with one extra idle thread; '2nd thread' is that control minus the plain "
+            "run: glibc skips its cancellation-point and locking work while a process has a "
+            "single thread, and the shim's watchdog thread makes every process multi-threaded.")
+
+    # ------------------------------------------------------------ 1b. hot path, nanoseconds
+
+    def hot_nanoseconds(self):
+        labels = {
+            "mutex": "uncontended pthread_mutex_lock+unlock",
+            "cond": "cond signal/wait ping-pong, per round trip",
+            "pipe": "pipe write+read of 1 byte, per pair",
+            "poll": "poll() with zero timeout",
+        }
+        for mode in ("mutex", "cond", "pipe", "poll"):
+            n, reps = self.cfg["ns_n"][mode]
+            res = {"without": [], "with": [], "control": []}
+            for _ in range(self.cfg["ns_rounds"]):
+                for variant in ("without", "with", "control"):
+                    env = self.env(variant == "with")
+                    if variant == "control":
+                        env["BENCH_IDLE_THREAD"] = "1"
+                    out = self.run([self.prog("hotpath"), mode, str(n), str(reps)], env=env)
+                    res[variant].append(float(out.split()[0]))
+            self.raw[f"ns_{mode}"] = res
+            added = [w - o for w, o in zip(res["with"], res["without"])]
+            wrapper = [w - c for w, c in zip(res["with"], res["control"])]
+            thread = [c - o for c, o in zip(res["control"], res["without"])]
+            d = 0 if mode == "cond" else 1
+            self.row(f"Hot path: {labels[mode]}: ns", spread(res["without"], d),
+                     spread(res["with"], d),
+                     f"{signed_spread(added, d, ' ns')} (wrapper {signed(med(wrapper), d)}, "
+                     f"2nd thread {signed(med(thread), d)})")
+
+    # ------------------------------------------------------------ 2. contended mutex
+
+    def contended(self):
+        res = {"without": [], "with": []}
+        for _ in range(self.cfg["contended_rounds"]):
+            for variant in ("without", "with"):
+                out = self.run([self.prog("hotpath"), "contended",
+                                str(self.cfg["contended_n"]), "3"],
+                               env=self.env(variant == "with"))
+                res[variant].append(float(out.split()[0]) / 1e6)
+        self.raw["contended"] = res
+        ratio = [w / o for w, o in zip(res["with"], res["without"])]
+        self.row("Contended mutex, 2 threads: Mops/s", spread(res["without"], 2),
+                 spread(res["with"], 2), spread(ratio, 3, "x"))
+
+    # ------------------------------------------------------------ 3. servers
+
+    @staticmethod
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def start_server(self, name, cmd, with_shim):
+        """Starts a server on loopback and waits until it accepts connections. Returns the
+        process, or raises ServerDied (with how it ended) if it exits first."""
+        port = self.free_port()
+        cmd = [a.replace("{PORT}", str(port)) for a in cmd]
+        p = self.start(cmd, env=self.env(with_shim), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            if p.poll() is not None:
+                self.children.remove(p)
+                rc = p.returncode
+                how = f"killed by {signal.Signals(-rc).name}" if rc < 0 else f"exit status {rc}"
+                raise ServerDied(f"{name} {'with' if with_shim else 'without'} the shim died "
+                                 f"at start-up ({how})")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return p, port
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{name}: nothing listens on 127.0.0.1:{port}")
+
+    def server_died(self, e, figures, targets):
+        self.log(str(e))
+        for fig, target in zip(figures, targets):
+            self.row(fig, "not measured", str(e), "-", target, "MISSED (crash)")
+
+    def redis(self):
+        servers = {}
+        try:
+            for variant in ("without", "with"):
+                d = os.path.join(self.tmp, f"redis-{variant}")
+                os.makedirs(d)
+                servers[variant] = self.start_server(
+                    "redis-server", ["redis-server", "--port", "{PORT}", "--bind", "127.0.0.1",
+                                     "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                     "--dir", d, "--logfile", os.path.join(d, "log")],
+                    variant == "with")
+            res = {v: {"SET": [], "GET": []} for v in servers}
+            p99 = {v: {"SET": [], "GET": []} for v in servers}
+            for _ in range(self.cfg["redis_rounds"]):
+                for variant in ("without", "with"):
+                    out = self.run(["redis-benchmark", "-h", "127.0.0.1", "-p",
+                                    str(servers[variant][1]), "-t", "set,get", "-n",
+                                    str(self.cfg["redis_n"]), "-P", "1", "-c", "50", "--csv"],
+                                   env=self.env_without)
+                    for line in out.splitlines():
+                        f = [x.strip('"') for x in line.split(",")]
+                        if f[0] in ("SET", "GET"):
+                            res[variant][f[0]].append(float(f[1]))
+                            p99[variant][f[0]].append(float(f[6]))
+        except ServerDied as e:
+            self.server_died(e, [f"redis-server, redis-benchmark {t}: {w}"
+                                 for t in ("SET", "GET") for w in ("requests/s", "p99 latency")],
+                             [">= 0.98x", "<= 1.05x"] * 2)
+            return
+        finally:
+            for p, _ in servers.values():
+                self.stop(p)
+        self.raw["redis"] = {"rps": res, "p99_ms": p99}
+        for test in ("SET", "GET"):
+            r = [w / o for w, o in zip(res["with"][test], res["without"][test])]
+            self.row(f"redis-server, redis-benchmark {test} (-c 50 -P 1): requests/s",
+                     spread(res["without"][test], 0), spread(res["with"][test], 0),
+                     spread(r, 3, "x"), ">= 0.98x", self.verdict(med(r) >= 0.98))
+            r = [w / o for w, o in zip(p99["with"][test], p99["without"][test])]
+            self.row(f"redis-server, redis-benchmark {test}: p99 latency, ms",
+                     spread(p99["without"][test], 3), spread(p99["with"][test], 3),
+                     spread(r, 3, "x"), "<= 1.05x", self.verdict(med(r) <= 1.05))
+
+    def memcached(self):
+        servers = {}
+        user = ["-u", "root"] if os.geteuid() == 0 else []
+        e, c = self.cfg["memcslap_e"], 4
+        try:
+            for variant in ("without", "with"):
+                servers[variant] = self.start_server(
+                    "memcached", ["memcached", "-t", "4", "-p", "{PORT}", "-U", "0", "-l",
+                                  "127.0.0.1", "-m", "256"] + user, variant == "with")
+            res = {v: {"get": [], "set": [], "kv": [], "kv_p99": []} for v in servers}
+            rx = re.compile(r"Time to (get|set)\s+(\d+) keys by\s+(\d+) threads:\s+([\d.]+) seconds")
+            for _ in range(self.cfg["mc_rounds"]):
+                for variant in ("without", "with"):
+                    port = servers[variant][1]
+                    for test in ("get", "set"):
+                        out = self.run(["memcslap", f"--servers=127.0.0.1:{port}",
+                                        f"--test={test}", f"--concurrency={c}",
+                                        f"--execute-number={e}"], env=self.env_without)
+                        m = rx.search(out)
+                        if m is None or int(m.group(2)) != c * e:
+                            raise RuntimeError(f"memcslap {test}: unexpected output: {out[-500:]}")
+                        res[variant][test].append(c * e / float(m.group(4)))
+                    out = self.run([self.prog("kvload"), "127.0.0.1", str(port), "4",
+                                    str(self.cfg["kvload_per_conn"])], env=self.env_without)
+                    f = out.split()
+                    kv = dict(zip(f[0::2], f[1::2]))
+                    if kv["misses"] != "0":
+                        raise RuntimeError(f"kvload: misses: {out}")
+                    res[variant]["kv"].append(float(kv["ops_per_s"]))
+                    res[variant]["kv_p99"].append(float(kv["p99_us"]))
+        except ServerDied as err:
+            self.server_died(err, ["memcached: ops/s", "memcached: p99 latency"],
+                             [">= 0.98x", "<= 1.05x"])
+            return
+        finally:
+            for p, _ in servers.values():
+                self.stop(p)
+        self.raw["memcached"] = res
+        for key, label in (("get", f"memcached -t 4, memcslap get (-c {c}): ops/s"),
+                           ("set", f"memcached -t 4, memcslap set (-c {c}): ops/s"),
+                           ("kv", "memcached -t 4, kvload 90% get (4 conns): ops/s")):
+            r = [w / o for w, o in zip(res["with"][key], res["without"][key])]
+            self.row(label, spread(res["without"][key], 0), spread(res["with"][key], 0),
+                     spread(r, 3, "x"), ">= 0.98x", self.verdict(med(r) >= 0.98))
+        r = [w / o for w, o in zip(res["with"]["kv_p99"], res["without"]["kv_p99"])]
+        self.row("memcached -t 4, kvload: p99 latency, us", spread(res["without"]["kv_p99"], 0),
+                 spread(res["with"]["kv_p99"], 0), spread(r, 3, "x"), "<= 1.05x",
+                 self.verdict(med(r) <= 1.05))
+        self.notes.append(
+            "memcslap (libmemcached-tools 1.1.4) reports only the total time of a run, no "
+            "latency distribution, so the memcached p99 comes from bench/kvload.c: a closed-loop "
+            "client, 4 connections, one request in flight each, 90% get / 10% set of 32-byte "
+            "values on 10,000 keys, every request timed.")
+
+    # ------------------------------------------------------------ 4. start-up and memory
+
+    def startup(self):
+        out = self.run([self.prog("spawn"), str(self.cfg["spawn_rounds"]),
+                        str(self.cfg["spawn_batch"]), self.shim, "/bin/true"],
+                       env=self.env_without)
+        a, b, c = [], [], []
+        for line in out.splitlines():
+            f = line.split()
+            a.append(float(f[3]) / 1000)
+            b.append(float(f[5]) / 1000)
+            c.append(float(f[7]) / 1000)
+        self.raw["startup_ms"] = {"without": a, "with": b, "disabled": c}
+        added = [y - x for x, y in zip(a, b)]
+        loading = [z - x for x, z in zip(a, c)]
+        self.row("Start-up: /bin/true (posix_spawn+wait), ms", spread(a, 3), spread(b, 3),
+                 f"{signed_spread(added, 3, ' ms')} (with STALLWATCH_DISABLE=1: "
+                 f"{signed(med(loading), 3)})", "<= +1 ms", self.verdict(med(added) <= 1.0))
+
+    @staticmethod
+    def status_kib(pid):
+        v = {}
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, rest = line.partition(":")
+                if k in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    v[k] = int(rest.split()[0])
+        return v
+
+    def rss(self):
+        res = {"without": [], "with": [], "disabled": []}
+        for _ in range(self.cfg["rss_rounds"]):
+            for variant in ("without", "with", "disabled"):
+                env = self.env(variant != "without")
+                if variant == "disabled":
+                    env["STALLWATCH_DISABLE"] = "1"
+                p = self.start([self.prog("idle")], env=env, stdout=subprocess.PIPE, text=True)
+                p.stdout.readline()
+                time.sleep(0.3)
+                res[variant].append(self.status_kib(p.pid))
+                self.stop(p)
+        self.raw["rss_kib"] = res
+        get = {k: {v: [x[k] for x in res[v]] for v in res}
+               for k in ("VmRSS", "RssAnon", "RssFile")}
+        added = {k: [w - o for w, o in zip(get[k]["with"], get[k]["without"])] for k in get}
+        loading = [d - o for d, o in zip(get["VmRSS"]["disabled"], get["VmRSS"]["without"])]
+        self.row("Idle process: resident memory (VmRSS), KiB", spread(get["VmRSS"]["without"], 0),
+                 spread(get["VmRSS"]["with"], 0),
+                 f"{signed_spread(added['VmRSS'], 0, ' KiB')} (with STALLWATCH_DISABLE=1: "
+                 f"{signed(med(loading), 0)})", "<= +1024 KiB",
+                 self.verdict(med(added["VmRSS"]) <= 1024))
+        self.notes.append(
+            f"Idle RSS added: RssAnon {signed(med(added['RssAnon']), 0)} KiB, RssFile "
+            f"{signed(med(added['RssFile']), 0)} KiB (medians); RssFile is the shim's and its "
+            "libraries' (libdw, libelf, libz, liblzma, libbz2) pages that the loader touched, "
+            "shared with other processes.")
+
+    # ------------------------------------------------------------ 5. watchdog CPU
+
+    @staticmethod
+    def cpu_ticks(path):
+        with open(path) as f:
+            s = f.read()
+        f = s[s.rindex(")") + 2:].split()
+        return int(f[11]) + int(f[12])  # utime + stime (fields 14, 15)
+
+    @staticmethod
+    def run_ns(path):
+        with open(path) as f:
+            return int(f.read().split()[0])
+
+    def watchdog_cpu(self):
+        secs = self.cfg["watchdog_s"]
+        tck = os.sysconf("SC_CLK_TCK")
+        procs = {}
+        try:
+            for variant in ("without", "with"):
+                p = self.start([self.prog("idlethreads"), str(IDLE_THREADS)],
+                               env=self.env(variant == "with"), stdout=subprocess.PIPE, text=True)
+                procs[variant] = p
+            for p in procs.values():
+                if p.stdout.readline().strip() != "ready":
+                    raise RuntimeError("idlethreads did not start")
+            time.sleep(1.0)
+            pid = procs["with"].pid
+            wd = None
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    if f.read().strip() == "stallwatch":
+                        wd = f"/proc/{pid}/task/{tid}"
+            if wd is None:
+                raise RuntimeError("no thread named stallwatch in the preloaded process")
+            ntasks = len(os.listdir(f"/proc/{pid}/task"))
+            t0 = time.monotonic()
+            wd0 = (self.cpu_ticks(wd + "/stat"), self.run_ns(wd + "/schedstat"))
+            pr0 = {v: self.cpu_ticks(f"/proc/{p.pid}/stat") for v, p in procs.items()}
+            per_s, last, tl = [], wd0[1], t0
+            while time.monotonic() < t0 + secs:
+                time.sleep(min(1.0, t0 + secs - time.monotonic()))
+                now, ns = time.monotonic(), self.run_ns(wd + "/schedstat")
+                per_s.append((ns - last) / 1e9 / (now - tl) * 100)
+                last, tl = ns, now
+            wd1 = (self.cpu_ticks(wd + "/stat"), self.run_ns(wd + "/schedstat"))
+            pr1 = {v: self.cpu_ticks(f"/proc/{p.pid}/stat") for v, p in procs.items()}
+            el = time.monotonic() - t0
+        finally:
+            for p in procs.values():
+                self.stop(p)
+        wd_pct = (wd1[0] - wd0[0]) / tck / el * 100
+        wd_pct_ns = (wd1[1] - wd0[1]) / 1e9 / el * 100
+        proc_pct = {v: (pr1[v] - pr0[v]) / tck / el * 100 for v in procs}
+        self.raw["watchdog"] = dict(seconds=el, tasks=ntasks, watchdog_pct_ticks=wd_pct,
+                                    watchdog_pct_schedstat=wd_pct_ns, process_pct=proc_pct,
+                                    watchdog_pct_per_second=per_s)
+        self.row(f"Watchdog CPU, {IDLE_THREADS} idle threads, {el:.0f} s: % of one core "
+                 "(thread 'stallwatch', utime+stime)", "-", f"{wd_pct:.3f}%",
+                 f"schedstat: {wd_pct_ns:.4f}% over the run; 1-s intervals: "
+                 f"{spread(per_s, 4, '%')}", "<= 0.1%", self.verdict(wd_pct <= 0.1))
+        self.row(f"Same, whole process CPU (utime+stime), % of one core",
+                 f"{proc_pct['without']:.3f}%", f"{proc_pct['with']:.3f}%",
+                 f"{signed(proc_pct['with'] - proc_pct['without'], 3)} points")
+
+    # ------------------------------------------------------------ 6, 7. detection and report latency
+
+    @staticmethod
+    def iso_ms(s):
+        # "2026-11-27T07:14:52.246Z" -> ns since the epoch (UTC)
+        dt = datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
+        return int((dt - datetime(1970, 1, 1)).total_seconds() * 1000) * 1000000
+
+    def stall_run(self, count):
+        """Runs bench/stalls under the shim with reports to a file watched by tailwatch.
+        Returns a list of (start_ns, time_ns, written_ns, report_no)."""
+        path = os.path.join(self.tmp, f"reports-{time.monotonic_ns()}.jsonl")
+        open(path, "w").close()
+        timeout = int(count * (HOLD_MS + GAP_MS) / 1000) + 30
+        tw = self.start([self.prog("tailwatch"), path, str(count), str(timeout)],
+                        stdout=subprocess.PIPE, text=True)
+        if tw.stdout.readline().strip() != "ready":
+            raise RuntimeError("tailwatch did not start")
+        env = self.env(True, STALLWATCH_FORMAT="json", STALLWATCH_OUTPUT=f"file:{path}",
+                       STALLWATCH_LOCK=f"{int(LOCK_THRESHOLD_S * 1000)}ms")
+        out = self.run([self.prog("stalls"), str(count), str(HOLD_MS), str(GAP_MS)], env=env,
+                       timeout=timeout)
+        seen, _ = tw.communicate(timeout=timeout)
+        self.children.remove(tw)
+        stalls = []
+        for line in out.splitlines():
+            f = line.split()
+            stalls.append((int(f[3]), int(f[5])))
+        reports = []
+        for line in seen.splitlines():
+            ts, _, js = line.partition(" ")
+            r = json.loads(js)
+            reports.append((int(ts), self.iso_ms(r["time"]), r["report"],
+                            r["threads"][0]["name"], r["threads"][0]["call"]))
+        if len(reports) != count:
+            raise RuntimeError(f"{count} stalls but {len(reports)} reports")
+        res = []
+        for (start, end), (written, t, no, name, call) in zip(stalls, sorted(reports, key=lambda x: x[2])):
+            if not (start <= t + 1000000 and t <= end) or name != "staller" or call != "pthread_mutex_lock":
+                raise RuntimeError(f"report {no} ({name} {call}, time {t}) does not match stall "
+                                   f"[{start}, {end}]")
+            res.append((start, t, written, no))
+        os.unlink(path)
+        return res
+
+    def latency(self):
+        n = self.cfg["stalls"]
+        main = self.stall_run(n)
+        cold = [main[0]]
+        for _ in range(self.cfg["cold_runs"]):
+            cold += self.stall_run(1)
+        warm = main[1:]
+        detect = [(t - s) / 1e6 for s, t, w, _ in main]
+        written = [(w - s) / 1e6 for s, t, w, _ in main]
+        rep_cold = [(w - t) / 1e6 for s, t, w, _ in cold]
+        rep_warm = [(w - t) / 1e6 for s, t, w, _ in warm]
+        self.raw["latency_ms"] = dict(detect=detect, written=written, report_cold=rep_cold,
+                                      report_warm=rep_warm)
+        bound = LOCK_THRESHOLD_S * 1.1 * 1000 + 100
+        self.row(f"Detection latency, {n} stalls, STALLWATCH_LOCK={LOCK_THRESHOLD_S:g}s: stall "
+                 "start -> report 'time', ms (median / p90 / max)", "-", dist(detect, 0),
+                 f"max - threshold: {signed(max(detect) - LOCK_THRESHOLD_S * 1000, 0)} ms",
+                 f"max <= {bound:.0f} ms", self.verdict(max(detect) <= bound))
+        self.row("Detection latency: stall start -> report line in the file, ms "
+                 "(median / p90 / max)", "-", dist(written, 0),
+                 f"max - threshold: {signed(max(written) - LOCK_THRESHOLD_S * 1000, 0)} ms",
+                 f"max <= {bound:.0f} ms", self.verdict(max(written) <= bound))
+        self.row(f"Report latency, first report of a process (cold), {len(rep_cold)} processes: "
+                 "'time' -> line written, ms (median / p90 / max)", "-", dist(rep_cold, 1), "",
+                 "median <= 60 ms", self.verdict(med(rep_cold) <= 60))
+        self.row(f"Report latency, later reports (warm), {len(rep_warm)} reports: 'time' -> line "
+                 "written, ms (median / p90 / max)", "-", dist(rep_warm, 1), "",
+                 "median <= 5 ms", self.verdict(med(rep_warm) <= 5))
+        self.notes.append(
+            "Latencies: the stall start is CLOCK_REALTIME read by the stalling thread just before "
+            "pthread_mutex_lock; 'time' is the report's detection time (whole milliseconds, "
+            "truncated, so 'time' -> written reads up to 1 ms high); 'written' is when "
+            "bench/tailwatch.c (inotify) saw the complete line in STALLWATCH_OUTPUT=file:..., "
+            "STALLWATCH_FORMAT=json.")
+
+    def eustack(self):
+        p = self.start([self.prog("stalls"), "hold", "300"], env=self.env_without,
+                       stdout=subprocess.PIPE, text=True)
+        try:
+            pid = int(p.stdout.readline().split()[1])
+            time.sleep(0.2)
+            res = {"plain": [], "source": []}
+            for _ in range(self.cfg["eustack_runs"]):
+                for kind, cmd in (("plain", ["eu-stack", "-p", str(pid)]),
+                                  ("source", ["eu-stack", "-s", "-p", str(pid)])):
+                    t0 = time.perf_counter()
+                    out = self.run(cmd)
+                    res[kind].append((time.perf_counter() - t0) * 1000)
+                    if "__pthread_mutex_lock" not in out and "pthread_mutex_lock" not in out:
+                        raise RuntimeError(f"eu-stack did not see the stalled thread: {out}")
+        finally:
+            self.stop(p)
+        self.raw["eustack_ms"] = res
+        self.row("Reference: `eu-stack -p PID` on the same stalled program (no shim), wall ms",
+                 spread(res["plain"], 1), "-", "", "", "")
+        self.row("Reference: `eu-stack -s -p PID` (with source lines, as the reports), wall ms",
+                 spread(res["source"], 1), "-", "", "", "")
+
+    # ------------------------------------------------------------ table
+
+    def machine(self):
+        cpu = "?"
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        glibc = " ".join(platform.libc_ver())
+        gcc = subprocess.run(["gcc", "--version"], stdout=subprocess.PIPE, text=True).stdout
+        gcc = gcc.splitlines()[0] if gcc else "?"
+        return (f"CPU: {cpu} x {os.cpu_count()}; kernel {platform.release()}; {glibc}; {gcc}; "
+                f"mode: {'quick' if self.args.quick else 'full'}")
+
+    def table(self):
+        head = ("figure", "without shim", "with shim", "with/without or added", "target",
+                "verdict")
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in self.rows:
+            lines.append("| " + " | ".join(r) + " |")
+        return "\n".join(lines)
+
+
+SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "startup", "rss",
+            "watchdog", "latency", "eustack")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shim", required=True, help="path of libstallwatch.so")
+    ap.add_argument("--bin", required=True, help="directory of the built bench/ programs")
+    ap.add_argument("--quick", action="store_true", help="smoke run: fewer rounds, shorter loads")
+    ap.add_argument("--only", default=",".join(SECTIONS),
+                    help="comma list of sections to run: " + ",".join(SECTIONS))
+    ap.add_argument("--out", default=None, help="directory for table.md and results.json")
+    args = ap.parse_args()
+    only = args.only.split(",")
+    for s in only:
+        if s not in SECTIONS:
+            ap.error(f"unknown section {s}")
+    b = Bench(args)
+    t_start = time.monotonic()
+    steps = {
+        "instructions": b.hot_instructions,
+        "nanoseconds": b.hot_nanoseconds,
+        "contended": b.contended,
+        "redis": b.redis,
+        "memcached": b.memcached,
+        "startup": b.startup,
+        "rss": b.rss,
+        "watchdog": b.watchdog_cpu,
+        "latency": b.latency,
+        "eustack": b.eustack,
+    }
+    try:
+        for name in SECTIONS:
+            if name in only:
+                b.log(f"{name} ...")
+                t0 = time.monotonic()
+                try:
+                    steps[name]()
+                except Exception as e:  # one broken section must not hide the others
+                    b.log(f"{name} FAILED: {e}")
+                    b.row(f"{name}: the measurement failed", "-", str(e).replace("|", "/")[:300],
+                          "-", "", "ERROR")
+                    b.cleanup()
+                b.log(f"{name} done in {time.monotonic() - t0:.0f} s")
+    finally:
+        b.cleanup()
+        shutil.rmtree(b.tmp, ignore_errors=True)
+    total = time.monotonic() - t_start
+    text = "\n".join([
+        b.machine(),
+        f"shim: {args.shim}; every cell is median [min..max] over interleaved rounds unless it "
+        f"says otherwise; total bench time {total:.0f} s",
+        "",
+        b.table(),
+        "",
+    ] + [f"- {n}" for n in b.notes])
+    print(text)
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "table.md"), "w") as f:
+            f.write(text + "\n")
+        with open(os.path.join(args.out, "results.json"), "w") as f:
+            json.dump(dict(machine=b.machine(), rows=b.rows, notes=b.notes, raw=b.raw,
+                           seconds=total), f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+/* One thread into one report entry. Watchdog only.
+ *
+ * Capture: a thread inside an interposed call is signalled (our handler copies registers and
+ * stack) unless that would be visible or cannot work: the call cannot be resumed (connect),
+ * the thread is in uninterruptible sleep, blocks the signal, or the program took the signal
+ * over; a thread outside any interposed call is signalled only while it runs on a CPU (then
+ * the signal interrupts user code, never a system call we could not resume). Otherwise the
+ * stack comes from /proc/self/task/TID/syscall (SP and PC of a thread blocked in a system
+ * call), and the report says so. */
+#include "inspect.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "capture.h"
+#include "owner.h"
+#include "procinfo.h"
+#include "real.h"
+#include "symbolize.h"
+#include "tidmap.h"
+#include "unwind.h"
+
+#define MS              1000000ull
+#define CAPTURE_TIMEOUT (250 * MS)
+#define FRAME_POOL      16384
+#define STRING_POOL     (512 * 1024)
+
+static const struct sw_config *cfg;
+
+/* Per-report storage, large and used by the one watchdog thread only: static. */
+static struct sw_thread_report entries[SW_REPORT_THREADS_MAX];
+static unsigned nentries;
+static struct sw_frame frame_pool[FRAME_POOL];
+static unsigned frames_used;
+static char string_pool[STRING_POOL];
+static size_t strings_used;
+static struct sw_snapshot snap;
+static struct sw_pcs pcs;
+
+void sw_inspect_init(const struct sw_config *c)
+{
+    cfg = c;
+}
+
+void sw_inspect_begin(void)
+{
+    nentries = 0;
+    frames_used = 0;
+    strings_used = 0;
+    sw_symbolize_reset();
+}
+
+struct sw_thread_report *sw_inspect_entries(unsigned *n)
+{
+    *n = nentries;
+    return entries;
+}
+
+const char *sw_inspect_strdup(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    if (strings_used + n + 1 > sizeof string_pool)
+        return NULL;
+    char *d = string_pool + strings_used;
+    memcpy(d, s, n + 1);
+    strings_used += n + 1;
+    return d;
+}
+
+struct sw_slot *sw_inspect_owner_slot(enum sw_call call, uintptr_t obj, pid_t *owner_tid)
+{
+    pid_t tid = sw_owner_thread(call, obj);
+    struct sw_slot *s = tid != 0 ? sw_tidmap_find(tid) : NULL;
+    *owner_tid = s != NULL ? tid : 0;
+    return s;
+}
+
+/* Stack from /proc: SP and PC of a thread blocked in a system call, without running anything
+ * on it. Only those two registers are known, so unwinding may stop early. */
+static bool capture_from_proc(pid_t tid)
+{
+    long nr;
+    uint64_t sp, pc;
+    if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
+        return false;
+    memset(snap.regs, 0, sizeof snap.regs);
+    snap.tid = tid;
+    snap.full_regs = false;
+    snap.regs[SW_DWARF_SP] = sp;
+    snap.regs[SW_DWARF_PC] = pc;
+    ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap.stack, sizeof snap.stack);
+    snap.stack_len = n > 0 ? (size_t)n : 0;
+    return true;
+}
+
+/* Takes the stack; sets *how and *note; false if the thread is gone or left the call. */
+static bool capture(const struct sw_subject *su, char state, const char **how, const char **note)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    bool in_call = call != SW_CALL_NONE;
+    *how = NULL;
+    *note = NULL;
+    if (in_call && sw_calls[call].intr == SW_INTR_NEVER)
+        *note = "this call cannot be resumed after a signal; stack read from /proc";
+    else if (state == 'D')
+        *note = "the thread is in uninterruptible sleep; stack read from /proc";
+    else if (!in_call && state != 'R')
+        *note = "the thread waits outside the calls stallwatch resumes; stack read from /proc";
+    else if (!sw_capture_signal_ok(su->tid))
+        *note = "the thread blocks the capture signal or the program took it over; stack read "
+                "from /proc";
+    else {
+        switch (sw_capture_signal(su->slot, su->gen, su->tid, &snap, CAPTURE_TIMEOUT)) {
+        case SW_CAPTURE_OK:
+            *how = "signal";
+            return true;
+        case SW_CAPTURE_GONE:
+            return false;
+        case SW_CAPTURE_TIMEOUT:
+            *note = "the thread did not run the capture signal handler within 250 ms; stack "
+                    "read from /proc";
+            break;
+        case SW_CAPTURE_FAILED:
+            *note = "the capture signal could not be sent; stack read from /proc";
+            break;
+        }
+    }
+    if (capture_from_proc(su->tid))
+        *how = "proc";
+    else if (state == 'R')
+        *note = "the thread is running and could not be signalled; no stack";
+    else
+        *note = "the thread was not blocked in a system call; no stack";
+    return true;
+}
+
+static const char *call_name(const struct sw_subject *su)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    if (call != SW_CALL_NONE)
+        return sw_calls[call].name;
+    /* Outside any interposed call: the thread is named for what it failed to do. */
+    switch (su->cls) {
+    case SW_CLASS_BUSY:
+        return "busy";
+    case SW_CLASS_HEARTBEAT:
+        return "heartbeat";
+    case SW_CLASS_SCOPE:
+        return "scope";
+    default:
+        return "none";
+    }
+}
+
+static void describe_object(const struct sw_subject *su, struct sw_thread_report *t)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    t->objkind = call != SW_CALL_NONE ? (enum sw_objkind)sw_calls[call].objkind : SW_OBJ_NONE;
+    char buf[1024];
+    switch (t->objkind) {
+    case SW_OBJ_ADDR:
+    case SW_OBJ_THREAD:
+        t->object = su->obj;
+        break;
+    case SW_OBJ_PID:
+        t->object = (uint64_t)(int64_t)(intptr_t)su->obj;
+        break;
+    case SW_OBJ_FD:
+        t->fd = (int)su->obj;
+        if (sw_proc_fd_target(t->fd, buf, sizeof buf) == 0)
+            t->fd_target = sw_inspect_strdup(buf);
+        t->owner_pid = sw_owner_process(call, t->fd);
+        if (t->owner_pid != 0) {
+            char path[64], comm[64];
+            struct sw_buf b;
+            sw_buf_init(&b, path, sizeof path);
+            sw_buf_puts(&b, "/proc/");
+            sw_buf_put_u64(&b, (uint64_t)t->owner_pid);
+            sw_buf_puts(&b, "/comm");
+            int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                ssize_t n = sw_real.read(fd, comm, sizeof comm - 1);
+                close(fd);
+                if (n > 0) {
+                    comm[n] = '\0';
+                    comm[strcspn(comm, "\n")] = '\0';
+                    t->owner_process = sw_inspect_strdup(comm);
+                }
+            }
+        }
+        break;
+    case SW_OBJ_PATH:
+        if (sw_proc_read_string(su->obj, buf, sizeof buf) >= 0)
+            t->path = sw_inspect_strdup(buf);
+        break;
+    case SW_OBJ_NONE:
+        break;
+    }
+    if (t->objkind == SW_OBJ_ADDR)
+        sw_inspect_owner_slot(call, su->obj, &t->owner_tid);
+}
+
+struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool with_stack,
+                                           bool must_still_be_in_call)
+{
+    if (nentries >= SW_REPORT_THREADS_MAX)
+        return NULL;
+    char state = 0, wchan[64];
+    sw_proc_state(su->tid, &state);
+    const char *how = NULL, *note = NULL;
+    if (with_stack && !capture(su, state, &how, &note))
+        return NULL;
+    /* The thread left the call while we looked: that is progress, not a stall. */
+    if (must_still_be_in_call &&
+        (atomic_load(&su->slot->word) != su->word || atomic_load(&su->slot->gen) != su->gen))
+        return NULL;
+
+    struct sw_thread_report *t = &entries[nentries];
+    memset(t, 0, sizeof *t);
+    t->tid = su->tid;
+    t->name = sw_inspect_strdup(su->name);
+    t->call = call_name(su);
+    t->cls = su->cls;
+    t->waited_ms = su->waited_ns / MS;
+    t->state = state;
+    t->wchan = sw_proc_wchan(su->tid, wchan, sizeof wchan) == 0 ? sw_inspect_strdup(wchan) : NULL;
+    t->capture = how;
+    t->note = note;
+    describe_object(su, t);
+
+    if (how != NULL) {
+        if (sw_unwind_open(cfg->debuginfod) != 0 && t->note == NULL)
+            t->note = sw_inspect_strdup(sw_unwind_error());
+        unsigned room = FRAME_POOL - frames_used;
+        unsigned want = cfg->frames < room ? cfg->frames : room;
+        unsigned depth = want + 8 < SW_FRAMES_MAX ? want + 8 : SW_FRAMES_MAX;
+        sw_unwind_snapshot(&snap, depth, &pcs);
+        t->frames = &frame_pool[frames_used];
+        t->nframes = sw_symbolize(&pcs, &frame_pool[frames_used], want);
+        frames_used += t->nframes;
+    }
+    nentries++;
+    return t;
+}
+
+void sw_inspect_drop_last(void)
+{
+    if (nentries == 0)
+        return;
+    struct sw_thread_report *t = &entries[--nentries];
+    /* Its frames are the last ones taken from the pool; its strings are not reclaimed. */
+    if (t->frames != NULL)
+        frames_used = (unsigned)(t->frames - frame_pool);
+}

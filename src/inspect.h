@@ -1,0 +1,53 @@
+/* Private: turning one thread into a report entry: its state from /proc, the object of its
+ * call (fd target, path, lock owner), and its stack (captured by signal or from /proc,
+ * unwound, symbolized). Watchdog only. Entries and their strings live in per-report storage
+ * that sw_inspect_begin resets. */
+#ifndef SW_INSPECT_H
+#define SW_INSPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "report.h"
+#include "slot.h"
+
+#define SW_REPORT_THREADS_MAX 256
+
+/* What the watchdog knows of a thread before inspecting it. */
+struct sw_subject {
+    struct sw_slot *slot;
+    uint32_t gen;
+    pid_t tid;
+    uint64_t word; /* the slot word the decision was made on */
+    uintptr_t obj; /* the call's object (when word has a call) */
+    enum sw_class cls;
+    uint64_t waited_ns;
+    const char *name; /* the thread name read at the decision; NULL unknown */
+};
+
+void sw_inspect_init(const struct sw_config *cfg);
+
+/* Starts a report: forgets the previous one's entries, frames and strings. */
+void sw_inspect_begin(void);
+
+/* Fills a new entry for subject and returns it, or NULL when the report is full or (with
+ * must_still_be_in_call) the thread left the call while we looked: that is progress, not a
+ * stall. The stack is captured unless with_stack is false. */
+struct sw_thread_report *sw_inspect_thread(const struct sw_subject *subject, bool with_stack,
+                                           bool must_still_be_in_call);
+
+/* Forgets the last entry made (a duplicate of one already in the report) and its frames. */
+void sw_inspect_drop_last(void);
+
+/* The entries made since sw_inspect_begin, in order. */
+struct sw_thread_report *sw_inspect_entries(unsigned *n);
+
+/* Copies a string into the report's storage; NULL if it does not fit. */
+const char *sw_inspect_strdup(const char *s);
+
+/* The lock owner recorded for a thread waiting in call on obj (see owner.h), if it is one of
+ * the threads the registry knows: its slot, else NULL. */
+struct sw_slot *sw_inspect_owner_slot(enum sw_call call, uintptr_t obj, pid_t *owner_tid);
+
+#endif
