@@ -27,7 +27,7 @@ FULL = dict(
     cg_cond_reps=7,
     ns_rounds=9,
     ns_n={"mutex": (2000000, 5), "cond": (10000, 3), "pipe": (50000, 5), "poll": (100000, 5)},
-    contended_rounds=9,
+    contended_rounds=15,
     contended_n=1000000,
     redis_rounds=5,
     redis_n=200000,
@@ -208,19 +208,24 @@ class Bench:
         for mode in ("mutex", "cond", "pipe", "poll"):
             n = self.cfg["cg_n"][mode]
             reps = self.cfg["cg_cond_reps"] if mode == "cond" else 1
-            per = {"without": [], "with": [], "control": []}
+            # The control (one extra idle thread, no shim) only means something for the
+            # single-threaded loops; the ping-pong has two threads already.
+            variants = ("without", "with") if mode == "cond" else ("without", "with", "control")
+            per = {v: [] for v in variants}
             for _ in range(reps):
-                for variant in ("without", "with", "control"):
+                for variant in variants:
                     a = self.callgrind_ir(mode, n, variant)
                     b = self.callgrind_ir(mode, 2 * n, variant)
                     per[variant].append((b - a) / n)
             added = [w - o for w, o in zip(per["with"], per["without"])]
-            wrapper = [w - c for w, c in zip(per["with"], per["control"])]
-            thread = [c - o for c, o in zip(per["control"], per["without"])]
             self.raw[f"ir_{mode}"] = per
             d = 0 if reps == 1 else 1
-            delta = (f"{signed_spread(added, d)} (wrapper {signed(med(wrapper), d)}, "
-                     f"2nd thread {signed(med(thread), d)})")
+            delta = signed_spread(added, d)
+            if "control" in per:
+                wrapper = [w - c for w, c in zip(per["with"], per["control"])]
+                thread = [c - o for c, o in zip(per["control"], per["without"])]
+                delta += (f" (wrapper {signed(med(wrapper), d)}, "
+                          f"2nd thread {signed(med(thread), d)})")
             if mode == "mutex":
                 target, verdict = "<= 20", self.verdict(med(added) <= 20)
             else:
@@ -245,9 +250,10 @@ class Bench:
         }
         for mode in ("mutex", "cond", "pipe", "poll"):
             n, reps = self.cfg["ns_n"][mode]
-            res = {"without": [], "with": [], "control": []}
+            variants = ("without", "with") if mode == "cond" else ("without", "with", "control")
+            res = {v: [] for v in variants}
             for _ in range(self.cfg["ns_rounds"]):
-                for variant in ("without", "with", "control"):
+                for variant in variants:
                     env = self.env(variant == "with")
                     if variant == "control":
                         env["BENCH_IDLE_THREAD"] = "1"
@@ -255,28 +261,40 @@ class Bench:
                     res[variant].append(float(out.split()[0]))
             self.raw[f"ns_{mode}"] = res
             added = [w - o for w, o in zip(res["with"], res["without"])]
-            wrapper = [w - c for w, c in zip(res["with"], res["control"])]
-            thread = [c - o for c, o in zip(res["control"], res["without"])]
             d = 0 if mode == "cond" else 1
+            delta = signed_spread(added, d, " ns")
+            if "control" in res:
+                wrapper = [w - c for w, c in zip(res["with"], res["control"])]
+                thread = [c - o for c, o in zip(res["control"], res["without"])]
+                delta += (f" (wrapper {signed(med(wrapper), d)}, "
+                          f"2nd thread {signed(med(thread), d)})")
             self.row(f"Hot path: {labels[mode]}: ns", spread(res["without"], d),
-                     spread(res["with"], d),
-                     f"{signed_spread(added, d, ' ns')} (wrapper {signed(med(wrapper), d)}, "
-                     f"2nd thread {signed(med(thread), d)})")
+                     spread(res["with"], d), delta)
 
     # ------------------------------------------------------------ 2. contended mutex
 
     def contended(self):
-        res = {"without": [], "with": []}
-        for _ in range(self.cfg["contended_rounds"]):
-            for variant in ("without", "with"):
-                out = self.run([self.prog("hotpath"), "contended",
-                                str(self.cfg["contended_n"]), "3"],
-                               env=self.env(variant == "with"))
-                res[variant].append(float(out.split()[0]) / 1e6)
-        self.raw["contended"] = res
-        ratio = [w / o for w, o in zip(res["with"], res["without"])]
-        self.row("Contended mutex, 2 threads: Mops/s", spread(res["without"], 2),
-                 spread(res["with"], 2), spread(ratio, 3, "x"))
+        labels = {
+            "contended": "Contended mutex, 2 threads (one per CPU), one mutex: Mops/s",
+            "parallel": "Uncontended mutexes in 2 threads at once (one per CPU, own mutex "
+                        "each): Mops/s",
+        }
+        for mode in ("contended", "parallel"):
+            n = self.cfg["contended_n"] * (1 if mode == "contended" else 4)
+            res = {"without": [], "with": [], "disabled": []}
+            for _ in range(self.cfg["contended_rounds"]):
+                for variant in ("without", "with", "disabled"):
+                    env = self.env(variant != "without")
+                    if variant == "disabled":
+                        env["STALLWATCH_DISABLE"] = "1"
+                    out = self.run([self.prog("hotpath"), mode, str(n), "3"], env=env)
+                    res[variant].append(float(out.split()[0]) / 1e6)
+            self.raw[mode] = res
+            ratio = [w / o for w, o in zip(res["with"], res["without"])]
+            passive = [d / o for d, o in zip(res["disabled"], res["without"])]
+            self.row(labels[mode], spread(res["without"], 1), spread(res["with"], 1),
+                     f"{spread(ratio, 3, 'x')} (with STALLWATCH_DISABLE=1: "
+                     f"{spread(passive, 3, 'x')})")
 
     # ------------------------------------------------------------ 3. servers
 
@@ -441,6 +459,7 @@ class Bench:
 
     def rss(self):
         res = {"without": [], "with": [], "disabled": []}
+        maps = {}
         for _ in range(self.cfg["rss_rounds"]):
             for variant in ("without", "with", "disabled"):
                 env = self.env(variant != "without")
@@ -450,6 +469,9 @@ class Bench:
                 p.stdout.readline()
                 time.sleep(0.3)
                 res[variant].append(self.status_kib(p.pid))
+                with open(f"/proc/{p.pid}/maps") as f:
+                    maps[variant] = {line.split()[5] for line in f
+                                     if len(line.split()) > 5 and ".so" in line.split()[5]}
                 self.stop(p)
         self.raw["rss_kib"] = res
         get = {k: {v: [x[k] for x in res[v]] for v in res}
@@ -463,9 +485,9 @@ class Bench:
                  self.verdict(med(added["VmRSS"]) <= 1024))
         self.notes.append(
             f"Idle RSS added: RssAnon {signed(med(added['RssAnon']), 0)} KiB, RssFile "
-            f"{signed(med(added['RssFile']), 0)} KiB (medians); RssFile is the shim's and its "
-            "libraries' (libdw, libelf, libz, liblzma, libbz2) pages that the loader touched, "
-            "shared with other processes.")
+            f"{signed(med(added['RssFile']), 0)} KiB (medians). RssFile is pages of the shared "
+            "objects the shim brings in, shared with other processes: "
+            f"{', '.join(sorted(os.path.basename(m) for m in maps['with'] - maps['without']))}.")
 
     # ------------------------------------------------------------ 5. watchdog CPU
 
@@ -542,11 +564,12 @@ class Bench:
 
     def stall_run(self, count):
         """Runs bench/stalls under the shim with reports to a file watched by tailwatch.
-        Returns a list of (start_ns, time_ns, written_ns, report_no)."""
+        Returns one (start_ns, time_ns, written_ns, report_no) per stall, from the "stall"
+        reports (other events, such as a later "recovered", are not counted)."""
         path = os.path.join(self.tmp, f"reports-{time.monotonic_ns()}.jsonl")
         open(path, "w").close()
         timeout = int(count * (HOLD_MS + GAP_MS) / 1000) + 30
-        tw = self.start([self.prog("tailwatch"), path, str(count), str(timeout)],
+        tw = self.start([self.prog("tailwatch"), path, "1000000", str(timeout)],
                         stdout=subprocess.PIPE, text=True)
         if tw.stdout.readline().strip() != "ready":
             raise RuntimeError("tailwatch did not start")
@@ -554,7 +577,9 @@ class Bench:
                        STALLWATCH_LOCK=f"{int(LOCK_THRESHOLD_S * 1000)}ms")
         out = self.run([self.prog("stalls"), str(count), str(HOLD_MS), str(GAP_MS)], env=env,
                        timeout=timeout)
-        seen, _ = tw.communicate(timeout=timeout)
+        time.sleep(0.5)
+        tw.terminate()
+        seen, _ = tw.communicate(timeout=10)
         self.children.remove(tw)
         stalls = []
         for line in out.splitlines():
@@ -564,13 +589,19 @@ class Bench:
         for line in seen.splitlines():
             ts, _, js = line.partition(" ")
             r = json.loads(js)
-            reports.append((int(ts), self.iso_ms(r["time"]), r["report"],
-                            r["threads"][0]["name"], r["threads"][0]["call"]))
+            if r.get("event") != "stall":
+                continue
+            t0 = r["threads"][0]
+            reports.append((int(ts), self.iso_ms(r["time"]), r["report"], t0.get("name"),
+                            t0.get("call")))
+        reports.sort(key=lambda x: x[2])
         if len(reports) != count:
-            raise RuntimeError(f"{count} stalls but {len(reports)} reports")
+            raise RuntimeError(f"{count} stalls but {len(reports)} stall reports")
         res = []
-        for (start, end), (written, t, no, name, call) in zip(stalls, sorted(reports, key=lambda x: x[2])):
-            if not (start <= t + 1000000 and t <= end) or name != "staller" or call != "pthread_mutex_lock":
+        for (start, end), (written, t, no, name, call) in zip(stalls, reports):
+            # 'time' is truncated to the millisecond: allow it 1 ms before the start.
+            if not (start <= t + 1000000 and t <= end) or name != "staller" \
+                    or call != "pthread_mutex_lock":
                 raise RuntimeError(f"report {no} ({name} {call}, time {t}) does not match stall "
                                    f"[{start}, {end}]")
             res.append((start, t, written, no))
@@ -638,6 +669,8 @@ class Bench:
     # ------------------------------------------------------------ table
 
     def machine(self):
+        if getattr(self, "_machine", None):
+            return self._machine
         cpu = "?"
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -647,8 +680,19 @@ class Bench:
         glibc = " ".join(platform.libc_ver())
         gcc = subprocess.run(["gcc", "--version"], stdout=subprocess.PIPE, text=True).stdout
         gcc = gcc.splitlines()[0] if gcc else "?"
-        return (f"CPU: {cpu} x {os.cpu_count()}; kernel {platform.release()}; {glibc}; {gcc}; "
-                f"mode: {'quick' if self.args.quick else 'full'}")
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        git = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "src",
+                                "CMakeLists.txt"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True).stdout.splitlines()
+        rev = git.stdout.strip() or "?"
+        if dirty:
+            rev += f" + uncommitted changes to {len(dirty)} files in src/"
+        self._machine = (f"CPU: {cpu} x {os.cpu_count()}; kernel {platform.release()}; {glibc}; "
+                         f"{gcc}; shim built from {rev}; "
+                         f"mode: {'quick' if self.args.quick else 'full'}")
+        return self._machine
 
     def table(self):
         head = ("figure", "without shim", "with shim", "with/without or added", "target",
@@ -678,6 +722,7 @@ def main():
         if s not in SECTIONS:
             ap.error(f"unknown section {s}")
     b = Bench(args)
+    b.machine()  # the source state now, close to when scripts/bench built the shim
     t_start = time.monotonic()
     steps = {
         "instructions": b.hot_instructions,

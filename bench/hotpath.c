@@ -5,7 +5,11 @@
  *         cond       pthread_cond_signal/wait ping-pong, two threads    (per iteration: 1 round trip)
  *         pipe       write 1 byte to a pipe, read it back               (per iteration: 1 write + 1 read)
  *         poll       poll() on an empty pipe with a zero timeout        (per iteration: 1 poll)
- *         contended  two threads lock/unlock one mutex N times each     (prints ops/s)
+ *         contended  two threads lock/unlock one mutex N times each, each thread pinned to
+ *                    its own CPU (when there are two) so that the lock really bounces
+ *                    between cores                                       (prints ops/s)
+ *         parallel   two threads, one per CPU, each lock/unlock its own mutex N times: no
+ *                    lock is shared, so any slowdown is shared cache lines (prints ops/s)
  *   REPS  0: run the loop once, N iterations, print nothing (for callgrind, which counts
  *         instructions inside the loop_* functions only, see --toggle-collect in bench.py);
  *         >0: one warm-up of N/4 iterations, then REPS timed runs of N iterations; prints the
@@ -18,6 +22,7 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,6 +93,19 @@ __attribute__((noinline)) void loop_contended(long n)
     }
 }
 
+/* One mutex per thread, each on its own 128-byte block (no false sharing between them). */
+static struct {
+    pthread_mutex_t m;
+} __attribute__((aligned(128))) own_mu[2] = {{PTHREAD_MUTEX_INITIALIZER}, {PTHREAD_MUTEX_INITIALIZER}};
+
+__attribute__((noinline)) void loop_parallel(pthread_mutex_t *m, long n)
+{
+    for (long i = 0; i < n; i++) {
+        pthread_mutex_lock(m);
+        pthread_mutex_unlock(m);
+    }
+}
+
 static void *cond_peer(void *arg)
 {
     loop_cond_peer((long)arg);
@@ -102,9 +120,25 @@ static void *idle_thread(void *arg)
     return NULL;
 }
 
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set); /* best effort */
+}
+
 static void *contended_peer(void *arg)
 {
+    pin(1);
     loop_contended((long)arg);
+    return NULL;
+}
+
+static void *parallel_peer(void *arg)
+{
+    pin(1);
+    loop_parallel(&own_mu[1].m, (long)arg);
     return NULL;
 }
 
@@ -128,7 +162,14 @@ static uint64_t run(const char *mode, long n)
     } else if (strcmp(mode, "contended") == 0) {
         if (pthread_create(&t, NULL, contended_peer, (void *)n) != 0)
             abort();
+        pin(0);
         loop_contended(n);
+        pthread_join(t, NULL);
+    } else if (strcmp(mode, "parallel") == 0) {
+        if (pthread_create(&t, NULL, parallel_peer, (void *)n) != 0)
+            abort();
+        pin(0);
+        loop_parallel(&own_mu[0].m, n);
         pthread_join(t, NULL);
     } else {
         fprintf(stderr, "hotpath: unknown mode %s\n", mode);
@@ -140,7 +181,7 @@ static uint64_t run(const char *mode, long n)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: hotpath mutex|cond|pipe|poll|contended N REPS\n");
+        fprintf(stderr, "usage: hotpath mutex|cond|pipe|poll|contended|parallel N REPS\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -163,8 +204,8 @@ int main(int argc, char **argv)
         reps = 64;
     for (long r = 0; r < reps; r++) {
         uint64_t ns = run(mode, n);
-        v[r] = strcmp(mode, "contended") == 0 ? 2.0 * (double)n * 1e9 / (double)ns
-                                               : (double)ns / (double)n;
+        int two = strcmp(mode, "contended") == 0 || strcmp(mode, "parallel") == 0;
+        v[r] = two ? 2.0 * (double)n * 1e9 / (double)ns : (double)ns / (double)n;
     }
     printf("%.3f\n", median(v, (int)reps));
     return 0;

@@ -122,10 +122,18 @@ bool sw_capture_signal_ok(pid_t tid)
     if (sigaction(signo, NULL, &cur) != 0 || !(cur.sa_flags & SA_SIGINFO) ||
         cur.sa_sigaction != handler)
         return false;
-    uint64_t blocked;
-    if (sw_proc_sigblk(tid, &blocked) != 0)
-        return false;
-    return (blocked & ((uint64_t)1 << (signo - 1))) == 0;
+    /* A thread still finishing our handler from a capture a moment ago shows the handler's
+     * full mask: look again shortly before concluding that it blocks the signal. */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint64_t blocked;
+        if (sw_proc_sigblk(tid, &blocked) != 0)
+            return false;
+        if ((blocked & ((uint64_t)1 << (signo - 1))) == 0)
+            return true;
+        struct timespec ts = {0, 2000000};
+        sw_real.nanosleep(&ts, NULL);
+    }
+    return false;
 }
 
 static uint64_t now_ns(void)

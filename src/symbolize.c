@@ -176,6 +176,7 @@ static unsigned symbolize_pc(Dwfl *dwfl, const struct sw_modmap *map, uint64_t p
         f->function = display_name(die_name(&chain[i]));
         f->file = NULL;
         f->line = 0;
+        f->inlined = false;
         call_site(cudie, inner, f);
         out[n - 2].inlined = true;
         if (tag == DW_TAG_subprogram)

@@ -11,6 +11,8 @@
 #include "watchdog.h"
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -46,6 +48,10 @@ static struct sw_rate rate;
 static bool warmed;
 static _Atomic bool quiescing;
 static _Atomic bool reporting;
+/* The destructor's last request: one more look, reporting only recoveries. The watchdog
+ * sleeps on wake_word so the request does not wait out a scan period. */
+static _Atomic uint32_t wake_word;
+static _Atomic bool final_requested, final_done;
 
 enum cand_kind {
     K_RECOVERED,  /* the subject of a stall report left its call */
@@ -736,6 +742,16 @@ static void report_promise(struct cand *c, uint64_t now)
     bool back = c->kind == K_HB_BACK || c->kind == K_SCOPE_DONE;
     if (!may_report(now))
         return;
+    /* Promises are checked before any decision about the thread: read its name here. */
+    static char name[16];
+    if (c->su.name == NULL && sw_proc_comm(c->su.tid, name, sizeof name) == 0)
+        c->su.name = name;
+    /* A kept-late promise is about the promise, not about whatever call the thread is in
+     * now. */
+    if (back) {
+        c->su.word &= ~SW_CALL_MASK;
+        c->su.obj = 0;
+    }
     uint64_t detected = real_ns();
     sw_inspect_begin();
     struct sw_thread_report *t = sw_inspect_thread(&c->su, !back, false);
@@ -776,11 +792,13 @@ static void report_suppressed(uint64_t now)
     (void)rc;
 }
 
-static void process(uint64_t now)
+static void process(uint64_t now, bool recoveries_only)
 {
     for (unsigned i = 0; i < ncands; i++)
         if (cands[i].kind == K_RECOVERED)
             report_recovered(&cands[i], now);
+    if (recoveries_only)
+        return;
     if (nwaiters > 0 || ncands > 0)
         sw_tidmap_rebuild();
     if (deadlock_ns != 0)
@@ -826,19 +844,26 @@ static void *run(void *arg)
         uint64_t wake = last + period_ns;
         struct timespec ts = {.tv_sec = (time_t)(wake / 1000000000u),
                               .tv_nsec = (long)(wake % 1000000000u)};
-        while (sw_real.clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-            ;
+        /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
+        uint32_t seen = atomic_load(&wake_word);
+        while (mono_ns() < wake && !atomic_load(&final_requested))
+            sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAIT_BITSET_PRIVATE, seen, &ts, NULL,
+                            FUTEX_BITSET_MATCH_ANY);
         uint64_t now = mono_ns();
         uint64_t excess = sw_watch_excess_ns(period_ns, now - last);
         last = now;
         pace();
+        bool final = atomic_load(&final_requested);
         look(now, excess);
         atomic_store(&reporting, true);
         if (!atomic_load(&quiescing))
-            process(now);
+            process(now, final);
         atomic_store(&reporting, false);
+        if (final) {
+            atomic_store(&final_done, true);
+            return NULL;
+        }
     }
-    return NULL;
 }
 
 static int start_thread(void)
@@ -883,6 +908,15 @@ int sw_watchdog_start(const struct sw_config *c)
 
 void sw_watchdog_quiesce(void)
 {
+    /* One last look reports the stalls that ended just before exit as recovered; then no
+     * more reports, and none in progress when our dependencies are finalized. */
+    atomic_store(&final_requested, true);
+    atomic_fetch_add(&wake_word, 1);
+    sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    for (int i = 0; i < 500 && !atomic_load(&final_done); i++) {
+        struct timespec ts = {0, 1000000};
+        sw_real.nanosleep(&ts, NULL);
+    }
     atomic_store(&quiescing, true);
     for (int i = 0; i < 2000 && atomic_load(&reporting); i++) {
         struct timespec ts = {0, 1000000};
@@ -893,6 +927,8 @@ void sw_watchdog_quiesce(void)
 void sw_watchdog_after_fork_child(void)
 {
     my_pid = getpid();
+    atomic_store(&final_requested, false);
+    atomic_store(&final_done, false);
     report_no = 0;
     warmed = false;
     atomic_store(&reporting, false);

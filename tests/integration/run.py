@@ -288,8 +288,9 @@ def test_lock_held_past_threshold_is_reported(shim):
     under the 2 s threshold is reported once, in wait_for_holder, and then finishes."""
     res = shim.run(["lock_briefly", "3000"], env={"STALLWATCH_LOCK": "2s"})
     check(res.returncode == 0, "lock_briefly did not finish", res)
-    check(len(res.reports) == 1, "expected exactly one report", res)
-    t = res.reports[0]["threads"][0]
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1, "expected exactly one stall report", res)
+    t = stalls[0]["threads"][0]
     check(t["call"] == "pthread_mutex_lock" and "wait_for_holder" in functions(t),
           "wrong call or stack", res)
 
@@ -378,6 +379,224 @@ def test_debuglink_beside_the_file(shim):
           "program frames lack file:line from the debuglink file", res)
 
 
+def test_owner_named_with_its_stack_then_recovered(shim):
+    """A mutex held by a thread that sleeps: the waiter's report names the holder (owner_tid)
+    and shows its stack; when the lock is released, a recovered report closes the stall with
+    about the whole wait."""
+    res = shim.run(["lock_briefly", "3000"], env={"STALLWATCH_LOCK": "1s"})
+    check(res.returncode == 0, "lock_briefly did not finish", res)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    recovered = [r for r in res.reports if r["event"] == "recovered"]
+    check(len(stalls) == 1 and len(recovered) == 1, "expected one stall, one recovered", res)
+    waiter, owner = stalls[0]["threads"][0], stalls[0]["threads"][1]
+    check(owner.get("role") == "owner" and owner["name"] == "holder", "owner missing", res)
+    check(waiter["owner_tid"] == owner["tid"], "owner_tid does not name the holder", res)
+    check(owner["call"] == "nanosleep" and "holder" in functions(owner),
+          "the owner's stack does not show where it holds the lock", res)
+    back = recovered[0]
+    check(back["stall_report"] == stalls[0]["report"], "recovered does not name its stall", res)
+    check(back["fingerprint"] == stalls[0]["fingerprint"], "fingerprint changed", res)
+    t = back["threads"][0]
+    check(t["tid"] == waiter["tid"] and t["call"] == "pthread_mutex_lock", "wrong thread", res)
+    check(2500 <= t["waited_ms"] <= 4500, "total wait %d ms, expected about 3000"
+          % t["waited_ms"], res)
+
+
+def test_file_lock_held_by_another_process(shim):
+    """flock held by a child process: the waiter's report names that process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = shim.run(["flock_other_process", os.path.join(tmp, "lockfile")],
+                       env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    m = re.search(r"child=(\d+)", res.stdout)
+    check(m and res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    check(t["call"] == "flock" and t["fd_target"].endswith("/lockfile"), "call/fd", res)
+    check(t.get("owner_pid") == int(m.group(1)), "owner_pid is not the child", res)
+    check(t.get("owner_process") == "flock_other_pro", "owner_process", res)
+
+
+def parse_eu_stack(text, module):
+    """eu-stack -i -s -m output -> {tid: [(function, file, line), ...]} for frames in module."""
+    threads, tid, frame = {}, None, None
+    for line in text.splitlines():
+        m = re.match(r"^TID (\d+):", line)
+        if m:
+            tid = int(m.group(1))
+            threads[tid] = []
+            continue
+        m = re.match(r"^#\d+\s+0x[0-9a-f]+ (.*?) - (\S+)$", line)
+        if m:
+            frame = None
+            if m.group(2) == module:
+                frame = [m.group(1), None, None]
+                threads[tid].append(frame)
+            continue
+        m = re.match(r"^\s+(\S+?):(\d+)(:\d+)?$", line)
+        if m and frame is not None:
+            frame[1], frame[2] = m.group(1), int(m.group(2))
+    return {t: [tuple(f) for f in fs] for t, fs in threads.items()}
+
+
+def test_stacks_match_eu_stack(shim):
+    """For every thread the shim reports, the program's own frames (function, file, line,
+    inlined functions included) are the same sequence eu-stack -i -s prints for it."""
+    prog = shim.prog("ledger")
+    seen = {}
+
+    def compare_while_hung(proc, stdout_path):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not seen:
+            time.sleep(0.1)
+            lines = read_report_lines(proc)
+            if lines:
+                out = subprocess.run(["eu-stack", "-i", "-s", "-m", "-p", str(proc.pid)],
+                                     capture_output=True, text=True)
+                seen["eu"] = out.stdout
+                seen["err"] = out.stderr
+
+    report_path = os.path.join(tempfile.mkdtemp(prefix="stallwatch-eu-"), "reports")
+
+    def read_report_lines(proc):
+        try:
+            with open(report_path) as f:
+                return [l for l in f.read().split("\n") if l]
+        except FileNotFoundError:
+            return []
+
+    res = shim.run(["ledger"], env={"STALLWATCH_LOCK": "500ms"}, output="file:" + report_path,
+                   on_start=compare_while_hung, timeout=5)
+    with open(report_path) as f:
+        import json
+        reports = [json.loads(l) for l in f.read().split("\n") if l]
+    check(reports and "eu" in seen, "no report or eu-stack did not run", res)
+    eu = parse_eu_stack(seen["eu"], prog)
+    check(eu, "eu-stack printed no frames of the program", seen["eu"], seen["err"])
+    compared = 0
+    for t in reports[0]["threads"]:
+        ours = [(f.get("function"), f.get("file"), f.get("line")) for f in t["frames"]
+                if f.get("module") == prog]
+        check(t["tid"] in eu, "eu-stack did not show thread %d" % t["tid"], seen["eu"])
+        check(ours == eu[t["tid"]], "thread %d differs:\nours %s\neu-stack %s"
+              % (t["tid"], ours, eu[t["tid"]]), res)
+        compared += len(ours)
+    check(compared >= 4, "too few program frames compared", res)
+
+
+def test_cxx_names_demangled_and_inlined_frames(shim):
+    """A C++ program: frames carry demangled names, and functions inlined from libstdc++'s
+    headers (std::mutex::lock, std::lock_guard) are frames of their own, marked inlined, with
+    the line they were called from."""
+    res = shim.run(["ledger"], env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(res.reports, "no report", res)
+    frames = res.reports[0]["threads"][0]["frames"]
+    names = [f.get("function") for f in frames]
+    check("inventory::Ledger::settle(int)" in names, "settle not demangled: %s" % names, res)
+    lock = [f for f in frames if f.get("function") == "std::mutex::lock()"]
+    check(lock and lock[0].get("inlined") is True, "std::mutex::lock() not an inlined frame",
+          res)
+    settle = frames[names.index("inventory::Ledger::settle(int)")]
+    check(settle.get("inlined") is None and settle["file"].endswith("ledger.cpp") and
+          settle["line"] == source_line(os.path.join(PROGS_SRC, "ledger.cpp"), "stalls here"),
+          "settle's call site", res)
+
+
+def test_many_threads_on_one_mutex_are_one_grouped_report(shim):
+    """48 threads queued on one mutex, from two different functions: one report, one entry per
+    stack with count and tids, then the owner."""
+    res = shim.run(["many_waiters"], env={"STALLWATCH_LOCK": "500ms"}, timeout=4)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1, "expected exactly one stall report", res)
+    threads = stalls[0]["threads"]
+    entries = {}
+    for t in threads:
+        if t.get("role") == "owner":
+            continue
+        key = "wait_in_line" if "wait_in_line" in functions(t) else "wait_elsewhere"
+        entries[key] = t
+    check(set(entries) == {"wait_in_line", "wait_elsewhere"}, "two stacks expected", res)
+    counts = {k: t.get("count", 1) for k, t in entries.items()}
+    check(counts == {"wait_in_line": 40, "wait_elsewhere": 8}, "counts %s" % counts, res)
+    for t in entries.values():
+        check(len(t["tids"]) == min(t["count"], 32), "tids list not bounded", res)
+    check(threads[-1].get("role") == "owner" and "hold_the_lock" in functions(threads[-1]),
+          "the owner does not follow", res)
+    check(len(res.report_lines[0]) < 64 * 1024, "grouped report is not bounded", res)
+
+
+def test_still_stalled_then_recovered(shim):
+    """With STALLWATCH_REPEAT a long stall is repeated (still-stalled, back-off doubling) and
+    closed by recovered, all naming the report that opened it."""
+    res = shim.run(["lock_briefly", "4000"], env={"STALLWATCH_LOCK": "500ms",
+                                                  "STALLWATCH_REPEAT": "700ms"})
+    events = [(r["event"], r.get("stall_report")) for r in res.reports]
+    check(events[0] == ("stall", None), "first report is not the stall", res)
+    repeats = [e for e in events if e[0] == "still-stalled"]
+    # 0.5 s stall, then repeats 0.7 s and 1.4 s after it (2.6 s), before release at 4 s.
+    check(len(repeats) == 2, "expected two still-stalled reports (0.7 s, then 1.4 s later)",
+          res)
+    check(all(e[1] == 1 for e in events[1:]), "stall_report missing", res)
+    check(events[-1][0] == "recovered", "no recovered report at the end", res)
+
+
+def test_rate_limit_withholds_reports(shim):
+    """STALLWATCH_RATE=2: of many stalls in a minute only two reports are written."""
+    env = {"STALLWATCH_LOCK": "300ms", "STALLWATCH_WAIT": "300ms", "STALLWATCH_IDLE": "300ms",
+           "STALLWATCH_PEER": "300ms", "STALLWATCH_RATE": "2"}
+    res = shim.run(["idle", "3"], env=env)
+    check(res.returncode == 0, "idle did not exit 0", res)
+    check(len(res.reports) == 2, "expected exactly two reports", res)
+    unlimited = shim.run(["idle", "3"], env=dict(env, STALLWATCH_RATE="off"))
+    check(len(unlimited.reports) >= 6, "control run without a limit reported too little",
+          unlimited)
+
+
+def test_heartbeat_and_scope_api(shim):
+    """include/stallwatch.h: a missed heartbeat promise and an overrun region are reported
+    (with the call the thread is in and the region's name), then recovered; the same binary
+    without the shim runs the same."""
+    plain = shim.run(["heartbeat_api"], preload=False)
+    check(plain.returncode == 0 and plain.stdout == "active=0\n", "without the shim", plain)
+    res = shim.run(["heartbeat_api"])
+    check(res.returncode == 0 and res.stdout == "active=1\n", "under the shim", res)
+    by = {(r["event"], r["threads"][0]["class"]): r for r in res.reports}
+    hb = by.get(("stall", "heartbeat"))
+    check(hb and hb["threads"][0]["name"] == "beater", "missed heartbeat not reported", res)
+    check(hb["threads"][0]["call"] == "pthread_cond_timedwait" and
+          "wait_for_work" in functions(hb["threads"][0]), "heartbeat stack", res)
+    sc = by.get(("stall", "scope"))
+    check(sc and sc["threads"][0].get("scope") == "load config", "scope not reported", res)
+    check("load_config" in functions(sc["threads"][0]), "scope stack", res)
+    back = by.get(("recovered", "heartbeat"))
+    check(back and back["stall_report"] == hb["report"], "heartbeat recovery", res)
+    check(1200 <= back["threads"][0]["waited_ms"] <= 2500, "heartbeat gap", res)
+    done = by.get(("recovered", "scope"))
+    check(done and done["stall_report"] == sc["report"], "scope recovery", res)
+
+
+def test_busy_thread(shim):
+    """A thread spinning without calling anything is reported with STALLWATCH_BUSY (class and
+    call busy, its running stack), and not without it."""
+    res = shim.run(["spin", "3"], env={"STALLWATCH_BUSY": "1s"})
+    check(res.returncode == 0, "spin did not finish", res)
+    check(len(res.reports) >= 1, "busy thread not reported", res)
+    t = res.reports[0]["threads"][0]
+    check(t["name"] == "spinner" and t["class"] == "busy" and t["call"] == "busy",
+          "class/call", res)
+    check(t.get("capture") == "signal" and "spin_forever" in functions(t),
+          "the running stack", res)
+    quiet = shim.run(["spin", "3"])
+    check(quiet.returncode == 0 and not quiet.reports, "reported without STALLWATCH_BUSY",
+          quiet)
+
+
+def test_abort_action_dumps_core(shim):
+    """STALLWATCH_ACTION=abort: the report is written, then the process dies of SIGABRT (a
+    core-dumping signal)."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_ACTION": "abort"})
+    check(res.returncode == -signal.SIGABRT, "not killed by SIGABRT", res)
+    check(len(res.reports) == 1 and res.reports[0]["event"] == "deadlock", "report first", res)
+
+
 def test_exports_match_call_table(shim):
     """The library exports exactly the interposed functions (and nothing of its own)."""
     out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
@@ -391,6 +610,9 @@ def test_exports_match_call_table(shim):
                 calls.add(m.group(1))
     expected = (calls - {"futex"}) | {"syscall", "pthread_create", "thrd_create"}
     public = {s for s in exported if s.startswith("stallwatch_")}
+    check(public == {"stallwatch__heartbeat", "stallwatch__heartbeat_stop",
+                     "stallwatch__scope_begin", "stallwatch__scope_end", "stallwatch__active"},
+          "public API exports: %s" % sorted(public))
     check(exported - public == expected,
           "exports differ: extra %s missing %s" % (sorted(exported - public - expected),
                                                    sorted(expected - exported)))

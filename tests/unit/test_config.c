@@ -343,6 +343,8 @@ END_TEST
 
 /* ---- defaults ---- */
 
+#define NS_PER_S_TEST 1000000000ull
+
 static void assert_defaults(void)
 {
     ck_assert(!cfg.disabled);
@@ -364,6 +366,12 @@ static void assert_defaults(void)
     ck_assert_str_eq(cfg.ident, "prog");
     ck_assert_uint_eq(cfg.frames, 64);
     ck_assert(!cfg.debuginfod);
+    ck_assert_uint_eq(cfg.repeat_ns, 60 * NS_PER_S_TEST);
+    ck_assert_uint_eq(cfg.rate_per_min, 30);
+    ck_assert_uint_eq(cfg.deadlock_ns, 1 * NS_PER_S_TEST);
+    ck_assert(!cfg.all_threads);
+    ck_assert(!cfg.action_abort);
+    ck_assert_uint_eq(cfg.class_ns[SW_CLASS_BUSY], 0);
 }
 
 START_TEST(test_defaults_without_environment)
@@ -385,7 +393,9 @@ START_TEST(test_empty_value_is_treated_as_unset)
           "STALLWATCH_WAIT=", "STALLWATCH_IDLE=", "STALLWATCH_HEARTBEAT=", "STALLWATCH_OUTPUT=",
           "STALLWATCH_FORMAT=", "STALLWATCH_SYSLOG_SOCKET=", "STALLWATCH_FACILITY=",
           "STALLWATCH_IDENT=", "STALLWATCH_FRAMES=", "STALLWATCH_WATCH=", "STALLWATCH_IGNORE=",
-          "STALLWATCH_DISABLE=", "STALLWATCH_DEBUGINFOD=", NULL);
+          "STALLWATCH_DISABLE=", "STALLWATCH_DEBUGINFOD=", "STALLWATCH_REPEAT=", "STALLWATCH_RATE=",
+          "STALLWATCH_DEADLOCK=", "STALLWATCH_ALL_THREADS=", "STALLWATCH_ACTION=",
+          "STALLWATCH_BUSY=", NULL);
     assert_no_lines();
     assert_defaults();
 }
@@ -1063,6 +1073,67 @@ START_TEST(test_value_of_64_bytes_is_shown_whole)
 }
 END_TEST
 
+START_TEST(test_diagnosis_settings_take_their_values)
+{
+    parse("STALLWATCH_REPEAT=30s", "STALLWATCH_RATE=5", "STALLWATCH_DEADLOCK=250ms",
+          "STALLWATCH_ALL_THREADS=1", "STALLWATCH_ACTION=abort", "STALLWATCH_BUSY=2s", NULL);
+    assert_no_lines();
+    ck_assert_uint_eq(cfg.repeat_ns, 30 * NS_PER_S_TEST);
+    ck_assert_uint_eq(cfg.rate_per_min, 5);
+    ck_assert_uint_eq(cfg.deadlock_ns, 250000000ull);
+    ck_assert(cfg.all_threads);
+    ck_assert(cfg.action_abort);
+    ck_assert_uint_eq(cfg.class_ns[SW_CLASS_BUSY], 2 * NS_PER_S_TEST);
+}
+END_TEST
+
+START_TEST(test_repeat_and_deadlock_off_mean_once_and_never)
+{
+    parse("STALLWATCH_REPEAT=off", "STALLWATCH_DEADLOCK=0", "STALLWATCH_RATE=OFF", NULL);
+    assert_no_lines();
+    ck_assert_uint_eq(cfg.repeat_ns, 0);
+    ck_assert_uint_eq(cfg.deadlock_ns, 0);
+    ck_assert_uint_eq(cfg.rate_per_min, 0);
+}
+END_TEST
+
+START_TEST(test_action_accepts_log_and_abort_only)
+{
+    parse("STALLWATCH_ACTION=LOG", NULL);
+    assert_no_lines();
+    ck_assert(!cfg.action_abort);
+    parse("STALLWATCH_ACTION=panic", NULL);
+    assert_one_line("stallwatch: STALLWATCH_ACTION=\"panic\" is not log or abort; using log");
+    ck_assert(!cfg.action_abort);
+}
+END_TEST
+
+START_TEST(test_bad_rate_falls_back_to_30)
+{
+    const char *bad[] = {"STALLWATCH_RATE=-1", "STALLWATCH_RATE=1e3", "STALLWATCH_RATE=100001",
+                         "STALLWATCH_RATE=ten"};
+    for (unsigned i = 0; i < sizeof bad / sizeof *bad; i++) {
+        parse(bad[i], NULL);
+        assert_one_line_containing("is not a number of reports a minute (1 to 100000, or off); "
+                                   "using 30");
+        ck_assert_uint_eq(cfg.rate_per_min, 30);
+    }
+    parse("STALLWATCH_RATE=100000", NULL);
+    assert_no_lines();
+    ck_assert_uint_eq(cfg.rate_per_min, 100000);
+}
+END_TEST
+
+START_TEST(test_bad_diagnosis_durations_fall_back_to_defaults)
+{
+    parse("STALLWATCH_REPEAT=soon", "STALLWATCH_DEADLOCK=-1s", "STALLWATCH_BUSY=1x", NULL);
+    ck_assert_uint_eq(diag.n, 3);
+    ck_assert_uint_eq(cfg.repeat_ns, 60 * NS_PER_S_TEST);
+    ck_assert_uint_eq(cfg.deadlock_ns, 1 * NS_PER_S_TEST);
+    ck_assert_uint_eq(cfg.class_ns[SW_CLASS_BUSY], 0);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1071,6 +1142,11 @@ static Suite *config_suite(void)
     TCase *env = tcase_create("environment");
     TCase *dg = tcase_create("diagnostics");
 
+    tcase_add_test(pd, test_diagnosis_settings_take_their_values);
+    tcase_add_test(pd, test_repeat_and_deadlock_off_mean_once_and_never);
+    tcase_add_test(pd, test_action_accepts_log_and_abort_only);
+    tcase_add_test(pd, test_bad_rate_falls_back_to_30);
+    tcase_add_test(pd, test_bad_diagnosis_durations_fall_back_to_defaults);
     tcase_add_test(pd, test_duration_accepts_each_unit);
     tcase_add_test(pd, test_duration_bare_number_is_seconds);
     tcase_add_test(pd, test_duration_accepts_exact_decimals);

@@ -1334,6 +1334,121 @@ START_TEST(test_emit_preserves_errno)
 }
 END_TEST
 
+/* ---- diagnosis fields ------------------------------------------------------------------ */
+
+static const pid_t some_tids[3] = {101, 102, 103};
+
+START_TEST(test_text_names_owner_scope_and_group)
+{
+    struct sw_thread_report t = lock_thread();
+    t.owner_tid = 4250;
+    t.scope = "load \"config\"";
+    t.count = 3;
+    t.tids = some_tids;
+    t.ntids = 3;
+    const char *l = first_line(&t);
+    ck_assert_ptr_nonnull(strstr(l, " waited=5.01s owner_tid=4250 scope=\"load \\\"config\\\"\" "
+                                    "count=3"));
+    ck_assert_str_eq(recs[1].p, "stallwatch #1 tids=101,102,103");
+}
+END_TEST
+
+START_TEST(test_text_file_lock_owner_and_more_tids_than_listed)
+{
+    struct sw_thread_report t = lock_thread();
+    t.objkind = SW_OBJ_FD;
+    t.fd = 5;
+    t.fd_target = "/var/lock/x";
+    t.owner_pid = 77;
+    t.owner_process = "backup";
+    t.count = 40;
+    t.tids = some_tids;
+    t.ntids = 3;
+    const char *l = first_line(&t);
+    ck_assert_ptr_nonnull(strstr(l, " owner_pid=77 owner_process=\"backup\" count=40"));
+    ck_assert_str_eq(recs[1].p, "stallwatch #1 tids=101,102,103,...");
+}
+END_TEST
+
+START_TEST(test_text_header_carries_stall_report_fingerprint_and_roles)
+{
+    struct sw_thread_report t[2] = {lock_thread(), lock_thread()};
+    t[1].role = "owner";
+    t[1].tid = 4250;
+    struct sw_report r = report_of(t, 2);
+    r.event = "still-stalled";
+    r.stall_report = 3;
+    r.fingerprint = "0123456789abcdef";
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p,
+                                 "stallwatch #1 still-stalled pid=4242 process=\"abba\" "
+                                 "stall_report=3 fingerprint=0123456789abcdef tid=4243 "));
+    bool found = false;
+    for (unsigned i = 0; i < nrecs; i++)
+        found |= strncmp(recs[i].p, "stallwatch #1 thread role=owner tid=4250 ", 41) == 0;
+    ck_assert(found);
+}
+END_TEST
+
+START_TEST(test_text_inlined_frame_is_marked)
+{
+    struct sw_frame f[2] = {{0x10, "/lib/m.so", 0x20, "bid", "inner", "m.h", 3, true},
+                            {0x10, "/lib/m.so", 0x20, "bid", "outer", "m.c", 9, false}};
+    struct sw_thread_report t = lock_thread();
+    t.frames = f;
+    t.nframes = 2;
+    struct sw_report r = report_of(&t, 1);
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_str_eq(recs[nrecs - 2].p,
+                     "stallwatch #1 #0 0x10 inner (m.h:3) [/lib/m.so+0x20] inlined");
+    ck_assert_str_eq(recs[nrecs - 1].p, "stallwatch #1 #1 0x10 outer (m.c:9) [/lib/m.so+0x20]");
+}
+END_TEST
+
+START_TEST(test_json_diagnosis_fields_in_order)
+{
+    struct sw_frame f[1] = {{0x10, NULL, 0, NULL, "inner", "m.h", 3, true}};
+    struct sw_thread_report t[2] = {lock_thread(), lock_thread()};
+    t[0].owner_tid = 4250;
+    t[0].count = 3;
+    t[0].tids = some_tids;
+    t[0].ntids = 3;
+    t[0].frames = f;
+    t[0].nframes = 1;
+    t[1].role = "owner";
+    t[1].scope = "s";
+    t[1].nframes = 0;
+    struct sw_report r = report_of(t, 2);
+    r.event = "recovered";
+    r.stall_report = 2;
+    r.fingerprint = "00000000000000aa";
+    const char *j = json_of(&r, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(j, "{\"event\":\"recovered\",\"report\":1,\"stall_report\":2,"
+                                    "\"pid\":4242,"));
+    ck_assert_ptr_nonnull(strstr(j, "\"time\":\"2026-11-27T06:35:40.123Z\",\"fingerprint\":"
+                                    "\"00000000000000aa\",\"threads\":["));
+    ck_assert_ptr_nonnull(strstr(j, "\"object\":\"0x55d0c8a4b0a0\",\"owner_tid\":4250,"
+                                    "\"count\":3,\"tids\":[101,102,103],\"state\":"));
+    ck_assert_ptr_nonnull(strstr(j, "{\"pc\":\"0x10\",\"function\":\"inner\",\"file\":\"m.h\","
+                                    "\"line\":3,\"inlined\":true}"));
+    ck_assert_ptr_nonnull(strstr(j, "{\"tid\":4243,\"role\":\"owner\",\"name\":"));
+    ck_assert_ptr_nonnull(strstr(j, "\"scope\":\"s\""));
+}
+END_TEST
+
+START_TEST(test_suppressed_summary_without_threads)
+{
+    struct sw_report r = report_of(NULL, 0);
+    r.event = "suppressed";
+    r.suppressed = 12;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_uint_eq(nrecs, 1);
+    ck_assert_str_eq(recs[0].p, "stallwatch #1 suppressed pid=4242 process=\"abba\" suppressed=12");
+    const char *j = json_of(&r, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(j, "\"suppressed\":12,\"threads\":[]}"));
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -1403,6 +1518,13 @@ static Suite *report_suite(void)
     tcase_add_test(any, test_tiny_scratch_or_missing_arguments_emit_nothing);
     tcase_add_test(any, test_callback_receives_the_callers_context);
     tcase_add_test(any, test_emit_preserves_errno);
+
+    tcase_add_test(text, test_text_names_owner_scope_and_group);
+    tcase_add_test(text, test_text_file_lock_owner_and_more_tids_than_listed);
+    tcase_add_test(text, test_text_header_carries_stall_report_fingerprint_and_roles);
+    tcase_add_test(text, test_text_inlined_frame_is_marked);
+    tcase_add_test(json, test_json_diagnosis_fields_in_order);
+    tcase_add_test(any, test_suppressed_summary_without_threads);
 
     suite_add_tcase(s, text);
     suite_add_tcase(s, json);

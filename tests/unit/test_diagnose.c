@@ -1,0 +1,153 @@
+/* Unit suite for fingerprints and wait-for cycles (src/diagnose.c). */
+#include <check.h>
+#include <string.h>
+
+#include "diagnose.h"
+#include "support.h"
+
+#define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
+#define APP  "/usr/bin/app"
+
+static const struct sw_frame stack_a[] = {
+    {0x7f0000001000, LIBC, 0x86129, "aa", "futex_wait", "f.h", 146, true},
+    {0x7f0000001000, LIBC, 0x86129, "aa", "__GI___lll_lock_wait", "l.c", 49},
+    {0x5500000001000, APP, 0x1235, "bb", "take_b_after_a", "abba.c", 17},
+    {0x5500000002000, APP, 0x1257, "bb", "worker_a", "abba.c", 31},
+};
+
+START_TEST(test_fingerprint_ignores_addresses_and_lines)
+{
+    struct sw_frame other[4];
+    memcpy(other, stack_a, sizeof other);
+    for (int i = 0; i < 4; i++) {
+        other[i].pc += 0x1000;
+        other[i].offset += 0x10;
+        other[i].line += 3;
+        other[i].build_id = "cc";
+    }
+    ck_assert_uint_eq(sw_fingerprint("pthread_mutex_lock", stack_a, 4),
+                      sw_fingerprint("pthread_mutex_lock", other, 4));
+}
+END_TEST
+
+START_TEST(test_fingerprint_ignores_libc_inlined_and_unnamed_frames)
+{
+    /* The same hang seen without glibc's debuginfo: different libc names, no inlined frame,
+     * an unnamed frame. */
+    const struct sw_frame bare[] = {
+        {0x7f0000001000, LIBC, 0x86129, NULL, "__lll_lock_wait", NULL, 0},
+        {0x7f0000005000, "/lib/x86_64-linux-gnu/libc.so.6", 0x1, NULL, NULL, NULL, 0},
+        {0x5500000001000, APP, 0x1235, NULL, "take_b_after_a", NULL, 0},
+        {0x5500000003000, APP, 0x9999, NULL, NULL, NULL, 0},
+        {0x5500000002000, APP, 0x1257, NULL, "worker_a", NULL, 0},
+    };
+    ck_assert_uint_eq(sw_fingerprint("pthread_mutex_lock", stack_a, 4),
+                      sw_fingerprint("pthread_mutex_lock", bare, 5));
+}
+END_TEST
+
+START_TEST(test_fingerprint_tells_calls_and_functions_apart)
+{
+    struct sw_frame other[4];
+    memcpy(other, stack_a, sizeof other);
+    other[2].function = "take_a_after_b";
+    uint64_t a = sw_fingerprint("pthread_mutex_lock", stack_a, 4);
+    ck_assert_uint_ne(a, sw_fingerprint("pthread_mutex_lock", other, 4));
+    ck_assert_uint_ne(a, sw_fingerprint("pthread_rwlock_wrlock", stack_a, 4));
+    /* Names are separated: "ab"+"c" is not "a"+"bc". */
+    const struct sw_frame ab_c[] = {{1, APP, 0, NULL, "ab"}, {2, APP, 0, NULL, "c"}};
+    const struct sw_frame a_bc[] = {{1, APP, 0, NULL, "a"}, {2, APP, 0, NULL, "bc"}};
+    ck_assert_uint_ne(sw_fingerprint("x", ab_c, 2), sw_fingerprint("x", a_bc, 2));
+}
+END_TEST
+
+START_TEST(test_fingerprint_is_never_zero_and_prints_16_hex_digits)
+{
+    char hex[17];
+    uint64_t fp = sw_fingerprint(NULL, NULL, 0);
+    ck_assert_uint_ne(fp, 0);
+    sw_fingerprint_hex(0x00a1b2c3d4e5f607ull, hex);
+    ck_assert_str_eq(hex, "00a1b2c3d4e5f607");
+}
+END_TEST
+
+START_TEST(test_combined_fingerprint_ignores_order_but_not_members)
+{
+    uint64_t ab[] = {11, 22}, ba[] = {22, 11}, aa[] = {11, 11}, a[] = {11};
+    ck_assert_uint_eq(sw_fingerprint_combine(ab, 2), sw_fingerprint_combine(ba, 2));
+    ck_assert_uint_ne(sw_fingerprint_combine(ab, 2), sw_fingerprint_combine(aa, 2));
+    ck_assert_uint_ne(sw_fingerprint_combine(aa, 2), sw_fingerprint_combine(a, 1));
+}
+END_TEST
+
+START_TEST(test_cycle_of_two_is_found_from_either_member)
+{
+    int next[] = {1, 0};
+    unsigned cycle[4];
+    ck_assert_uint_eq(sw_find_cycle(next, 2, 0, cycle, 4), 2);
+    ck_assert_uint_eq(cycle[0], 0);
+    ck_assert_uint_eq(cycle[1], 1);
+    ck_assert_uint_eq(sw_find_cycle(next, 2, 1, cycle, 4), 2);
+    ck_assert_uint_eq(cycle[0], 1);
+}
+END_TEST
+
+START_TEST(test_thread_waiting_for_itself_is_a_cycle_of_one)
+{
+    int next[] = {-1, 1};
+    unsigned cycle[4];
+    ck_assert_uint_eq(sw_find_cycle(next, 2, 1, cycle, 4), 1);
+    ck_assert_uint_eq(sw_find_cycle(next, 2, 0, cycle, 4), 0);
+}
+END_TEST
+
+START_TEST(test_chain_into_a_cycle_is_not_that_cycle)
+{
+    /* 0 -> 1 -> 2 -> 3 -> 1: 0 waits on a deadlock it is not part of. */
+    int next[] = {1, 2, 3, 1};
+    unsigned cycle[8];
+    ck_assert_uint_eq(sw_find_cycle(next, 4, 0, cycle, 8), 0);
+    ck_assert_uint_eq(sw_find_cycle(next, 4, 2, cycle, 8), 3);
+}
+END_TEST
+
+START_TEST(test_chain_ending_at_a_running_owner_is_no_cycle)
+{
+    int next[] = {1, 2, -1};
+    unsigned cycle[8];
+    ck_assert_uint_eq(sw_find_cycle(next, 3, 0, cycle, 8), 0);
+}
+END_TEST
+
+START_TEST(test_cycle_longer_than_room_is_not_reported_cut)
+{
+    int next[] = {1, 2, 3, 4, 0};
+    unsigned cycle[3];
+    ck_assert_uint_eq(sw_find_cycle(next, 5, 0, cycle, 3), 0);
+    unsigned room[5];
+    ck_assert_uint_eq(sw_find_cycle(next, 5, 0, room, 5), 5);
+}
+END_TEST
+
+static Suite *diagnose_suite(void)
+{
+    Suite *s = suite_create("diagnose");
+    TCase *tc = tcase_create("diagnose");
+    tcase_add_test(tc, test_fingerprint_ignores_addresses_and_lines);
+    tcase_add_test(tc, test_fingerprint_ignores_libc_inlined_and_unnamed_frames);
+    tcase_add_test(tc, test_fingerprint_tells_calls_and_functions_apart);
+    tcase_add_test(tc, test_fingerprint_is_never_zero_and_prints_16_hex_digits);
+    tcase_add_test(tc, test_combined_fingerprint_ignores_order_but_not_members);
+    tcase_add_test(tc, test_cycle_of_two_is_found_from_either_member);
+    tcase_add_test(tc, test_thread_waiting_for_itself_is_a_cycle_of_one);
+    tcase_add_test(tc, test_chain_into_a_cycle_is_not_that_cycle);
+    tcase_add_test(tc, test_chain_ending_at_a_running_owner_is_no_cycle);
+    tcase_add_test(tc, test_cycle_longer_than_room_is_not_reported_cut);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return unit_run(diagnose_suite());
+}
