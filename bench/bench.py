@@ -184,6 +184,38 @@ class Bench:
 
     # ------------------------------------------------------------ 1. hot path, instructions
 
+    @staticmethod
+    def parse_callgrind(path, object_suffix):
+        """(total Ir, self Ir of the objects whose path ends with object_suffix) of a
+        callgrind output file (format: valgrind's docs/callgrind-format)."""
+        total, mine = None, 0
+        names = {}
+        in_mine = skip_next = False
+        with open(path) as f:
+            for line in f:
+                if line.startswith(("totals:", "summary:")):
+                    total = int(line.split()[1])
+                    continue
+                if skip_next:  # the inclusive cost line that follows calls=
+                    skip_next = False
+                    continue
+                if line.startswith(("ob=", "cob=")):  # objects share one id space
+                    m = re.match(r"c?ob=(\(\d+\))?\s*(.*)", line.rstrip("\n"))
+                    ident, name = m.group(1), m.group(2)
+                    if ident and name:
+                        names[ident] = name
+                    elif ident:
+                        name = names.get(ident, "")
+                    if line.startswith("ob="):
+                        in_mine = name.endswith(object_suffix)
+                elif line.startswith("calls="):
+                    skip_next = True
+                elif in_mine and line[:1] in "0123456789+-*":
+                    parts = line.split()
+                    if len(parts) >= 2:
+                        mine += int(parts[1])
+        return total, mine
+
     def callgrind_ir(self, mode, n, variant):
         out = os.path.join(self.tmp, f"cg.{mode}.{n}.{variant}")
         env = self.env(variant == "with")
@@ -191,12 +223,9 @@ class Bench:
             env["BENCH_IDLE_THREAD"] = "1"
         self.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                   "--toggle-collect=loop_*", self.prog("hotpath"), mode, str(n), "0"], env=env)
-        with open(out) as f:
-            for line in f:
-                if line.startswith("totals:") or line.startswith("summary:"):
-                    ir = int(line.split()[1])
+        total, mine = self.parse_callgrind(out, "/" + os.path.basename(self.shim))
         os.unlink(out)
-        return ir
+        return total, mine
 
     def hot_instructions(self):
         labels = {
@@ -212,20 +241,22 @@ class Bench:
             # single-threaded loops; the ping-pong has two threads already.
             variants = ("without", "with") if mode == "cond" else ("without", "with", "control")
             per = {v: [] for v in variants}
+            shim_code = []
             for _ in range(reps):
                 for variant in variants:
-                    a = self.callgrind_ir(mode, n, variant)
-                    b = self.callgrind_ir(mode, 2 * n, variant)
+                    a, sa = self.callgrind_ir(mode, n, variant)
+                    b, sb = self.callgrind_ir(mode, 2 * n, variant)
                     per[variant].append((b - a) / n)
+                    if variant == "with":
+                        shim_code.append((sb - sa) / n)
             added = [w - o for w, o in zip(per["with"], per["without"])]
-            self.raw[f"ir_{mode}"] = per
+            self.raw[f"ir_{mode}"] = dict(per, shim_code=shim_code)
             d = 0 if reps == 1 else 1
-            delta = signed_spread(added, d)
+            delta = f"{signed_spread(added, d)} (shim's own code {signed(med(shim_code), d)}"
             if "control" in per:
-                wrapper = [w - c for w, c in zip(per["with"], per["control"])]
                 thread = [c - o for c, o in zip(per["control"], per["without"])]
-                delta += (f" (wrapper {signed(med(wrapper), d)}, "
-                          f"2nd thread {signed(med(thread), d)})")
+                delta += f"; 2nd thread alone {signed(med(thread), d)}"
+            delta += ")"
             if mode == "mutex":
                 target, verdict = "<= 20", self.verdict(med(added) <= 20)
             else:
@@ -234,10 +265,13 @@ class Bench:
                      spread(per["without"], d), spread(per["with"], d), delta, target, verdict)
         self.notes.append(
             "Instructions: (Ir(2N) - Ir(N)) / N inside the benchmark loop (callgrind "
-            "--toggle-collect=loop_*). 'wrapper' is with-shim minus a control run without the "
-            "shim but with one extra idle thread; '2nd thread' is that control minus the plain "
-            "run: glibc skips its cancellation-point and locking work while a process has a "
-            "single thread, and the shim's watchdog thread makes every process multi-threaded.")
+            "--toggle-collect=loop_*). 'shim's own code' counts the instructions executed inside "
+            "libstallwatch.so (deterministic even where the total is not: the ping-pong's glibc "
+            "condvar path varies with thread interleaving under valgrind). '2nd thread alone' is "
+            "a control run without the shim but with one extra idle thread, minus the plain run: "
+            "glibc skips its cancellation-point and locking work while a process has a single "
+            "thread, and the shim's watchdog thread makes every process multi-threaded. The "
+            "nanosecond rows split the same way: wrapper = with shim - control.")
 
     # ------------------------------------------------------------ 1b. hot path, nanoseconds
 
@@ -573,8 +607,9 @@ class Bench:
                         stdout=subprocess.PIPE, text=True)
         if tw.stdout.readline().strip() != "ready":
             raise RuntimeError("tailwatch did not start")
+        # RATE=off: the default rate limit (reports a minute) would withhold some of the 20.
         env = self.env(True, STALLWATCH_FORMAT="json", STALLWATCH_OUTPUT=f"file:{path}",
-                       STALLWATCH_LOCK=f"{int(LOCK_THRESHOLD_S * 1000)}ms")
+                       STALLWATCH_LOCK=f"{int(LOCK_THRESHOLD_S * 1000)}ms", STALLWATCH_RATE="off")
         out = self.run([self.prog("stalls"), str(count), str(HOLD_MS), str(GAP_MS)], env=env,
                        timeout=timeout)
         time.sleep(0.5)

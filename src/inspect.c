@@ -210,8 +210,10 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
 {
     if (nentries >= SW_REPORT_THREADS_MAX)
         return NULL;
+    /* State and wait channel before the capture: our signal briefly wakes the thread. */
     char state = 0, wchan[64];
     sw_proc_state(su->tid, &state);
+    bool have_wchan = sw_proc_wchan(su->tid, wchan, sizeof wchan) == 0;
     const char *how = NULL, *note = NULL;
     if (with_stack && !capture(su, state, &how, &note))
         return NULL;
@@ -228,7 +230,7 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
     t->cls = su->cls;
     t->waited_ms = su->waited_ns / MS;
     t->state = state;
-    t->wchan = sw_proc_wchan(su->tid, wchan, sizeof wchan) == 0 ? sw_inspect_strdup(wchan) : NULL;
+    t->wchan = have_wchan ? sw_inspect_strdup(wchan) : NULL;
     t->capture = how;
     t->note = note;
     describe_object(su, t);
