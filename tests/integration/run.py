@@ -597,6 +597,57 @@ def test_abort_action_dumps_core(shim):
     check(len(res.reports) == 1 and res.reports[0]["event"] == "deadlock", "report first", res)
 
 
+def test_rwlock_writer_is_the_owner(shim):
+    """A reader waiting on a rwlock held for writing names the writer, with its stack."""
+    res = shim.run(["rwlock_writer"], env={"STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(res.reports, "no report", res)
+    waiter, owner = res.reports[0]["threads"][0], res.reports[0]["threads"][1]
+    check(waiter["call"] == "pthread_rwlock_rdlock" and "wait_to_read" in functions(waiter),
+          "waiter", res)
+    check(owner["name"] == "writer" and waiter["owner_tid"] == owner["tid"] and
+          "write_forever" in functions(owner), "writer not named as the owner", res)
+
+
+def test_all_threads_appends_everyone_else(shim):
+    """STALLWATCH_ALL_THREADS=1: the report also shows every other thread with its stack."""
+    res = shim.run(["many_waiters"], env={"STALLWATCH_LOCK": "500ms",
+                                          "STALLWATCH_ALL_THREADS": "1"}, reports=1)
+    check(res.reports, "no report", res)
+    threads = res.reports[0]["threads"]
+    tids = [t["tid"] for t in threads]
+    check(len(tids) == len(set(tids)), "a thread appears twice", res)
+    others = [t for t in threads if t.get("role") == "other"]
+    # 48 waiters: 2 entries stand for them (count), their other 46 appear as others, plus
+    # the watchdog-free rest: the main thread is the owner, already in.
+    check(len(others) == 46 and all(t["frames"] for t in others),
+          "expected the 46 grouped waiters as others with stacks, got %d" % len(others), res)
+
+
+def test_heartbeat_thread_running_without_calls(shim):
+    """A heartbeat thread that runs without completing any call is a stall after THRESHOLD
+    (class and call heartbeat, its running stack)."""
+    res = shim.run(["spin", "3"], env={"STALLWATCH_HEARTBEAT": "spinner",
+                                       "STALLWATCH_THRESHOLD": "500ms"})
+    check(res.returncode == 0, "spin did not finish", res)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1, "expected one stall", res)
+    t = stalls[0]["threads"][0]
+    check(t["name"] == "spinner" and t["class"] == "heartbeat" and t["call"] == "heartbeat",
+          "class/call", res)
+    check("spin_forever" in functions(t), "running stack", res)
+
+
+def test_fingerprint_is_the_same_in_another_run(shim):
+    """Two runs (different addresses: ASLR, pids) give the same fingerprint for the same hang,
+    and different hangs give different ones."""
+    runs = [shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms"}, reports=1) for _ in range(2)]
+    fps = [r.reports[0]["fingerprint"] for r in runs if r.reports]
+    check(len(fps) == 2 and fps[0] == fps[1], "fingerprints differ: %s" % fps)
+    other = shim.run(["rwlock_writer"], env={"STALLWATCH_LOCK": "300ms"}, reports=1)
+    check(other.reports and other.reports[0]["fingerprint"] != fps[0],
+          "different hangs share a fingerprint", other)
+
+
 def test_exports_match_call_table(shim):
     """The library exports exactly the interposed functions (and nothing of its own)."""
     out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
