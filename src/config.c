@@ -27,6 +27,7 @@
 #define DEFAULT_RATE          30
 #define RATE_MAX              100000
 #define DEFAULT_DEADLOCK_NS   (1 * NS_PER_S)
+#define DEFAULT_SYMBOLIZE_NS  (2 * NS_PER_S)
 #define DEFAULT_SYSLOG_SOCKET "/dev/log"
 #define DEFAULT_IDENT         "stallwatch"
 
@@ -44,7 +45,7 @@
 /* One diagnostic line; large enough for every message below with two SHOW_BUF quotes. */
 #define LINE_MAX_BYTES 1024
 
-/* Edit distances are computed only for names this short (the longest known one has 13). */
+/* Edit distances are computed only for names this short (the longest known one has 17). */
 #define SUGGEST_MAX 24
 
 enum setting {
@@ -71,6 +72,7 @@ enum setting {
     S_ALL_THREADS,
     S_ACTION,
     S_BUSY,
+    S_SYMBOLIZE_TIMEOUT,
     S_COUNT,
 };
 
@@ -100,6 +102,7 @@ static const char *const setting_names[S_COUNT] = {
     [S_ALL_THREADS] = "ALL_THREADS",
     [S_ACTION] = "ACTION",
     [S_BUSY] = "BUSY",
+    [S_SYMBOLIZE_TIMEOUT] = "SYMBOLIZE_TIMEOUT",
 };
 
 static const struct {
@@ -793,6 +796,8 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     set_bool(&d, S_ALL_THREADS, value[S_ALL_THREADS], &c->all_threads);
     set_action(&d, value[S_ACTION], &c->action_abort);
     set_duration(&d, S_BUSY, value[S_BUSY], 0, &c->class_ns[SW_CLASS_BUSY]);
+    set_duration(&d, S_SYMBOLIZE_TIMEOUT, value[S_SYMBOLIZE_TIMEOUT], DEFAULT_SYMBOLIZE_NS,
+                 &c->symbolize_timeout_ns);
     if (envp != NULL)
         report_unknown(&d, envp);
 }

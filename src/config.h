@@ -48,6 +48,7 @@ struct sw_config {
     uint64_t deadlock_ns;    /* STALLWATCH_DEADLOCK: cycle stable this long; 0: not detected */
     bool all_threads;        /* STALLWATCH_ALL_THREADS=1 */
     bool action_abort;       /* STALLWATCH_ACTION=abort */
+    uint64_t symbolize_timeout_ns; /* STALLWATCH_SYMBOLIZE_TIMEOUT per report; 0: no limit */
 };
 
 #define SW_FRAMES_MAX 256

@@ -1,7 +1,8 @@
 /* Local debuginfo lookup for libdwfl. Watchdog only (libdw is not thread-safe).
  *
- * find_elf: a module reported by path is opened from that path; "[vdso]" is read from our own
- * memory with elf_memory (the kernel maps the whole vDSO image).
+ * find_elf: a module reported by path is mapped from that path into an Elf handed to libdwfl
+ * without a descriptor; "[vdso]" is read from our own memory with elf_memory (the kernel maps
+ * the whole vDSO image).
  * find_debuginfo: libdw's build-id lookup (DEBUGINFO_PATH/.build-id/xx/rest.debug), then the
  * .gnu_debuglink name in the file's directory, its .debug subdirectory and /usr/lib/debug
  * plus the directory; a candidate is accepted only when its build-id equals the module's (or,
@@ -14,24 +15,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <elfutils/libdwelf.h>
 
 #include "buf.h"
+#include "fdtrack.h"
 #include "real.h"
 
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
                     char **file_name, Elf **elfp)
 {
+    (void)userdata;
+    (void)base;
+    *file_name = NULL;
     if (strcmp(name, "[vdso]") == 0) {
         Dwarf_Addr start, end;
         dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
         *elfp = elf_memory((char *)(uintptr_t)start, (size_t)(end - start));
-        *file_name = NULL;
         return -1;
     }
-    return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+    /* Regular files only: a mapped device could block on open or read. */
+    struct stat st;
+    if (name[0] != '/' || stat(name, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    /* We make the Elf ourselves and hand it over without a descriptor, so libdwfl keeps
+     * none: the file is mapped, and the descriptor is closed here. */
+    int fd = sw_real.open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    if (elf != NULL) {
+        elf_cntl(elf, ELF_C_FDREAD);
+        elf_cntl(elf, ELF_C_FDDONE);
+    }
+    close(fd);
+    if (elf == NULL)
+        return -1;
+    *file_name = strdup(name);
+    *elfp = elf;
+    return -1;
 }
 
 /* Build-id of an open candidate equals the module's. */
@@ -88,6 +112,8 @@ static int try_candidate(Dwfl_Module *mod, const char *dir, size_t dir_len, cons
     int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
+    /* libdwfl keeps the descriptor it gets from us: ours to close after the job. */
+    sw_fdtrack_opened(fd);
     const unsigned char *bits;
     GElf_Addr vaddr;
     bool ok =

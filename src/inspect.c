@@ -19,9 +19,9 @@
 #include "owner.h"
 #include "procinfo.h"
 #include "real.h"
-#include "symbolize.h"
+#include "rawstack.h"
+#include "symworker.h"
 #include "tidmap.h"
-#include "unwind.h"
 
 #define MS              1000000ull
 #define CAPTURE_TIMEOUT (250 * MS)
@@ -37,12 +37,17 @@ static struct sw_frame frame_pool[FRAME_POOL];
 static unsigned frames_used;
 static char string_pool[STRING_POOL];
 static size_t strings_used;
-static struct sw_snapshot snap;
+/* Where stacks are captured when the symbolizer is busy with a job given up on. */
+static struct sw_snapshot own_snap;
+static struct sw_snapshot *snap = &own_snap;
 static struct sw_pcs pcs;
+static uint64_t deadline_ns; /* of this report's symbolization; 0: none */
+static bool first_job;       /* the next symbolizer job starts this report */
 
 void sw_inspect_init(const struct sw_config *c)
 {
     cfg = c;
+    sw_symworker_init(c);
 }
 
 void sw_inspect_begin(void)
@@ -50,7 +55,12 @@ void sw_inspect_begin(void)
     nentries = 0;
     frames_used = 0;
     strings_used = 0;
-    sw_symbolize_reset();
+    first_job = true;
+    sw_rawstack_begin();
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    uint64_t now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+    deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
 }
 
 struct sw_thread_report *sw_inspect_entries(unsigned *n)
@@ -88,13 +98,13 @@ static bool capture_from_proc(pid_t tid)
     uint64_t sp, pc;
     if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
         return false;
-    memset(snap.regs, 0, sizeof snap.regs);
-    snap.tid = tid;
-    snap.full_regs = false;
-    snap.regs[SW_DWARF_SP] = sp;
-    snap.regs[SW_DWARF_PC] = pc;
-    ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap.stack, sizeof snap.stack);
-    snap.stack_len = n > 0 ? (size_t)n : 0;
+    memset(snap->regs, 0, sizeof snap->regs);
+    snap->tid = tid;
+    snap->full_regs = false;
+    snap->regs[SW_DWARF_SP] = sp;
+    snap->regs[SW_DWARF_PC] = pc;
+    ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap->stack, sizeof snap->stack);
+    snap->stack_len = n > 0 ? (size_t)n : 0;
     return true;
 }
 
@@ -115,7 +125,7 @@ static bool capture(const struct sw_subject *su, char state, const char **how, c
         *note = "the thread blocks the capture signal or the program took it over; stack read "
                 "from /proc";
     else {
-        switch (sw_capture_signal(su->slot, su->gen, su->tid, &snap, CAPTURE_TIMEOUT)) {
+        switch (sw_capture_signal(su->slot, su->gen, su->tid, snap, CAPTURE_TIMEOUT)) {
         case SW_CAPTURE_OK:
             *how = "signal";
             return true;
@@ -210,6 +220,10 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
 {
     if (nentries >= SW_REPORT_THREADS_MAX)
         return NULL;
+    /* Capture into the symbolizer's buffer when it is free; into our own when it is still
+     * busy with a job we gave up on (that stack then gets raw frames). */
+    struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot() : NULL;
+    snap = worker_snap != NULL ? worker_snap : &own_snap;
     /* State and wait channel before the capture: our signal briefly wakes the thread. */
     char state = 0, wchan[64];
     sw_proc_state(su->tid, &state);
@@ -236,15 +250,38 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
     describe_object(su, t);
 
     if (how != NULL) {
-        if (sw_unwind_open(cfg->debuginfod) != 0 && t->note == NULL)
-            t->note = sw_inspect_strdup(sw_unwind_error());
         unsigned room = FRAME_POOL - frames_used;
         unsigned want = cfg->frames < room ? cfg->frames : room;
-        unsigned depth = want + 8 < SW_FRAMES_MAX ? want + 8 : SW_FRAMES_MAX;
-        sw_unwind_snapshot(&snap, depth, &pcs);
-        t->frames = &frame_pool[frames_used];
-        t->nframes = sw_symbolize(&pcs, &frame_pool[frames_used], want);
-        frames_used += t->nframes;
+        struct sw_frame *out = &frame_pool[frames_used];
+        unsigned n = 0;
+        const char *late = "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); "
+                           "raw frames";
+        if (snap == worker_snap) {
+            const char *err = NULL;
+            switch (sw_symworker_run(want, first_job, deadline_ns, out, &n, &pcs, &err)) {
+            case SW_SYM_DONE:
+                if (err != NULL && t->note == NULL)
+                    t->note = sw_inspect_strdup(err);
+                break;
+            case SW_SYM_UNWOUND:
+                n = sw_rawstack_from_pcs(&pcs, out, want);
+                t->note = late;
+                break;
+            case SW_SYM_NOTHING:
+                n = sw_rawstack_scan(snap, out, want);
+                t->note = "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); "
+                          "raw frames found by scanning the stack, some may be stale";
+                break;
+            }
+            first_job = false;
+        } else {
+            n = sw_rawstack_scan(snap, out, want);
+            t->note = "the symbolizer is still busy with an earlier stack; raw frames found by "
+                      "scanning the stack, some may be stale";
+        }
+        t->frames = out;
+        t->nframes = n;
+        frames_used += n;
     }
     nentries++;
     return t;

@@ -108,7 +108,8 @@ static void read_elf_identity(struct sw_module *mod)
 }
 
 /* One maps line. Consecutive mappings of the same file (same device, inode and path) form
- * one module, as libdwfl's own /proc reader groups them. */
+ * one module, as libdwfl's own /proc reader groups them, except that a mapping at offset 0
+ * starts a new one. */
 static void add_line(struct sw_modmap *m, const char *line, uint64_t *last_ino,
                      const char **last_dev)
 {
@@ -117,6 +118,7 @@ static void add_line(struct sw_modmap *m, const char *line, uint64_t *last_ino,
     if (!hexval(&p, &start) || *p++ != '-' || !hexval(&p, &end))
         return;
     p = skip_field(p); /* to perms */
+    bool exec = p[0] != '\0' && p[1] != '\0' && p[2] == 'x';
     p = skip_field(p); /* to offset */
     if (!hexval(&p, &off))
         return;
@@ -138,10 +140,18 @@ static void add_line(struct sw_modmap *m, const char *line, uint64_t *last_ino,
         return;
     struct sw_module *prev = m->n > 0 ? &m->mod[m->n - 1] : NULL;
     size_t dev_len = strcspn(dev, " ");
-    if (is_file && prev != NULL && *last_ino == ino && *last_dev != NULL &&
+    /* A mapping at file offset 0 always starts a module: the same file may be mapped twice
+     * side by side, once by the loader and once whole, as data (libelf maps the ELF files
+     * it reads), and the two must not merge into one module with a wrong bias. */
+    if (is_file && off != 0 && prev != NULL && *last_ino == ino && *last_dev != NULL &&
         strlen(*last_dev) == dev_len && strncmp(*last_dev, dev, dev_len) == 0 &&
         strcmp(prev->path, path) == 0) {
         prev->end = end;
+        if (exec) {
+            if (prev->text_start == 0)
+                prev->text_start = start;
+            prev->text_end = end;
+        }
         return;
     }
     if (m->n >= SW_MODMAP_MAX)
@@ -155,6 +165,10 @@ static void add_line(struct sw_modmap *m, const char *line, uint64_t *last_ino,
     mod->end = end;
     mod->path = stored;
     mod->bias = start - off;
+    if (exec) {
+        mod->text_start = start;
+        mod->text_end = end;
+    }
     *last_ino = is_file ? ino : 0;
     *last_dev = is_file ? pool_add(m, dev, dev_len) : NULL;
 }

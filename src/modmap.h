@@ -12,11 +12,13 @@
 #define SW_MODMAP_POOL (256 * 1024)
 
 struct sw_module {
-    uint64_t start, end; /* lowest and highest address of the file's mappings */
-    uint64_t bias;       /* load bias: address = file vaddr + bias */
-    const char *path;    /* absolute path or "[vdso]" */
-    char build_id[41];   /* lowercase hex, "" if none found */
-    bool has_bias;       /* the ELF header was readable and bias is exact */
+    uint64_t start, end;           /* lowest and highest address of the file's mappings */
+    uint64_t bias;                 /* load bias: address = file vaddr + bias */
+    uint64_t text_start, text_end; /* the executable mappings' span; 0, 0: none (a file
+                                    * mapped as data, like libelf's maps of ELF files) */
+    const char *path;              /* absolute path or "[vdso]" */
+    char build_id[41];             /* lowercase hex, "" if none found */
+    bool has_bias;                 /* the ELF header was readable and bias is exact */
 };
 
 struct sw_modmap {

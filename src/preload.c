@@ -18,6 +18,7 @@
 #include "output.h"
 #include "real.h"
 #include "registry.h"
+#include "symworker.h"
 #include "unwind.h"
 #include "watchdog.h"
 
@@ -56,6 +57,7 @@ static void after_fork_child(void)
     sw_registry_after_fork_child();
     sw_capture_after_fork_child();
     sw_unwind_after_fork_child();
+    sw_symworker_after_fork_child();
     sw_watchdog_after_fork_child();
 }
 

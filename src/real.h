@@ -69,6 +69,7 @@
     X(int, __openat64_2, (int, const char *, int))                                                 \
     X(int, creat, (const char *, mode_t))                                                          \
     X(int, creat64, (const char *, mode_t))                                                        \
+    X(int, close, (int))                                                                           \
     X(ssize_t, recv, (int, void *, size_t, int))                                                   \
     X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))                                     \
     X(ssize_t, recvfrom,                                                                           \

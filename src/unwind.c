@@ -107,8 +107,10 @@ static int report(void)
     dwfl_report_begin(dwfl);
     for (unsigned i = 0; i < modmap->n; i++) {
         const struct sw_module *m = &modmap->mod[i];
-        /* A module libdw refuses (overlap, odd file) just stays unsymbolized. */
-        dwfl_report_module(dwfl, m->path, m->start, m->end);
+        /* Code only: files mapped as data (libelf's own maps of the ELF files it reads) are
+         * not modules. A module libdw refuses (overlap, odd file) stays unsymbolized. */
+        if (m->text_end != 0)
+            dwfl_report_module(dwfl, m->path, m->start, m->end);
     }
     if (dwfl_report_end(dwfl, NULL, NULL) != 0) {
         set_error("dwfl_report_end", dwfl_errmsg(-1));

@@ -648,6 +648,65 @@ def test_fingerprint_is_the_same_in_another_run(shim):
           "different hangs share a fingerprint", other)
 
 
+def test_symbolization_past_its_budget_gives_raw_frames(shim):
+    """With a symbolization budget too short for a cold libdw (1 ms; a 20 ms threshold leaves
+    the warm-up no time either), the report still comes, with raw frames (module, offset,
+    build-id) and a note; the program's own code is among them, ready for eu-addr2line."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "20ms", "STALLWATCH_DEADLOCK": "off",
+                                  "STALLWATCH_SYMBOLIZE_TIMEOUT": "1ms"}, reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    note = t.get("note", "")
+    check("STALLWATCH_SYMBOLIZE_TIMEOUT" in note or "symbolizer is still busy" in note,
+          "no note about the budget", res)
+    check(t["frames"] and all(f.get("module") and f.get("offset") for f in t["frames"]),
+          "raw frames lack module or offset", res)
+    mine = [f for f in t["frames"] if f["module"].endswith("/abba")]
+    check(mine and all(re.match(r"^[0-9a-f]{40}$", f.get("build_id", "")) for f in mine),
+          "the program's frames are missing or lack a build-id", res)
+    # The same offsets resolve to the right function with eu-addr2line.
+    out = subprocess.run(["eu-addr2line", "-f", "-e", shim.prog("abba")] +
+                         [f["offset"] for f in mine], capture_output=True, text=True).stdout
+    check("take_b_after_a" in out or "take_a_after_b" in out,
+          "raw offsets do not resolve to the stalled function", res, out)
+    # And the C library's frames: their offsets must be right too (the module map must not
+    # confuse the loaded library with other mappings of the same file).
+    libc = [f for f in t["frames"] if "/libc.so" in f["module"]]
+    check(libc, "no C library frame", res)
+    out = subprocess.run(["eu-addr2line", "-f", "-e", libc[0]["module"]] +
+                         [f["offset"] for f in libc], capture_output=True, text=True).stdout
+    check("lll_lock_wait" in out or "pthread_mutex_lock" in out or "futex" in out,
+          "C library offsets do not resolve to the lock path", res, out)
+
+
+def test_no_descriptor_outlives_a_report(shim):
+    """After a report, the process holds no descriptor of ours (libdw's files are closed)."""
+    seen = {}
+
+    def look(proc, stdout_path):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                with open(report_path) as f:
+                    if f.read().count("\n") >= 1:
+                        break
+            except FileNotFoundError:
+                pass
+        time.sleep(0.3)
+        seen["fds"] = sorted(os.readlink("/proc/%d/fd/%s" % (proc.pid, fd))
+                             for fd in os.listdir("/proc/%d/fd" % proc.pid))
+
+    report_path = os.path.join(tempfile.mkdtemp(prefix="stallwatch-fd-"), "reports")
+    with open(os.devnull) as devnull:
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms"}, output="file:" + report_path,
+                       on_start=look, timeout=3, stdin=devnull)
+    ours = [p for p in seen.get("fds", []) if p.startswith("/") and
+            (p.endswith(".so") or ".so." in p or "/debug/" in p or p.endswith("/abba") or
+             p == report_path)]
+    check("fds" in seen and not ours, "descriptors left open: %s" % ours, res, seen)
+
+
 def test_exports_match_call_table(shim):
     """The library exports exactly the interposed functions (and nothing of its own)."""
     out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
@@ -659,7 +718,7 @@ def test_exports_match_call_table(shim):
             m = re.match(r'SW_CALL\(\w+, "([^"]+)"', line)
             if m:
                 calls.add(m.group(1))
-    expected = (calls - {"futex"}) | {"syscall", "pthread_create", "thrd_create"}
+    expected = (calls - {"futex"}) | {"syscall", "pthread_create", "thrd_create", "close"}
     public = {s for s in exported if s.startswith("stallwatch_")}
     check(public == {"stallwatch__heartbeat", "stallwatch__heartbeat_stop",
                      "stallwatch__scope_begin", "stallwatch__scope_end", "stallwatch__active"},

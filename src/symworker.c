@@ -1,0 +1,151 @@
+/* The symbolizer thread. All of libdw runs here (unwind.c, symbolize.c, debuginfo.c), with
+ * descriptor tracking on (fdtrack.c), so nothing it opens survives a job. The watchdog side of
+ * the handshake (sw_symworker_snapshot, sw_symworker_run) runs on the watchdog thread.
+ *
+ * Handshake: stage IDLE -> SUBMITTED (watchdog) -> UNWOUND -> DONE (worker) -> IDLE
+ * (watchdog, once it has read the results). A watchdog that stops waiting leaves the job in
+ * place; the worker finishes it, and the watchdog collects and drops it before the next. */
+#include "symworker.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "fdtrack.h"
+#include "real.h"
+#include "slot.h"
+#include "symbolize.h"
+
+enum { ST_NONE = 0, ST_IDLE, ST_SUBMITTED, ST_UNWOUND, ST_DONE };
+
+static const struct sw_config *cfg;
+static _Atomic uint32_t stage; /* ST_NONE: no thread yet */
+
+/* The job, owned by the worker from SUBMITTED to DONE. */
+static struct sw_snapshot snap;
+static unsigned job_max;
+static bool job_new_report;
+static struct sw_pcs job_pcs;
+static struct sw_frame job_frames[SW_FRAMES_MAX];
+static unsigned job_nframes;
+static const char *job_error;
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void wake(void)
+{
+    sw_real.syscall(SYS_futex, &stage, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Waits while stage == val, until the absolute CLOCK_MONOTONIC deadline (0: forever). */
+static void wait_while(uint32_t val, uint64_t deadline_ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(deadline_ns / 1000000000u),
+                          .tv_nsec = (long)(deadline_ns % 1000000000u)};
+    sw_real.syscall(SYS_futex, &stage, FUTEX_WAIT_BITSET_PRIVATE, val,
+                    deadline_ns != 0 ? &ts : NULL, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void *run(void *arg)
+{
+    (void)arg;
+    sw_self = &sw_slot_internal;
+    sw_fdtrack_on = true;
+    pthread_setname_np(pthread_self(), "stallwatch-sym");
+    for (;;) {
+        uint32_t st = atomic_load(&stage);
+        if (st != ST_SUBMITTED) {
+            wait_while(st, 0);
+            continue;
+        }
+        if (job_new_report)
+            sw_symbolize_reset();
+        job_error = NULL;
+        if (sw_unwind_open(cfg->debuginfod) != 0)
+            job_error = sw_unwind_error();
+        unsigned depth = job_max + 8 < SW_FRAMES_MAX ? job_max + 8 : SW_FRAMES_MAX;
+        sw_unwind_snapshot(&snap, depth, &job_pcs);
+        atomic_store(&stage, ST_UNWOUND);
+        wake();
+        job_nframes = sw_symbolize(&job_pcs, job_frames, job_max);
+        sw_fdtrack_release(sw_unwind_dwfl());
+        atomic_store(&stage, ST_DONE);
+        wake();
+    }
+    return NULL;
+}
+
+void sw_symworker_init(const struct sw_config *c)
+{
+    cfg = c;
+}
+
+static bool start(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t t;
+    atomic_store(&stage, ST_IDLE);
+    int r = sw_real.pthread_create(&t, &attr, run, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (r != 0)
+        atomic_store(&stage, ST_NONE);
+    return r == 0;
+}
+
+struct sw_snapshot *sw_symworker_snapshot(void)
+{
+    uint32_t st = atomic_load(&stage);
+    if (st == ST_NONE && !start())
+        return NULL;
+    if (st == ST_DONE) /* a job given up on has finished: drop its results */
+        atomic_store(&stage, st = ST_IDLE);
+    return atomic_load(&stage) == ST_IDLE ? &snap : NULL;
+}
+
+enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t deadline_ns,
+                                    struct sw_frame *frames, unsigned *n, struct sw_pcs *pcs,
+                                    const char **note)
+{
+    job_max = max < SW_FRAMES_MAX ? max : SW_FRAMES_MAX;
+    job_new_report = new_report;
+    atomic_store(&stage, ST_SUBMITTED);
+    wake();
+    for (;;) {
+        uint32_t st = atomic_load(&stage);
+        if (st == ST_DONE) {
+            memcpy(frames, job_frames, job_nframes * sizeof *frames);
+            *n = job_nframes;
+            *note = job_error;
+            atomic_store(&stage, ST_IDLE);
+            return SW_SYM_DONE;
+        }
+        if (deadline_ns != 0 && mono_ns() >= deadline_ns) {
+            if (st == ST_UNWOUND) {
+                *pcs = job_pcs;
+                return SW_SYM_UNWOUND;
+            }
+            return SW_SYM_NOTHING;
+        }
+        wait_while(st, deadline_ns);
+    }
+}
+
+void sw_symworker_after_fork_child(void)
+{
+    atomic_store(&stage, ST_NONE);
+}
