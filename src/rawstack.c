@@ -12,6 +12,9 @@ static bool loaded, refreshed;
 
 void sw_rawstack_begin(void)
 {
+    /* Libraries may have come and gone since the last report: read the map again when it is
+     * first needed. */
+    loaded = false;
     refreshed = false;
 }
 

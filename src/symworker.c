@@ -67,11 +67,13 @@ static void *run(void *arg)
             wait_while(st, 0);
             continue;
         }
-        if (job_new_report)
-            sw_symbolize_reset();
         job_error = NULL;
         if (sw_unwind_open(cfg->debuginfod) != 0)
             job_error = sw_unwind_error();
+        else if (job_new_report)
+            sw_unwind_sync();
+        if (job_new_report)
+            sw_symbolize_reset();
         unsigned depth = job_max + 8 < SW_FRAMES_MAX ? job_max + 8 : SW_FRAMES_MAX;
         sw_unwind_snapshot(&snap, depth, &job_pcs);
         atomic_store(&stage, ST_UNWOUND);

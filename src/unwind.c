@@ -93,13 +93,39 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
     .set_initial_registers = set_initial_registers,
 };
 
+/* Whether every code module of old is still mapped at the same place in new. */
+static bool all_still_there(const struct sw_modmap *old, const struct sw_modmap *new)
+{
+    for (unsigned i = 0; i < old->n; i++) {
+        const struct sw_module *m = &old->mod[i];
+        if (m->text_end == 0)
+            continue;
+        const struct sw_module *n = sw_modmap_find(new, m->start);
+        if (n == NULL || n->start != m->start || strcmp(n->path, m->path) != 0)
+            return false;
+    }
+    return true;
+}
+
 static int report(void)
 {
-    struct sw_modmap *next = modmap == &maps[0] ? &maps[1] : &maps[0];
+    struct sw_modmap *old = modmap, *next = modmap == &maps[0] ? &maps[1] : &maps[0];
+    bool had_map = modmap_ok;
     modmap_ok = sw_modmap_load(next) == 0 && next->n > 0;
     modmap = next;
     if (dwfl == NULL)
         return -1;
+    /* libdwfl closes a removed module's descriptors, which we closed already and the program
+     * may have reused: never let it remove one. If a library went away (dlclose), start over
+     * with a new Dwfl and leave the old one, unfreed. */
+    if (attached && had_map && modmap_ok && !all_still_there(old, modmap)) {
+        dwfl = dwfl_begin(&callbacks);
+        attached = false;
+        if (dwfl == NULL) {
+            set_error("dwfl_begin", dwfl_errmsg(-1));
+            return -1;
+        }
+    }
     if (!modmap_ok) {
         set_error("/proc/self/maps", "unreadable");
         return -1;
@@ -144,6 +170,22 @@ int sw_unwind_open(bool debuginfod)
 
 int sw_unwind_refresh(void)
 {
+    return report();
+}
+
+/* Same code modules at the same places. */
+static bool same_code(const struct sw_modmap *a, const struct sw_modmap *b)
+{
+    return all_still_there(a, b) && all_still_there(b, a);
+}
+
+int sw_unwind_sync(void)
+{
+    if (dwfl == NULL || !attached || !modmap_ok)
+        return 0;
+    static struct sw_modmap probe;
+    if (sw_modmap_load(&probe) != 0 || same_code(modmap, &probe))
+        return 0;
     return report();
 }
 

@@ -27,6 +27,11 @@ int sw_unwind_open(bool debuginfod);
 /* Re-reads /proc/self/maps and re-reports it (after dlopen/dlclose). 0 or -1. */
 int sw_unwind_refresh(void);
 
+/* Re-reads /proc/self/maps and re-reports it only if the code modules changed: a library
+ * loaded where an unloaded one was would otherwise keep the old one's names. Called at the
+ * start of every report. 0 or -1. */
+int sw_unwind_sync(void);
+
 Dwfl *sw_unwind_dwfl(void); /* NULL when libdw could not be set up */
 const struct sw_modmap *sw_unwind_modmap(void);
 const char *sw_unwind_error(void);

@@ -707,6 +707,21 @@ def test_no_descriptor_outlives_a_report(shim):
     check("fds" in seen and not ours, "descriptors left open: %s" % ours, res, seen)
 
 
+def test_unloaded_library_costs_the_program_no_descriptor(shim):
+    """After the shim symbolized a library with separate debuginfo and the program unloaded
+    it, reused the descriptor numbers and loaded another, a report that re-reads the module
+    map leaves every descriptor of the program open, and names the new library's code."""
+    res = shim.run(["dlclose_fds", os.path.join(shim.progs, "libplugin_split.so"),
+                    os.path.join(shim.progs, "libplugin_b.so")],
+                   env={"STALLWATCH_LOCK": "300ms"}, timeout=15)
+    check("fds lost" not in res.stdout, "a descriptor of the program was closed", res)
+    check(res.returncode == 0 and "fds ok" in res.stdout, "the program did not finish", res)
+    stalls = [r["threads"][0] for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 2, "expected two stalls", res)
+    check("plugin_wait" in functions(stalls[0]), "first plugin not symbolized", res)
+    check("plugin_b_wait" in functions(stalls[1]), "second plugin not symbolized", res)
+
+
 def test_exports_match_call_table(shim):
     """The library exports exactly the interposed functions (and nothing of its own)."""
     out = subprocess.run(["nm", "-D", "--defined-only", shim.lib], capture_output=True,
