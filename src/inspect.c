@@ -10,6 +10,7 @@
 #include "inspect.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,7 +172,7 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
 {
     enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
     t->objkind = call != SW_CALL_NONE ? (enum sw_objkind)sw_calls[call].objkind : SW_OBJ_NONE;
-    char buf[1024];
+    char buf[PATH_MAX]; /* any path open() accepts fits */
     switch (t->objkind) {
     case SW_OBJ_ADDR:
     case SW_OBJ_THREAD:
@@ -222,7 +223,7 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
         return NULL;
     /* Capture into the symbolizer's buffer when it is free; into our own when it is still
      * busy with a job we gave up on (that stack then gets raw frames). */
-    struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot() : NULL;
+    struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot(deadline_ns) : NULL;
     snap = worker_snap != NULL ? worker_snap : &own_snap;
     /* State and wait channel before the capture: our signal briefly wakes the thread. */
     char state = 0, wchan[64];
@@ -285,6 +286,19 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
     }
     nentries++;
     return t;
+}
+
+void sw_inspect_warm(const struct sw_subject *su)
+{
+    struct sw_snapshot *worker_snap = sw_symworker_snapshot(0);
+    if (worker_snap == NULL)
+        return;
+    snap = worker_snap;
+    char state = 0;
+    const char *how, *note;
+    sw_proc_state(su->tid, &state);
+    if (capture(su, state, &how, &note) && how != NULL)
+        sw_symworker_warm(cfg->frames);
 }
 
 void sw_inspect_drop_last(void)

@@ -37,6 +37,10 @@ void sw_inspect_begin(void);
 struct sw_thread_report *sw_inspect_thread(const struct sw_subject *subject, bool with_stack,
                                            bool must_still_be_in_call);
 
+/* Captures subject's stack and has the symbolizer work on it without waiting: a warm-up, so
+ * libdw has read the debuginfo the report at the threshold will need. */
+void sw_inspect_warm(const struct sw_subject *su);
+
 /* Forgets the last entry made (a duplicate of one already in the report) and its frames. */
 void sw_inspect_drop_last(void);
 

@@ -29,6 +29,7 @@ static _Atomic uint32_t stage; /* ST_NONE: no thread yet */
 static struct sw_snapshot snap;
 static unsigned job_max;
 static bool job_new_report;
+static bool job_warmup; /* nobody waits for this job: it only loads debuginfo ahead */
 static struct sw_pcs job_pcs;
 static struct sw_frame job_frames[SW_FRAMES_MAX];
 static unsigned job_nframes;
@@ -109,14 +110,31 @@ static bool start(void)
     return r == 0;
 }
 
-struct sw_snapshot *sw_symworker_snapshot(void)
+struct sw_snapshot *sw_symworker_snapshot(uint64_t deadline_ns)
 {
     uint32_t st = atomic_load(&stage);
     if (st == ST_NONE && !start())
         return NULL;
-    if (st == ST_DONE) /* a job given up on has finished: drop its results */
+    /* A warm-up job is worth waiting for (within the report's budget): it is loading what
+     * this report needs. A job we gave up on is not: it may be stuck. */
+    while (job_warmup && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
+        if (deadline_ns != 0 && mono_ns() >= deadline_ns)
+            return NULL;
+        wait_while(st, deadline_ns);
+        st = atomic_load(&stage);
+    }
+    if (st == ST_DONE) /* a job nobody waits for any more has finished: drop its results */
         atomic_store(&stage, st = ST_IDLE);
     return atomic_load(&stage) == ST_IDLE ? &snap : NULL;
+}
+
+void sw_symworker_warm(unsigned max)
+{
+    job_max = max < SW_FRAMES_MAX ? max : SW_FRAMES_MAX;
+    job_new_report = true;
+    job_warmup = true;
+    atomic_store(&stage, ST_SUBMITTED);
+    wake();
 }
 
 enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t deadline_ns,
@@ -125,6 +143,7 @@ enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t dead
 {
     job_max = max < SW_FRAMES_MAX ? max : SW_FRAMES_MAX;
     job_new_report = new_report;
+    job_warmup = false;
     atomic_store(&stage, ST_SUBMITTED);
     wake();
     for (;;) {
@@ -150,4 +169,5 @@ enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t dead
 void sw_symworker_after_fork_child(void)
 {
     atomic_store(&stage, ST_NONE);
+    job_warmup = false;
 }

@@ -18,8 +18,13 @@
 void sw_symworker_init(const struct sw_config *cfg);
 
 /* The worker's snapshot buffer to capture into, when the worker is free (starting the thread
- * on first use); NULL while it is still busy with a job given up on (or cannot start). */
-struct sw_snapshot *sw_symworker_snapshot(void);
+ * on first use). A warm-up job still running is waited for until deadline_ns (0: no limit);
+ * NULL while the worker is busy with a job given up on, or cannot start. */
+struct sw_snapshot *sw_symworker_snapshot(uint64_t deadline_ns);
+
+/* Symbolizes the snapshot just captured into the worker's buffer without waiting for it: the
+ * point is only that libdw reads the modules' debuginfo before the real report. */
+void sw_symworker_warm(unsigned max);
 
 enum sw_sym_result {
     SW_SYM_DONE,    /* frames[0..*n) symbolized */

@@ -346,8 +346,7 @@ static void look(uint64_t now, uint64_t excess_ns)
             /* Warm-up: symbolize this thread's stack now, so libdw has read the modules'
              * debuginfo before the report at the threshold. */
             warmed = true;
-            sw_inspect_begin();
-            sw_inspect_thread(&su, true, false);
+            sw_inspect_warm(&su);
         }
     }
 }
@@ -630,19 +629,48 @@ static void report_stall(struct cand *first, uint64_t now)
     static struct sw_slot *members[CANDS_MAX];
     unsigned nmembers = 0;
     sw_inspect_begin();
-    for (unsigned i = 0; i < ncands; i++) {
+    /* The members: this thread, then every other thread in the same call on the same object,
+     * past its threshold or not (they queue behind the same stall); for calls without an
+     * object, the other candidates in the same call. */
+    static struct cand others[CANDS_MAX];
+    unsigned nothers = 0;
+    enum sw_call call = call_of(su->word);
+    bool by_object = su->obj != 0 && sw_calls[call].objkind != SW_OBJ_NONE;
+    others[nothers++] = *first;
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; by_object && i < cap && nothers < CANDS_MAX; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (s == su->slot || atomic_load(&s->state) != SW_SLOT_LIVE || s->watch.reported)
+            continue;
+        uint64_t word;
+        uintptr_t obj;
+        pid_t tid = atomic_load(&s->tid);
+        if (tid == 0 || !read_slot(s, &word, &obj) || call_of(word) != call || obj != su->obj)
+            continue;
+        struct sw_watch *w = &s->watch;
+        uint64_t waited = w->word == word && w->first_ns != 0 ? now - w->first_ns : 0;
+        if (w->word == word && !w->decided)
+            decide(s, tid, word, obj);
+        if (w->word == word && w->unwatched)
+            continue;
+        others[nothers++] = (struct cand){
+            .kind = K_STALL,
+            .su = subject_of(s, atomic_load(&s->gen), tid, word, obj, su->cls, waited)};
+    }
+    for (unsigned i = 0; i < ncands && !by_object && nothers < CANDS_MAX; i++) {
         struct cand *c = &cands[i];
-        if (c->kind != K_STALL || c->su.slot->watch.reported)
-            continue;
-        if (c != first && (call_of(c->su.word) != call_of(su->word) || c->su.obj != su->obj ||
-                           call_of(su->word) == SW_CALL_NONE))
-            continue;
+        if (c != first && c->kind == K_STALL && !c->su.slot->watch.reported &&
+            call_of(c->su.word) == call)
+            others[nothers++] = *c;
+    }
+    for (unsigned i = 0; i < nothers; i++) {
+        struct cand *c = &others[i];
         members[nmembers++] = c->su.slot;
         if (!allowed)
             continue;
         struct sw_thread_report *t = sw_inspect_thread(&c->su, true, true);
         if (t == NULL) {
-            if (c == first)
+            if (i == 0)
                 return; /* it moved on: no stall after all */
             nmembers--;
             continue;
@@ -659,7 +687,7 @@ static void report_stall(struct cand *first, uint64_t now)
             unsigned n;
             sw_inspect_entries(&n);
             groups[ngroups++] = (struct group){fp, n - 1, 0, {0}};
-            if (c != first)
+            if (i != 0)
                 t->role = "waiter";
         }
         if (groups[g].count < SW_REPORT_TIDS_MAX)

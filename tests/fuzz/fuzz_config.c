@@ -1,0 +1,1078 @@
+/* libFuzzer target for the settings parser (src/config.c) and the pieces it is built on:
+ * durations (sw_parse_duration, sw_format_duration) and thread-name globs (src/glob.c).
+ * Built only with clang and -fsanitize=fuzzer,address,undefined (tests/fuzz/CMakeLists.txt).
+ *
+ * Input: entries separated by NUL or newline bytes.
+ * - An entry starting with "STALLWATCH_" goes into envp as it is.
+ * - An entry starting with '#' sets progname to the rest of it ("#" alone: empty progname).
+ * - Any other entry's first byte picks a name from `names` below (the 24 known settings,
+ *   near misses and one "keep the rest raw" slot), and the rest becomes the value, so
+ *   almost every input exercises real settings.
+ *
+ * Every check compares the code with a model written from the headers' contracts, not from
+ * the implementation: a failure is reported on stderr with what differed and then abort()s,
+ * which libFuzzer records as a crash. assert() is not used: CMake's RelWithDebInfo build
+ * defines NDEBUG. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "config.h"
+#include "glob.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_config: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,      \
+                    #cond);                                                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+#define MAX_ENTRIES 64
+#define MAX_DIAGS   256
+#define PREFIX      "STALLWATCH_"
+#define PREFIX_LEN  (sizeof PREFIX - 1)
+
+#define NS_MS 1000000ULL
+#define NS_S  1000000000ULL
+
+/* ---- the settings, as documented in config.h ------------------------------------------- */
+
+enum kind { K_DURATION, K_GLOBS, K_OUTPUT, K_FORMAT, K_SOCKET, K_FACILITY, K_IDENT,
+            K_FRAMES, K_BOOL, K_RATE, K_ACTION };
+
+/* In the order config.c applies and diagnoses them (config.h: settings_names order). */
+static const struct {
+    const char *name;
+    enum kind kind;
+} settings[] = {
+    {"THRESHOLD", K_DURATION},   {"LOCK", K_DURATION},        {"DISK", K_DURATION},
+    {"PEER", K_DURATION},        {"WAIT", K_DURATION},        {"IDLE", K_DURATION},
+    {"HEARTBEAT", K_GLOBS},      {"OUTPUT", K_OUTPUT},        {"FORMAT", K_FORMAT},
+    {"SYSLOG_SOCKET", K_SOCKET}, {"FACILITY", K_FACILITY},    {"IDENT", K_IDENT},
+    {"FRAMES", K_FRAMES},        {"WATCH", K_GLOBS},          {"IGNORE", K_GLOBS},
+    {"DISABLE", K_BOOL},         {"DEBUGINFOD", K_BOOL},      {"REPEAT", K_DURATION},
+    {"RATE", K_RATE},            {"DEADLOCK", K_DURATION},    {"ALL_THREADS", K_BOOL},
+    {"ACTION", K_ACTION},        {"BUSY", K_DURATION},        {"SYMBOLIZE_TIMEOUT", K_DURATION},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+enum {
+    I_THRESHOLD, I_LOCK, I_DISK, I_PEER, I_WAIT, I_IDLE, I_HEARTBEAT, I_OUTPUT, I_FORMAT,
+    I_SOCKET, I_FACILITY, I_IDENT, I_FRAMES, I_WATCH, I_IGNORE, I_DISABLE, I_DEBUGINFOD,
+    I_REPEAT, I_RATE, I_DEADLOCK, I_ALL_THREADS, I_ACTION, I_BUSY, I_SYMBOLIZE_TIMEOUT,
+};
+
+/* Names an entry's first byte can pick: the known ones (twice as likely), near misses that
+ * should draw a suggestion, and NULL for "the rest of the entry, raw". */
+static const char *const extra_names[] = {
+    "THRESHOLDS", "TRESHOLD", "lock", "FRAME", "OUTPUTS", "SYSLOG", "X", "", "DISABLED",
+    "ALLTHREADS", "SYMBOLIZE_TIMEOUTS", "VERY_LONG_UNKNOWN_NAME_THAT_IS_NOT_A_SETTING", NULL,
+};
+#define NEXTRA (sizeof extra_names / sizeof extra_names[0])
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool ieq(const char *a, const char *b)
+{
+    while (*a && lower(*a) == lower(*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Decimal value of an all-digit string, saturated at limit + 1. */
+static unsigned long digits_value(const char *s, unsigned long limit)
+{
+    unsigned long v = 0;
+
+    for (; *s; s++) {
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > limit)
+            return limit + 1;
+    }
+    return v;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    CHECK(p != NULL, "out of memory");
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* ---- durations: a reference parser and formatter ---------------------------------------- */
+
+/* config.h: "250ms", "5s", "1.5s", "2m", "1h", "7" (seconds), "off" or "0"; config.c adds: at
+ * most 9 decimals, lowercase units, a whole number of ns that fits uint64_t. Computed in
+ * 128-bit arithmetic, independently of config.c's gcd reduction. */
+static int ref_parse_duration(const char *s, uint64_t *ns)
+{
+    static const unsigned __int128 limit = UINT64_MAX;
+    unsigned __int128 whole = 0, frac = 0, unit, pow10 = 1, total;
+    unsigned sig = 0, ndec = 0;
+    const char *p = s;
+
+    if (ieq(s, "off")) {
+        *ns = 0;
+        return 0;
+    }
+    if (*p < '0' || *p > '9')
+        return -EINVAL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (sig > 0 || *p != '0')
+            sig++;
+        if (sig > 21)
+            return -EINVAL; /* >= 10^20 > UINT64_MAX even in ms */
+        whole = whole * 10 + (unsigned)(*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (++ndec > 9)
+                return -EINVAL;
+            frac = frac * 10 + (unsigned)(*p - '0');
+            pow10 *= 10;
+        }
+    }
+    if (strcmp(p, "") == 0 || strcmp(p, "s") == 0)
+        unit = NS_S;
+    else if (strcmp(p, "ms") == 0)
+        unit = NS_MS;
+    else if (strcmp(p, "m") == 0)
+        unit = 60 * NS_S;
+    else if (strcmp(p, "h") == 0)
+        unit = 3600 * NS_S;
+    else
+        return -EINVAL;
+    if (frac * unit % pow10 != 0)
+        return -EINVAL;
+    total = whole * unit + frac * unit / pow10;
+    if (total > limit)
+        return -EINVAL;
+    *ns = (uint64_t)total;
+    return 0;
+}
+
+/* config.h's rule for sw_format_duration, restated: among exact spellings in h, m, s, ms with
+ * at most 9 decimals and a nonzero integer part, the shortest; on a tie one without a dot,
+ * then the larger unit; below 1ms, ms with decimals; 0 is "off". */
+static void ref_format_duration(uint64_t ns, char *out, size_t cap)
+{
+    static const struct {
+        uint64_t ns;
+        const char *name;
+    } units[] = {{3600 * NS_S, "h"}, {60 * NS_S, "m"}, {NS_S, "s"}, {NS_MS, "ms"}};
+    char best[64] = "";
+    size_t best_len = 0;
+    bool best_dot = false;
+
+    if (ns == 0) {
+        snprintf(out, cap, "off");
+        return;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        uint64_t u = units[i].ns, whole = ns / u, rest = ns % u;
+        char cand[64];
+        int k;
+        unsigned __int128 p10 = 1;
+
+        if (whole == 0 && !(i == 3 && best_len == 0))
+            continue;
+        if (rest == 0) {
+            snprintf(cand, sizeof cand, "%llu%s", (unsigned long long)whole, units[i].name);
+        } else {
+            for (k = 1; k <= 9; k++) {
+                p10 *= 10;
+                if ((unsigned __int128)rest * p10 % u == 0)
+                    break;
+            }
+            if (k > 9)
+                continue;
+            snprintf(cand, sizeof cand, "%llu.%0*llu%s", (unsigned long long)whole, k,
+                     (unsigned long long)((unsigned __int128)rest * p10 / u), units[i].name);
+        }
+        size_t n = strlen(cand);
+        bool dot = rest != 0;
+        if (best_len == 0 || n < best_len || (n == best_len && best_dot && !dot)) {
+            memcpy(best, cand, n + 1);
+            best_len = n;
+            best_dot = dot;
+        }
+    }
+    snprintf(out, cap, "%s", best);
+}
+
+/* sw_format_duration(ns) is the reference spelling, fits 32 bytes and parses back to ns. */
+static void check_duration_ns(uint64_t ns)
+{
+    char got[64], want[64];
+    uint64_t back = 0;
+
+    memset(got, 'Z', sizeof got);
+    sw_format_duration(ns, got, 32);
+    CHECK(memchr(got, '\0', 32) != NULL, "sw_format_duration(%llu) not terminated in 32 bytes",
+          (unsigned long long)ns);
+    CHECK(strlen(got) < 31, "sw_format_duration(%llu) = \"%s\" may have been cut at 32 bytes",
+          (unsigned long long)ns, got);
+    ref_format_duration(ns, want, sizeof want);
+    CHECK(strcmp(got, want) == 0, "sw_format_duration(%llu) = \"%s\", rule says \"%s\"",
+          (unsigned long long)ns, got, want);
+    CHECK(sw_parse_duration(got, &back) == 0 && back == ns,
+          "sw_format_duration(%llu) = \"%s\" does not parse back (got %llu)",
+          (unsigned long long)ns, got, (unsigned long long)back);
+    /* A small cap truncates but stays terminated. */
+    for (size_t cap = 1; cap < 5; cap++) {
+        char small[8];
+
+        memset(small, 'Z', sizeof small);
+        sw_format_duration(ns, small, cap);
+        CHECK(memchr(small, '\0', cap) != NULL, "cap %zu: not terminated", cap);
+        CHECK(strncmp(small, got, strlen(small)) == 0, "cap %zu: not a prefix", cap);
+    }
+}
+
+/* sw_parse_duration agrees with the reference on s, and leaves *ns alone on failure. */
+static void check_duration_text(const char *s)
+{
+    uint64_t got = 0x5a5a5a5a5a5a5a5aULL, want = 0;
+    int rc = sw_parse_duration(s, &got);
+    int ref = ref_parse_duration(s, &want);
+
+    CHECK(rc == 0 || rc == -EINVAL, "sw_parse_duration(\"%s\") returned %d", s, rc);
+    CHECK((rc == 0) == (ref == 0), "sw_parse_duration(\"%s\") = %d, reference says %d", s, rc,
+          ref);
+    if (rc == 0) {
+        CHECK(got == want, "sw_parse_duration(\"%s\") = %llu, reference says %llu", s,
+              (unsigned long long)got, (unsigned long long)want);
+        check_duration_ns(got);
+    } else {
+        CHECK(got == 0x5a5a5a5a5a5a5a5aULL, "sw_parse_duration(\"%s\") wrote *ns on failure", s);
+    }
+}
+
+/* ---- globs: a reference tokenizer and matcher ------------------------------------------- */
+
+enum tok_kind { T_STAR, T_SET };
+struct tok {
+    enum tok_kind kind;
+    bool set[256]; /* T_SET: the bytes this token matches */
+};
+
+/* Parses a bracket body at p (after '['), per glob.h/glob.c's documented syntax. Returns the
+ * position after ']', or NULL if malformed. */
+static const char *ref_class(const char *p, bool set[256])
+{
+    bool neg = false, first = true;
+    bool mem[256] = {false};
+
+    if (*p == '!') {
+        neg = true;
+        p++;
+    }
+    for (;;) {
+        unsigned lo, hi;
+
+        if (*p == '\0')
+            return NULL;
+        if (*p == ']' && !first)
+            break;
+        first = false;
+        if (*p == '\\') {
+            if (p[1] == '\0')
+                return NULL;
+            lo = (unsigned char)p[1];
+            p += 2;
+        } else {
+            lo = (unsigned char)*p++;
+        }
+        hi = lo;
+        if (p[0] == '-' && p[1] != ']' && p[1] != '\0') {
+            if (p[1] == '\\') {
+                if (p[2] == '\0')
+                    return NULL;
+                hi = (unsigned char)p[2];
+                p += 3;
+            } else {
+                hi = (unsigned char)p[1];
+                p += 2;
+            }
+        }
+        for (unsigned c = lo; c <= hi; c++)
+            mem[c] = true;
+    }
+    for (unsigned c = 0; c < 256; c++)
+        set[c] = mem[c] != neg;
+    return p + 1;
+}
+
+/* Tokenizes pat; a malformed '[' is a literal '[' and a trailing '\' a literal '\'. */
+static size_t ref_tokens(const char *pat, struct tok *t)
+{
+    size_t n = 0;
+
+    for (const char *p = pat; *p;) {
+        struct tok *k = &t[n++];
+
+        memset(k->set, 0, sizeof k->set);
+        k->kind = T_SET;
+        if (*p == '*') {
+            k->kind = T_STAR;
+            p++;
+        } else if (*p == '?') {
+            memset(k->set, 1, sizeof k->set);
+            p++;
+        } else if (*p == '[') {
+            const char *end = ref_class(p + 1, k->set);
+
+            if (end == NULL) {
+                memset(k->set, 0, sizeof k->set);
+                k->set['['] = true;
+                p++;
+            } else {
+                p = end;
+            }
+        } else if (*p == '\\') {
+            if (p[1] == '\0') {
+                k->set['\\'] = true;
+                p++;
+            } else {
+                k->set[(unsigned char)p[1]] = true;
+                p += 2;
+            }
+        } else {
+            k->set[(unsigned char)*p] = true;
+            p++;
+        }
+    }
+    return n;
+}
+
+/* Dynamic programming over (token, position): exact, no backtracking shortcuts. */
+static bool ref_match(const char *pat, const char *s)
+{
+    size_t np = strlen(pat), ns = strlen(s);
+    struct tok *t = malloc((np + 1) * sizeof *t);
+    bool *cur = calloc(ns + 1, 1), *next = calloc(ns + 1, 1);
+    size_t nt;
+    bool r;
+
+    CHECK(t && cur && next, "out of memory");
+    nt = ref_tokens(pat, t);
+    cur[0] = true; /* cur[j]: the tokens so far match s[0..j) */
+    for (size_t i = 0; i < nt; i++) {
+        memset(next, 0, ns + 1);
+        if (t[i].kind == T_STAR) {
+            bool any = false;
+
+            for (size_t j = 0; j <= ns; j++) {
+                any = any || cur[j];
+                next[j] = any;
+            }
+        } else {
+            for (size_t j = 0; j < ns; j++)
+                next[j + 1] = cur[j] && t[i].set[(unsigned char)s[j]];
+        }
+        bool *tmp = cur;
+        cur = next;
+        next = tmp;
+    }
+    r = cur[ns];
+    free(t);
+    free(cur);
+    free(next);
+    return r;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A match of a pattern and a name up to 4 KiB each (the fuzzer's -max_len) is at worst
+ * quadratic, i.e. milliseconds; seconds of CPU mean a blow-up, reported as a failure rather
+ * than left to libFuzzer's -timeout. */
+#define MATCH_CPU_LIMIT_S 2.0
+
+static void check_glob_match(const char *pat, const char *s)
+{
+    double t0 = cpu_seconds();
+    bool got = sw_glob_match(pat, s);
+    double spent = cpu_seconds() - t0;
+
+    CHECK(spent < MATCH_CPU_LIMIT_S,
+          "sw_glob_match took %.2fs of CPU (pattern %zu bytes, name %zu bytes; pattern starts "
+          "\"%.40s\", name starts \"%.40s\")",
+          spent, strlen(pat), strlen(s), pat, s);
+    if (strlen(pat) <= 512 && strlen(s) <= 512) {
+        bool want = ref_match(pat, s);
+
+        CHECK(got == want, "sw_glob_match(\"%s\", \"%s\") = %d, reference says %d", pat, s, got,
+              want);
+    }
+}
+
+/* glob.h's list syntax, restated: items end at an unescaped ','; blanks (space, tab) around
+ * an item are dropped, an escaped blank is kept; empty items are skipped; at most
+ * SW_GLOBS_MAX items stored NUL-separated in SW_GLOBS_TEXT bytes; an item with an
+ * unterminated '[' or a trailing '\' is malformed. Returns the number of items or -1. */
+static int ref_globs_parse(const char *list, char items[][SW_GLOBS_TEXT])
+{
+    const char *p = list;
+    size_t used = 0;
+    int n = 0;
+
+    while (*p) {
+        const char *start, *end;
+        size_t len;
+        bool malformed;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        start = end = p;
+        while (*p && *p != ',') {
+            if (*p == '\\' && p[1]) {
+                p += 2;
+                end = p;
+            } else {
+                if (*p != ' ' && *p != '\t')
+                    end = p + 1;
+                p++;
+            }
+        }
+        if (*p == ',')
+            p++;
+        len = (size_t)(end - start);
+        if (len == 0)
+            continue;
+        if (n == SW_GLOBS_MAX || used + len + 1 > SW_GLOBS_TEXT)
+            return -1;
+        memcpy(items[n], start, len);
+        items[n][len] = '\0';
+        /* Malformed: a trailing lone '\' or a '[' whose class does not close. */
+        malformed = false;
+        for (const char *q = items[n]; !malformed && *q;) {
+            bool set[256];
+
+            if (*q == '\\') {
+                if (q[1] == '\0')
+                    malformed = true;
+                else
+                    q += 2;
+            } else if (*q == '[') {
+                q = ref_class(q + 1, set);
+                malformed = q == NULL;
+            } else {
+                q++;
+            }
+        }
+        if (malformed)
+            return -1;
+        used += len + 1;
+        n++;
+    }
+    return n;
+}
+
+/* g is a well-formed list: n in range, every pattern non-empty and inside g->text. */
+static void check_globs_shape(const struct sw_globs *g, const char *what)
+{
+    CHECK(g->n <= SW_GLOBS_MAX, "%s: n = %u", what, g->n);
+    for (unsigned i = 0; i < g->n; i++) {
+        const char *p = g->pat[i];
+
+        CHECK(p >= g->text && p < g->text + SW_GLOBS_TEXT, "%s: pattern %u outside text", what,
+              i);
+        CHECK(memchr(p, '\0', (size_t)(g->text + SW_GLOBS_TEXT - p)) != NULL,
+              "%s: pattern %u not terminated inside text", what, i);
+        CHECK(p[0] != '\0', "%s: pattern %u empty", what, i);
+    }
+}
+
+static void check_globs_parse(const char *list, const char *name)
+{
+    static char items[SW_GLOBS_MAX][SW_GLOBS_TEXT];
+    struct sw_globs g;
+    int rc, want;
+    bool hit = false;
+
+    memset(&g, 0x5a, sizeof g);
+    rc = sw_globs_parse(&g, list);
+    want = ref_globs_parse(list, items);
+    CHECK(rc == 0 || rc == -EINVAL, "sw_globs_parse returned %d", rc);
+    CHECK((rc == 0) == (want >= 0), "sw_globs_parse(\"%s\") = %d, reference says %d", list, rc,
+          want);
+    if (rc != 0) {
+        CHECK(g.n == 0, "sw_globs_parse failed but left n = %u", g.n);
+        return;
+    }
+    check_globs_shape(&g, "sw_globs_parse");
+    CHECK(g.n == (unsigned)want, "sw_globs_parse(\"%s\"): %u items, reference says %d", list,
+          g.n, want);
+    for (unsigned i = 0; i < g.n; i++)
+        CHECK(strcmp(g.pat[i], items[i]) == 0, "sw_globs_parse(\"%s\") item %u = \"%s\", "
+              "reference says \"%s\"", list, i, g.pat[i], items[i]);
+    for (int is_main = 0; is_main < 2; is_main++) {
+        bool want_hit = false;
+
+        for (unsigned i = 0; i < g.n; i++) {
+            if ((is_main && strcmp(g.pat[i], "main") == 0) || sw_glob_match(g.pat[i], name))
+                want_hit = true;
+        }
+        hit = sw_globs_match(&g, name, is_main);
+        CHECK(hit == want_hit, "sw_globs_match(\"%s\", \"%s\", %d) = %d", list, name, is_main,
+              hit);
+    }
+    CHECK(sw_globs_match(&g, NULL, false) == sw_globs_match(&g, "", false),
+          "a NULL name is not matched as \"\"");
+}
+
+/* ---- the whole configuration ------------------------------------------------------------ */
+
+struct diags {
+    char *line[MAX_DIAGS];
+    unsigned n;
+    unsigned total;
+};
+
+/* Each diagnostic is one printable line: "stallwatch: ", no control bytes, bounded. */
+static void on_diag(void *ctx, const char *line)
+{
+    struct diags *d = ctx;
+    size_t n;
+
+    CHECK(line != NULL, "NULL diagnostic line");
+    n = strlen(line);
+    CHECK(n < 1023, "diagnostic line of %zu bytes (cut by the 1024-byte line buffer?): %s", n,
+          line);
+    CHECK(strncmp(line, "stallwatch: ", 12) == 0, "diagnostic without prefix: %s", line);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+
+        CHECK(c >= 0x20 && c < 0x7f, "diagnostic byte 0x%02x at %zu: %s", c, i, line);
+    }
+    d->total++;
+    if (d->n < MAX_DIAGS)
+        d->line[d->n++] = dup_n(line, n);
+}
+
+static bool ident_ok(char c)
+{
+    return c > ' ' && c < 0x7f && c != '[' && c != ']' && c != ':';
+}
+
+/* config.c's default ident: progname cut to 63 bytes, bad bytes as '_'; "stallwatch" when
+ * progname is NULL or empty. */
+static void ref_default_ident(const char *progname, char out[64])
+{
+    size_t i;
+
+    if (progname == NULL || progname[0] == '\0')
+        progname = "stallwatch";
+    for (i = 0; progname[i] && i < 63; i++)
+        out[i] = ident_ok(progname[i]) ? progname[i] : '_';
+    out[i] = '\0';
+}
+
+/* OUTPUT's syntax (config.c): comma-separated, blanks around items dropped, empty items
+ * skipped; syslog, stderr (any case), file:/abs/path (prefix any case, path < SW_PATH_MAX
+ * bytes); at most SW_MAX_OUTPUTS; no item at all is bad. Returns the count, or -1 if bad. */
+static int ref_outputs(const char *v, struct sw_output out[SW_MAX_OUTPUTS])
+{
+    const char *p = v;
+    int n = 0;
+
+    while (*p) {
+        const char *item, *end;
+        size_t len;
+        char buf[4096];
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        item = p;
+        while (*p && *p != ',')
+            p++;
+        end = p;
+        while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (*p == ',')
+            p++;
+        len = (size_t)(end - item);
+        if (len == 0)
+            continue;
+        if (n == SW_MAX_OUTPUTS || len >= sizeof buf)
+            return -1;
+        memcpy(buf, item, len);
+        buf[len] = '\0';
+        memset(&out[n], 0, sizeof out[n]);
+        if (ieq(buf, "syslog")) {
+            out[n].kind = SW_OUT_SYSLOG;
+        } else if (ieq(buf, "stderr")) {
+            out[n].kind = SW_OUT_STDERR;
+        } else {
+            char head[6];
+
+            memcpy(head, buf, len < 5 ? len : 5);
+            head[len < 5 ? len : 5] = '\0';
+            if (!ieq(head, "file:") || buf[5] != '/' || len - 5 >= SW_PATH_MAX)
+                return -1;
+            out[n].kind = SW_OUT_FILE;
+            memcpy(out[n].path, buf + 5, len - 5 + 1);
+        }
+        n++;
+    }
+    return n > 0 ? n : -1;
+}
+
+static const struct {
+    const char *name;
+    int value;
+} facilities[] = {
+    {"kern", LOG_KERN},     {"user", LOG_USER},         {"mail", LOG_MAIL},
+    {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},         {"syslog", LOG_SYSLOG},
+    {"lpr", LOG_LPR},       {"news", LOG_NEWS},         {"uucp", LOG_UUCP},
+    {"cron", LOG_CRON},     {"authpriv", LOG_AUTHPRIV}, {"ftp", LOG_FTP},
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},     {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},     {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+/* The value the first envp entry named exactly STALLWATCH_<name> gives, NULL if none or
+ * empty (config.c: the first entry wins, like getenv; an empty value counts as unset). */
+static const char *first_value(char *const *envp, const char *name)
+{
+    size_t nl = strlen(name);
+
+    for (size_t i = 0; envp[i]; i++) {
+        const char *e = envp[i];
+
+        if (strncmp(e, PREFIX, PREFIX_LEN) == 0 && strncmp(e + PREFIX_LEN, name, nl) == 0 &&
+            e[PREFIX_LEN + nl] == '=')
+            return e[PREFIX_LEN + nl + 1] ? e + PREFIX_LEN + nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+static bool known_name(const char *e, size_t name_len)
+{
+    for (size_t s = 0; s < NSETTINGS; s++) {
+        if (strlen(settings[s].name) == name_len - PREFIX_LEN &&
+            memcmp(settings[s].name, e + PREFIX_LEN, name_len - PREFIX_LEN) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Expected value of a duration setting; returns whether its value is bad. */
+static bool expect_duration(const char *v, uint64_t fallback, uint64_t *out)
+{
+    uint64_t ns;
+
+    if (v != NULL && ref_parse_duration(v, &ns) == 0) {
+        *out = ns;
+        return false;
+    }
+    *out = fallback;
+    return v != NULL;
+}
+
+static void expect_globs(const char *v, const struct sw_globs *got, const char *name, bool *bad)
+{
+    struct sw_globs want;
+
+    check_globs_shape(got, name);
+    *bad = v != NULL && sw_globs_parse(&want, v) != 0;
+    if (v == NULL || *bad) {
+        CHECK(got->n == 0, "%s: %u patterns, expected none", name, got->n);
+        return;
+    }
+    CHECK(got->n == want.n, "%s: %u patterns, expected %u", name, got->n, want.n);
+    for (unsigned i = 0; i < want.n; i++)
+        CHECK(strcmp(got->pat[i], want.pat[i]) == 0, "%s pattern %u", name, i);
+}
+
+static void check_config(char *const *envp, const char *progname)
+{
+    struct sw_config c;
+    struct diags d = {{0}, 0, 0};
+    bool bad[NSETTINGS] = {false};
+    const char *v[NSETTINGS];
+    unsigned expected = 0, k = 0;
+    char text[64];
+    uint64_t ns;
+
+    for (size_t s = 0; s < NSETTINGS; s++)
+        v[s] = first_value(envp, settings[s].name);
+
+    memset(&c, 0xa5, sizeof c);
+    sw_config_parse(&c, envp, progname, on_diag, &d);
+
+    /* The struct's invariants, whatever the input. */
+    CHECK(c.noutputs >= 1 && c.noutputs <= SW_MAX_OUTPUTS, "noutputs = %u", c.noutputs);
+    for (unsigned i = 0; i < c.noutputs; i++) {
+        const struct sw_output *o = &c.outputs[i];
+
+        CHECK(o->kind == SW_OUT_SYSLOG || o->kind == SW_OUT_STDERR || o->kind == SW_OUT_FILE,
+              "output %u kind %d", i, (int)o->kind);
+        if (o->kind == SW_OUT_FILE) {
+            size_t n = strnlen(o->path, SW_PATH_MAX);
+
+            CHECK(n < SW_PATH_MAX && o->path[0] == '/', "output %u path", i);
+            CHECK(strchr(o->path, ',') == NULL, "output %u path has a comma", i);
+            CHECK(o->path[n - 1] != ' ' && o->path[n - 1] != '\t', "output %u path ends blank",
+                  i);
+        }
+    }
+    CHECK(c.frames >= 1 && c.frames <= SW_FRAMES_MAX, "frames = %u", c.frames);
+    CHECK(strnlen(c.ident, sizeof c.ident) < sizeof c.ident && c.ident[0] != '\0',
+          "ident empty or unterminated");
+    for (const char *p = c.ident; *p; p++)
+        CHECK(ident_ok(*p), "ident byte 0x%02x", (unsigned char)*p);
+    CHECK(strnlen(c.syslog_socket, sizeof c.syslog_socket) < sizeof c.syslog_socket &&
+              c.syslog_socket[0] == '/',
+          "syslog_socket \"%.108s\"", c.syslog_socket);
+    CHECK(c.format == SW_FORMAT_TEXT || c.format == SW_FORMAT_JSON, "format %d", (int)c.format);
+    CHECK(c.facility >= 0 && c.facility <= LOG_LOCAL7 && (c.facility & 7) == 0, "facility %d",
+          c.facility);
+    CHECK(c.rate_per_min <= 100000, "rate %u", c.rate_per_min);
+    CHECK(c.class_ns[SW_CLASS_NONE] == 0 && c.class_ns[SW_CLASS_HEARTBEAT] == 0 &&
+              c.class_ns[SW_CLASS_SCOPE] == 0,
+          "class_ns of a class without a setting is not 0");
+    check_globs_shape(&c.heartbeat, "heartbeat");
+    check_globs_shape(&c.watch, "watch");
+    check_globs_shape(&c.ignore, "ignore");
+    check_duration_ns(c.threshold_ns);
+    for (int i = 0; i < SW_CLASS_COUNT; i++)
+        check_duration_ns(c.class_ns[i]);
+    check_duration_ns(c.repeat_ns);
+    check_duration_ns(c.deadlock_ns);
+    check_duration_ns(c.symbolize_timeout_ns);
+
+    /* Each setting against the model. */
+    bad[I_THRESHOLD] = expect_duration(v[I_THRESHOLD], 5 * NS_S, &ns);
+    CHECK(c.threshold_ns == ns, "THRESHOLD");
+    bad[I_LOCK] = expect_duration(v[I_LOCK], c.threshold_ns, &ns);
+    CHECK(c.class_ns[SW_CLASS_LOCK] == ns, "LOCK");
+    bad[I_DISK] = expect_duration(v[I_DISK], c.threshold_ns, &ns);
+    CHECK(c.class_ns[SW_CLASS_DISK] == ns, "DISK");
+    bad[I_PEER] = expect_duration(v[I_PEER], 0, &ns);
+    CHECK(c.class_ns[SW_CLASS_PEER] == ns, "PEER");
+    bad[I_WAIT] = expect_duration(v[I_WAIT], 0, &ns);
+    CHECK(c.class_ns[SW_CLASS_WAIT] == ns, "WAIT");
+    bad[I_IDLE] = expect_duration(v[I_IDLE], 0, &ns);
+    CHECK(c.class_ns[SW_CLASS_IDLE] == ns, "IDLE");
+    bad[I_BUSY] = expect_duration(v[I_BUSY], 0, &ns);
+    CHECK(c.class_ns[SW_CLASS_BUSY] == ns, "BUSY");
+    bad[I_REPEAT] = expect_duration(v[I_REPEAT], 60 * NS_S, &ns);
+    CHECK(c.repeat_ns == ns, "REPEAT");
+    bad[I_DEADLOCK] = expect_duration(v[I_DEADLOCK], NS_S, &ns);
+    CHECK(c.deadlock_ns == ns, "DEADLOCK");
+    bad[I_SYMBOLIZE_TIMEOUT] = expect_duration(v[I_SYMBOLIZE_TIMEOUT], 2 * NS_S, &ns);
+    CHECK(c.symbolize_timeout_ns == ns, "SYMBOLIZE_TIMEOUT");
+
+    expect_globs(v[I_HEARTBEAT], &c.heartbeat, "HEARTBEAT", &bad[I_HEARTBEAT]);
+    expect_globs(v[I_WATCH], &c.watch, "WATCH", &bad[I_WATCH]);
+    expect_globs(v[I_IGNORE], &c.ignore, "IGNORE", &bad[I_IGNORE]);
+
+    {
+        struct sw_output want[SW_MAX_OUTPUTS];
+        int n = v[I_OUTPUT] ? ref_outputs(v[I_OUTPUT], want) : -1;
+
+        bad[I_OUTPUT] = v[I_OUTPUT] != NULL && n < 0;
+        if (n < 0) {
+            CHECK(c.noutputs == 1 && c.outputs[0].kind == SW_OUT_SYSLOG,
+                  "OUTPUT=\"%s\": expected syslog alone", v[I_OUTPUT] ? v[I_OUTPUT] : "(unset)");
+        } else {
+            CHECK(c.noutputs == (unsigned)n, "OUTPUT=\"%s\": %u outputs, expected %d",
+                  v[I_OUTPUT], c.noutputs, n);
+            for (int i = 0; i < n; i++) {
+                CHECK(c.outputs[i].kind == want[i].kind, "OUTPUT item %d kind", i);
+                if (want[i].kind == SW_OUT_FILE)
+                    CHECK(strcmp(c.outputs[i].path, want[i].path) == 0, "OUTPUT item %d path",
+                          i);
+            }
+        }
+    }
+
+    {
+        const char *f = v[I_FORMAT];
+        bool json = f && ieq(f, "json");
+
+        bad[I_FORMAT] = f && !json && !ieq(f, "text");
+        CHECK(c.format == (json ? SW_FORMAT_JSON : SW_FORMAT_TEXT), "FORMAT");
+    }
+    {
+        const char *s = v[I_SOCKET];
+
+        bad[I_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
+        CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0,
+              "SYSLOG_SOCKET");
+    }
+    {
+        const char *f = v[I_FACILITY];
+        int want = LOG_USER;
+
+        bad[I_FACILITY] = f != NULL;
+        for (size_t i = 0; f && i < sizeof facilities / sizeof facilities[0]; i++) {
+            if (ieq(f, facilities[i].name)) {
+                want = facilities[i].value;
+                bad[I_FACILITY] = false;
+            }
+        }
+        CHECK(c.facility == want, "FACILITY=\"%s\": %d, expected %d", f ? f : "", c.facility,
+              want);
+    }
+    {
+        const char *id = v[I_IDENT];
+        char want[64];
+
+        bad[I_IDENT] = false;
+        if (id) {
+            bad[I_IDENT] = strlen(id) >= 64;
+            for (const char *p = id; *p && !bad[I_IDENT]; p++)
+                bad[I_IDENT] = !ident_ok(*p);
+        }
+        if (id && !bad[I_IDENT])
+            snprintf(want, sizeof want, "%s", id);
+        else
+            ref_default_ident(progname, want);
+        CHECK(strcmp(c.ident, want) == 0, "IDENT: \"%s\", expected \"%s\"", c.ident, want);
+    }
+    {
+        const char *f = v[I_FRAMES];
+        unsigned long n = f && all_digits(f) ? digits_value(f, SW_FRAMES_MAX) : 0;
+
+        bad[I_FRAMES] = f && !(n >= 1 && n <= SW_FRAMES_MAX);
+        CHECK(c.frames == (f && !bad[I_FRAMES] ? n : 64), "FRAMES=\"%s\": %u", f ? f : "",
+              c.frames);
+    }
+    {
+        static const int bools[] = {I_DISABLE, I_DEBUGINFOD, I_ALL_THREADS};
+        const bool got[] = {c.disabled, c.debuginfod, c.all_threads};
+
+        for (size_t i = 0; i < 3; i++) {
+            const char *b = v[bools[i]];
+
+            bad[bools[i]] = b && strcmp(b, "0") != 0 && strcmp(b, "1") != 0;
+            CHECK(got[i] == (b && strcmp(b, "1") == 0), "%s", settings[bools[i]].name);
+        }
+    }
+    {
+        const char *r = v[I_RATE];
+        unsigned long want = 30;
+
+        if (r && ieq(r, "off"))
+            want = 0;
+        else if (r && all_digits(r) && digits_value(r, 100000) <= 100000)
+            want = digits_value(r, 100000);
+        else if (r)
+            bad[I_RATE] = true;
+        CHECK(c.rate_per_min == want, "RATE=\"%s\": %u, expected %lu", r ? r : "",
+              c.rate_per_min, want);
+    }
+    {
+        const char *a = v[I_ACTION];
+
+        bad[I_ACTION] = a && !ieq(a, "abort") && !ieq(a, "log");
+        CHECK(c.action_abort == (a && ieq(a, "abort")), "ACTION");
+    }
+
+    /* Diagnostics: one per bad value, in settings order, then one per distinct unknown
+     * STALLWATCH_* name, in envp order. */
+    for (size_t s = 0; s < NSETTINGS; s++)
+        expected += bad[s];
+    for (size_t i = 0; envp[i]; i++) {
+        const char *e = envp[i], *eq = strchr(e, '=');
+        bool seen = false;
+        size_t nl;
+
+        if (eq == NULL || strncmp(e, PREFIX, PREFIX_LEN) != 0)
+            continue;
+        nl = (size_t)(eq - e);
+        if (known_name(e, nl))
+            continue;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strncmp(envp[j], e, nl + 1) == 0;
+        expected += !seen;
+    }
+    CHECK(d.total == expected, "%u diagnostic lines, expected %u (first: %s)", d.total, expected,
+          d.n ? d.line[0] : "none");
+    for (size_t s = 0; s < NSETTINGS && k < d.n; s++) {
+        char want[64];
+
+        if (!bad[s])
+            continue;
+        snprintf(want, sizeof want, "stallwatch: " PREFIX "%s=", settings[s].name);
+        CHECK(strncmp(d.line[k], want, strlen(want)) == 0, "diagnostic %u: expected %s..., got %s",
+              k, want, d.line[k]);
+        k++;
+    }
+    for (; k < d.n; k++) {
+        static const char unknown[] = "stallwatch: unknown setting " PREFIX;
+        const char *mean = strstr(d.line[k], "did you mean " PREFIX);
+
+        CHECK(strncmp(d.line[k], unknown, sizeof unknown - 1) == 0,
+              "diagnostic %u: expected an unknown setting, got %s", k, d.line[k]);
+        if (mean) {
+            const char *name = mean + strlen("did you mean " PREFIX);
+            size_t nl = strlen(name);
+            bool ok = false;
+
+            for (size_t s = 0; s < NSETTINGS; s++)
+                ok = ok || (nl == strlen(settings[s].name) + 1 &&
+                            strncmp(name, settings[s].name, nl - 1) == 0 && name[nl - 1] == '?');
+            CHECK(ok, "suggestion is not a known setting: %s", d.line[k]);
+        }
+    }
+    for (unsigned i = 0; i < d.n; i++)
+        free(d.line[i]);
+
+    /* Every duration spelled by the formatter parses back to itself (also via config). */
+    sw_format_duration(c.threshold_ns, text, sizeof text);
+    check_duration_text(text);
+}
+
+/* ---- the input ---------------------------------------------------------------------------- */
+
+/* A pattern or name repeated to grow small inputs into the shapes that make matchers slow
+ * ("*a*a*a*b" against "aaaa...", "*[[[[" against "[[[["). */
+static char *repeat(const char *unit, size_t n_unit, size_t total)
+{
+    char *s = malloc(total + 1);
+
+    CHECK(s != NULL, "out of memory");
+    for (size_t i = 0; i < total; i++)
+        s[i] = n_unit ? unit[i % n_unit] : 'a';
+    s[total] = '\0';
+    return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *buf = malloc(size + 1);
+    char *raw[MAX_ENTRIES];
+    char *env[MAX_ENTRIES + 1];
+    size_t nraw = 0, nenv = 0;
+    const char *progname = "fuzz";
+
+    if (buf == NULL)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    for (size_t i = 0, start = 0; i <= size && nraw < MAX_ENTRIES; i++) {
+        if (i == size || buf[i] == '\n' || buf[i] == '\0') {
+            buf[i] = '\0';
+            raw[nraw++] = buf + start;
+            start = i + 1;
+        }
+    }
+
+    /* envp, each entry its own allocation so that ASan sees reads past its end. */
+    for (size_t i = 0; i < nraw; i++) {
+        const char *e = raw[i];
+        size_t sel = (unsigned char)e[0] % (2 * NSETTINGS + NEXTRA);
+        const char *name;
+        char *out;
+        size_t n;
+
+        if (e[0] == '#') {
+            progname = e + 1;
+            continue;
+        }
+        if (strncmp(e, PREFIX, PREFIX_LEN) == 0 || e[0] == '\0') {
+            env[nenv++] = dup_n(e, strlen(e));
+            continue;
+        }
+        name = sel < 2 * NSETTINGS ? settings[sel % NSETTINGS].name
+                                   : extra_names[sel - 2 * NSETTINGS];
+        if (name == NULL) {
+            env[nenv++] = dup_n(e + 1, strlen(e + 1));
+            continue;
+        }
+        n = PREFIX_LEN + strlen(name) + 1 + strlen(e + 1);
+        out = malloc(n + 1);
+        CHECK(out != NULL, "out of memory");
+        snprintf(out, n + 1, PREFIX "%s=%s", name, e + 1);
+        env[nenv++] = out;
+    }
+    env[nenv] = NULL;
+
+    check_config(env, progname);
+    if (nenv == 0) {
+        struct sw_config c;
+        struct diags d = {{0}, 0, 0};
+
+        sw_config_parse(&c, NULL, NULL, on_diag, &d);
+        CHECK(d.total == 0 && strcmp(c.ident, "stallwatch") == 0, "NULL envp");
+    }
+
+    /* Durations, globs and lists straight from the entries. */
+    for (size_t i = 0; i < nraw; i++) {
+        const char *e = raw[i];
+        const char *next = raw[(i + 1) % nraw];
+        uint64_t ns = 0;
+
+        check_duration_text(e);
+        if (e[0])
+            check_duration_text(e + 1);
+        memcpy(&ns, e, strlen(e) < 8 ? strlen(e) : 8);
+        check_duration_ns(ns);
+        check_duration_ns(ns % (1000 * NS_S));
+        check_duration_ns((ns & 0xffffff) * NS_MS);
+        check_duration_ns((ns & 0xffff) * NS_S);
+        check_glob_match(e, next);
+        check_globs_parse(e, next);
+        /* '~' entries: "~<count><pattern unit>|<name unit>" grown to count * 16 bytes. */
+        if (e[0] == '~' && e[1]) {
+            size_t total = ((unsigned char)e[1] % 256 + 1) * 16;
+            const char *bar = strchr(e + 2, '|');
+            size_t plen = bar ? (size_t)(bar - (e + 2)) : strlen(e + 2);
+            char *pat = repeat(e + 2, plen, total);
+            char *name = bar ? repeat(bar + 1, strlen(bar + 1), total) : repeat("a", 1, total);
+
+            pat[0] = '*';
+            check_glob_match(pat, name);
+            free(pat);
+            free(name);
+        }
+    }
+
+    for (size_t i = 0; i < nenv; i++)
+        free(env[i]);
+    free(buf);
+    return 0;
+}

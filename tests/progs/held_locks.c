@@ -1,0 +1,64 @@
+/* Two threads stall while holding locks the shim's own reporting must never need: one inside
+ * a dl_iterate_phdr callback (it holds the dynamic loader's lock), one holding stderr's stdio
+ * lock. The main thread keeps both stalled for 2 s, then lets them go; the program prints
+ * "done" to stderr and exits 0. Under the shim, with reports to stderr, both stalls must be
+ * reported while those locks are held, and the program must still finish. */
+#define _GNU_SOURCE
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static pthread_mutex_t loader_gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t stdio_gate = PTHREAD_MUTEX_INITIALIZER;
+
+__attribute__((noinline)) static int in_loader_callback(struct dl_phdr_info *info, size_t size,
+                                                        void *data)
+{
+    (void)info;
+    (void)size;
+    (void)data;
+    pthread_mutex_lock(&loader_gate); /* stalls holding the loader's lock */
+    pthread_mutex_unlock(&loader_gate);
+    return 1;
+}
+
+static void *loader_holder(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "loader-holder");
+    dl_iterate_phdr(in_loader_callback, NULL);
+    return NULL;
+}
+
+__attribute__((noinline)) static void with_stderr_locked(void)
+{
+    flockfile(stderr);
+    pthread_mutex_lock(&stdio_gate); /* stalls holding stderr's lock */
+    pthread_mutex_unlock(&stdio_gate);
+    funlockfile(stderr);
+}
+
+static void *stdio_holder(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "stdio-holder");
+    with_stderr_locked();
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_mutex_lock(&loader_gate);
+    pthread_mutex_lock(&stdio_gate);
+    pthread_t a, b;
+    pthread_create(&a, NULL, loader_holder, NULL);
+    pthread_create(&b, NULL, stdio_holder, NULL);
+    sleep(2);
+    pthread_mutex_unlock(&loader_gate);
+    pthread_mutex_unlock(&stdio_gate);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    fputs("done\n", stderr);
+    return 0;
+}
