@@ -4,7 +4,7 @@
 
 # shellcheck disable=SC2034  # the lists are used by the scripts that source this file
 SW_BUILD_PACKAGES=(cmake make gcc g++ pkg-config libdw-dev libelf-dev libiberty-dev check binutils)
-SW_TEST_PACKAGES=(python3 elfutils libc6-dbg)
+SW_TEST_PACKAGES=(python3 elfutils libc6-dbg valgrind)
 
 sw_install_packages() {
     local missing=() p

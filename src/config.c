@@ -801,3 +801,38 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     if (envp != NULL)
         report_unknown(&d, envp);
 }
+
+void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
+{
+    bool dropped_file = false, dropped_socket = false, dropped_debuginfod = c->debuginfod;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < c->noutputs; i++) {
+        if (c->outputs[i].kind == SW_OUT_FILE)
+            dropped_file = true;
+        else
+            c->outputs[kept++] = c->outputs[i];
+    }
+    if (kept == 0) {
+        memset(&c->outputs[0], 0, sizeof c->outputs[0]);
+        c->outputs[0].kind = SW_OUT_SYSLOG;
+        kept = 1;
+    }
+    c->noutputs = kept;
+    if (strcmp(c->syslog_socket, DEFAULT_SYSLOG_SOCKET) != 0) {
+        dropped_socket = true;
+        snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", DEFAULT_SYSLOG_SOCKET);
+    }
+    c->debuginfod = false;
+    if (diag == NULL || !(dropped_file || dropped_socket || dropped_debuginfod))
+        return;
+    char line[LINE_MAX_BYTES];
+    snprintf(
+        line, sizeof line, "stallwatch: secure-execution mode: ignoring%s%s%s",
+        dropped_file ? " file outputs in " PREFIX "OUTPUT" : "",
+        dropped_socket ? (dropped_file ? ", " PREFIX "SYSLOG_SOCKET" : " " PREFIX "SYSLOG_SOCKET")
+                       : "",
+        dropped_debuginfod
+            ? (dropped_file || dropped_socket ? ", " PREFIX "DEBUGINFOD" : " " PREFIX "DEBUGINFOD")
+            : "");
+    diag(ctx, line);
+}

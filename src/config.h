@@ -64,6 +64,13 @@ typedef void (*sw_diag_fn)(void *ctx, const char *line);
 void sw_config_parse(struct sw_config *c, char *const *envp, const char *progname, sw_diag_fn diag,
                      void *ctx);
 
+/* Secure-execution mode (AT_SECURE: setuid, setgid, capabilities): the environment belongs to
+ * a less privileged user, so nothing it sets may make the program write a file or reach the
+ * network: file outputs are dropped (syslog stays, or is used if nothing is left), the syslog
+ * socket goes back to /dev/log and debuginfod is turned off. One diag line says what was
+ * ignored, if anything was. */
+void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx);
+
 /* "250ms", "5s", "1.5s", "2m", "1h", "7" (seconds), "off" or "0" (-> 0). Returns 0 and sets
  * *ns, or -EINVAL for anything else (empty, negative, junk, overflow). */
 int sw_parse_duration(const char *s, uint64_t *ns);

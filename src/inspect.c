@@ -25,7 +25,7 @@
 #include "tidmap.h"
 
 #define MS              1000000ull
-#define CAPTURE_TIMEOUT (250 * MS)
+#define CAPTURE_TIMEOUT (1000 * MS)
 #define FRAME_POOL      16384
 #define STRING_POOL     (512 * 1024)
 
@@ -62,6 +62,11 @@ void sw_inspect_begin(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     uint64_t now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
     deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
+}
+
+bool sw_inspect_full(void)
+{
+    return nentries >= SW_REPORT_THREADS_MAX;
 }
 
 struct sw_thread_report *sw_inspect_entries(unsigned *n)
@@ -133,7 +138,7 @@ static bool capture(const struct sw_subject *su, char state, const char **how, c
         case SW_CAPTURE_GONE:
             return false;
         case SW_CAPTURE_TIMEOUT:
-            *note = "the thread did not run the capture signal handler within 250 ms; stack "
+            *note = "the thread did not run the capture signal handler within 1 s; stack "
                     "read from /proc";
             break;
         case SW_CAPTURE_FAILED:

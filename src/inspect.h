@@ -44,6 +44,9 @@ void sw_inspect_warm(const struct sw_subject *su);
 /* Forgets the last entry made (a duplicate of one already in the report) and its frames. */
 void sw_inspect_drop_last(void);
 
+/* True when the report has no room for another entry. */
+bool sw_inspect_full(void);
+
 /* The entries made since sw_inspect_begin, in order. */
 struct sw_thread_report *sw_inspect_entries(unsigned *n);
 

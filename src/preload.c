@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -66,6 +67,8 @@ __attribute__((constructor)) static void sw_preload_init(void)
     int saved = errno;
     sw_real_init();
     sw_config_parse(&config, environ, program_invocation_short_name, diag_to_stderr, NULL);
+    if (getauxval(AT_SECURE))
+        sw_config_secure(&config, diag_to_stderr, NULL);
     if (config.disabled) {
         sw_registry_go_passive();
         goto out;

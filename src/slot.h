@@ -66,8 +66,8 @@ struct sw_watch {
     uint32_t scope_report[SW_SCOPES_MAX];
     uint64_t scope_first_ns[SW_SCOPES_MAX];
 
-    /* STALLWATCH_BUSY: CPU time sampled at half the threshold. */
-    uint64_t busy_t0_ns, busy_cpu0_ns;
+    /* STALLWATCH_BUSY: two samples of the thread's CPU time (see busy_now). */
+    uint64_t busy_t0_ns, busy_cpu0_ns, busy_t1_ns, busy_cpu1_ns;
 };
 
 /* One stallwatch_scope_begin region, written by the owner thread. */

@@ -24,8 +24,8 @@ uint64_t sw_watch_observe(struct sw_watch *w, uint32_t gen, uint64_t word, uint6
         w->fingerprint = 0;
         w->edge_owner = 0;
         w->edge_since_ns = 0;
-        w->busy_t0_ns = 0;
-        w->busy_cpu0_ns = 0;
+        w->busy_t0_ns = w->busy_t1_ns = 0;
+        w->busy_cpu0_ns = w->busy_cpu1_ns = 0;
         return 0;
     }
     return now_ns > w->first_ns ? now_ns - w->first_ns : 0;

@@ -212,16 +212,23 @@ static bool thread_cpu_ns(pid_t tid, uint64_t *ns)
 }
 
 /* STALLWATCH_BUSY: out of calls for the threshold and on the CPU for at least 90% of a recent
- * window of half the threshold or more. */
+ * window between half and the whole threshold long. The window slides: two samples, the older
+ * dropped each time the newer is half a threshold old. */
 static bool busy_now(struct sw_watch *w, pid_t tid, uint64_t now, uint64_t waited)
 {
     uint64_t half = w->threshold_ns / 2, cpu;
     if (waited < half || !thread_cpu_ns(tid, &cpu))
         return false;
-    if (w->busy_t0_ns == 0 || now - w->busy_t0_ns > w->threshold_ns) {
-        w->busy_t0_ns = now;
-        w->busy_cpu0_ns = cpu;
+    if (w->busy_t0_ns == 0) {
+        w->busy_t0_ns = w->busy_t1_ns = now;
+        w->busy_cpu0_ns = w->busy_cpu1_ns = cpu;
         return false;
+    }
+    if (now - w->busy_t1_ns >= half) {
+        w->busy_t0_ns = w->busy_t1_ns;
+        w->busy_cpu0_ns = w->busy_cpu1_ns;
+        w->busy_t1_ns = now;
+        w->busy_cpu1_ns = cpu;
     }
     uint64_t dt = now - w->busy_t0_ns;
     return waited >= w->threshold_ns && dt >= half && (cpu - w->busy_cpu0_ns) * 10 >= dt * 9;
@@ -462,10 +469,11 @@ static void add_all_threads(uint64_t now)
         struct sw_subject su =
             subject_of(s, atomic_load(&s->gen), tid, word, obj,
                        call != SW_CALL_NONE ? class_of(call, obj) : SW_CLASS_NONE, waited);
-        struct sw_thread_report *t = sw_inspect_thread(&su, true, false);
-        if (t == NULL)
+        if (sw_inspect_full())
             return;
-        t->role = "other";
+        struct sw_thread_report *t = sw_inspect_thread(&su, true, false);
+        if (t != NULL) /* else it exited while we looked */
+            t->role = "other";
     }
 }
 
@@ -512,9 +520,14 @@ static void find_deadlocks(uint64_t now)
         next_node[i] = -1;
         in_cycle[i] = false;
     }
+    uint64_t lock_ns = cfg->class_ns[SW_CLASS_LOCK];
     for (unsigned i = 0; i < nwaiters; i++) {
         struct sw_watch *w = &waiters[i].slot->watch;
-        if (w->edge_owner == 0 || now - w->edge_since_ns < deadlock_ns)
+        /* Stable for STALLWATCH_DEADLOCK, or its thread is due as a stall now: a cycle that
+         * still stands when its threads reach the lock threshold is a deadlock. */
+        bool stable = now - w->edge_since_ns >= deadlock_ns ||
+                      (lock_ns != 0 && waiters[i].waited_ns >= lock_ns);
+        if (w->edge_owner == 0 || !stable)
             continue;
         for (unsigned j = 0; j < nwaiters; j++) {
             if (waiters[j].tid == w->edge_owner) {

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_config: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,      \
+            fprintf(stderr, "fuzz_config: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,        \
                     #cond);                                                                        \
             fprintf(stderr, __VA_ARGS__);                                                          \
             fputc('\n', stderr);                                                                   \
@@ -48,36 +48,61 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- the settings, as documented in config.h ------------------------------------------- */
 
-enum kind { K_DURATION, K_GLOBS, K_OUTPUT, K_FORMAT, K_SOCKET, K_FACILITY, K_IDENT,
-            K_FRAMES, K_BOOL, K_RATE, K_ACTION };
-
-/* In the order config.c applies and diagnoses them (config.h: settings_names order). */
-static const struct {
-    const char *name;
-    enum kind kind;
-} settings[] = {
-    {"THRESHOLD", K_DURATION},   {"LOCK", K_DURATION},        {"DISK", K_DURATION},
-    {"PEER", K_DURATION},        {"WAIT", K_DURATION},        {"IDLE", K_DURATION},
-    {"HEARTBEAT", K_GLOBS},      {"OUTPUT", K_OUTPUT},        {"FORMAT", K_FORMAT},
-    {"SYSLOG_SOCKET", K_SOCKET}, {"FACILITY", K_FACILITY},    {"IDENT", K_IDENT},
-    {"FRAMES", K_FRAMES},        {"WATCH", K_GLOBS},          {"IGNORE", K_GLOBS},
-    {"DISABLE", K_BOOL},         {"DEBUGINFOD", K_BOOL},      {"REPEAT", K_DURATION},
-    {"RATE", K_RATE},            {"DEADLOCK", K_DURATION},    {"ALL_THREADS", K_BOOL},
-    {"ACTION", K_ACTION},        {"BUSY", K_DURATION},        {"SYMBOLIZE_TIMEOUT", K_DURATION},
+/* In the order config.c applies and diagnoses them (its setting_names order), which the
+ * I_ indices below follow. */
+static const char *const settings[] = {
+    "THRESHOLD", "LOCK",     "DISK",        "PEER",          "WAIT",       "IDLE",
+    "HEARTBEAT", "OUTPUT",   "FORMAT",      "SYSLOG_SOCKET", "FACILITY",   "IDENT",
+    "FRAMES",    "WATCH",    "IGNORE",      "DISABLE",       "DEBUGINFOD", "REPEAT",
+    "RATE",      "DEADLOCK", "ALL_THREADS", "ACTION",        "BUSY",       "SYMBOLIZE_TIMEOUT",
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 enum {
-    I_THRESHOLD, I_LOCK, I_DISK, I_PEER, I_WAIT, I_IDLE, I_HEARTBEAT, I_OUTPUT, I_FORMAT,
-    I_SOCKET, I_FACILITY, I_IDENT, I_FRAMES, I_WATCH, I_IGNORE, I_DISABLE, I_DEBUGINFOD,
-    I_REPEAT, I_RATE, I_DEADLOCK, I_ALL_THREADS, I_ACTION, I_BUSY, I_SYMBOLIZE_TIMEOUT,
+    I_THRESHOLD,
+    I_LOCK,
+    I_DISK,
+    I_PEER,
+    I_WAIT,
+    I_IDLE,
+    I_HEARTBEAT,
+    I_OUTPUT,
+    I_FORMAT,
+    I_SOCKET,
+    I_FACILITY,
+    I_IDENT,
+    I_FRAMES,
+    I_WATCH,
+    I_IGNORE,
+    I_DISABLE,
+    I_DEBUGINFOD,
+    I_REPEAT,
+    I_RATE,
+    I_DEADLOCK,
+    I_ALL_THREADS,
+    I_ACTION,
+    I_BUSY,
+    I_SYMBOLIZE_TIMEOUT,
+    I_COUNT,
 };
+_Static_assert(I_COUNT == NSETTINGS, "one index per setting");
 
-/* Names an entry's first byte can pick: the known ones (twice as likely), near misses that
+/* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
 static const char *const extra_names[] = {
-    "THRESHOLDS", "TRESHOLD", "lock", "FRAME", "OUTPUTS", "SYSLOG", "X", "", "DISABLED",
-    "ALLTHREADS", "SYMBOLIZE_TIMEOUTS", "VERY_LONG_UNKNOWN_NAME_THAT_IS_NOT_A_SETTING", NULL,
+    "THRESHOLDS",
+    "TRESHOLD",
+    "lock",
+    "FRAME",
+    "OUTPUTS",
+    "SYSLOG",
+    "X",
+    "",
+    "DISABLED",
+    "ALLTHREADS",
+    "SYMBOLIZE_TIMEOUTS",
+    "VERY_LONG_UNKNOWN_NAME_THAT_IS_NOT_A_SETTING",
+    NULL,
 };
 #define NEXTRA (sizeof extra_names / sizeof extra_names[0])
 
@@ -271,8 +296,7 @@ static void check_duration_text(const char *s)
     int ref = ref_parse_duration(s, &want);
 
     CHECK(rc == 0 || rc == -EINVAL, "sw_parse_duration(\"%s\") returned %d", s, rc);
-    CHECK((rc == 0) == (ref == 0), "sw_parse_duration(\"%s\") = %d, reference says %d", s, rc,
-          ref);
+    CHECK((rc == 0) == (ref == 0), "sw_parse_duration(\"%s\") = %d, reference says %d", s, rc, ref);
     if (rc == 0) {
         CHECK(got == want, "sw_parse_duration(\"%s\") = %llu, reference says %llu", s,
               (unsigned long long)got, (unsigned long long)want);
@@ -515,8 +539,7 @@ static void check_globs_shape(const struct sw_globs *g, const char *what)
     for (unsigned i = 0; i < g->n; i++) {
         const char *p = g->pat[i];
 
-        CHECK(p >= g->text && p < g->text + SW_GLOBS_TEXT, "%s: pattern %u outside text", what,
-              i);
+        CHECK(p >= g->text && p < g->text + SW_GLOBS_TEXT, "%s: pattern %u outside text", what, i);
         CHECK(memchr(p, '\0', (size_t)(g->text + SW_GLOBS_TEXT - p)) != NULL,
               "%s: pattern %u not terminated inside text", what, i);
         CHECK(p[0] != '\0', "%s: pattern %u empty", what, i);
@@ -541,11 +564,13 @@ static void check_globs_parse(const char *list, const char *name)
         return;
     }
     check_globs_shape(&g, "sw_globs_parse");
-    CHECK(g.n == (unsigned)want, "sw_globs_parse(\"%s\"): %u items, reference says %d", list,
-          g.n, want);
+    CHECK(g.n == (unsigned)want, "sw_globs_parse(\"%s\"): %u items, reference says %d", list, g.n,
+          want);
     for (unsigned i = 0; i < g.n; i++)
-        CHECK(strcmp(g.pat[i], items[i]) == 0, "sw_globs_parse(\"%s\") item %u = \"%s\", "
-              "reference says \"%s\"", list, i, g.pat[i], items[i]);
+        CHECK(strcmp(g.pat[i], items[i]) == 0,
+              "sw_globs_parse(\"%s\") item %u = \"%s\", "
+              "reference says \"%s\"",
+              list, i, g.pat[i], items[i]);
     for (int is_main = 0; is_main < 2; is_main++) {
         bool want_hit = false;
 
@@ -554,8 +579,7 @@ static void check_globs_parse(const char *list, const char *name)
                 want_hit = true;
         }
         hit = sw_globs_match(&g, name, is_main);
-        CHECK(hit == want_hit, "sw_globs_match(\"%s\", \"%s\", %d) = %d", list, name, is_main,
-              hit);
+        CHECK(hit == want_hit, "sw_globs_match(\"%s\", \"%s\", %d) = %d", list, name, is_main, hit);
     }
     CHECK(sw_globs_match(&g, NULL, false) == sw_globs_match(&g, "", false),
           "a NULL name is not matched as \"\"");
@@ -690,8 +714,8 @@ static const char *first_value(char *const *envp, const char *name)
 static bool known_name(const char *e, size_t name_len)
 {
     for (size_t s = 0; s < NSETTINGS; s++) {
-        if (strlen(settings[s].name) == name_len - PREFIX_LEN &&
-            memcmp(settings[s].name, e + PREFIX_LEN, name_len - PREFIX_LEN) == 0)
+        if (strlen(settings[s]) == name_len - PREFIX_LEN &&
+            memcmp(settings[s], e + PREFIX_LEN, name_len - PREFIX_LEN) == 0)
             return true;
     }
     return false;
@@ -736,7 +760,7 @@ static void check_config(char *const *envp, const char *progname)
     uint64_t ns;
 
     for (size_t s = 0; s < NSETTINGS; s++)
-        v[s] = first_value(envp, settings[s].name);
+        v[s] = first_value(envp, settings[s]);
 
     memset(&c, 0xa5, sizeof c);
     sw_config_parse(&c, envp, progname, on_diag, &d);
@@ -753,8 +777,7 @@ static void check_config(char *const *envp, const char *progname)
 
             CHECK(n < SW_PATH_MAX && o->path[0] == '/', "output %u path", i);
             CHECK(strchr(o->path, ',') == NULL, "output %u path has a comma", i);
-            CHECK(o->path[n - 1] != ' ' && o->path[n - 1] != '\t', "output %u path ends blank",
-                  i);
+            CHECK(o->path[n - 1] != ' ' && o->path[n - 1] != '\t', "output %u path ends blank", i);
         }
     }
     CHECK(c.frames >= 1 && c.frames <= SW_FRAMES_MAX, "frames = %u", c.frames);
@@ -817,13 +840,12 @@ static void check_config(char *const *envp, const char *progname)
             CHECK(c.noutputs == 1 && c.outputs[0].kind == SW_OUT_SYSLOG,
                   "OUTPUT=\"%s\": expected syslog alone", v[I_OUTPUT] ? v[I_OUTPUT] : "(unset)");
         } else {
-            CHECK(c.noutputs == (unsigned)n, "OUTPUT=\"%s\": %u outputs, expected %d",
-                  v[I_OUTPUT], c.noutputs, n);
+            CHECK(c.noutputs == (unsigned)n, "OUTPUT=\"%s\": %u outputs, expected %d", v[I_OUTPUT],
+                  c.noutputs, n);
             for (int i = 0; i < n; i++) {
                 CHECK(c.outputs[i].kind == want[i].kind, "OUTPUT item %d kind", i);
                 if (want[i].kind == SW_OUT_FILE)
-                    CHECK(strcmp(c.outputs[i].path, want[i].path) == 0, "OUTPUT item %d path",
-                          i);
+                    CHECK(strcmp(c.outputs[i].path, want[i].path) == 0, "OUTPUT item %d path", i);
             }
         }
     }
@@ -839,8 +861,7 @@ static void check_config(char *const *envp, const char *progname)
         const char *s = v[I_SOCKET];
 
         bad[I_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
-        CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0,
-              "SYSLOG_SOCKET");
+        CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0, "SYSLOG_SOCKET");
     }
     {
         const char *f = v[I_FACILITY];
@@ -853,8 +874,7 @@ static void check_config(char *const *envp, const char *progname)
                 bad[I_FACILITY] = false;
             }
         }
-        CHECK(c.facility == want, "FACILITY=\"%s\": %d, expected %d", f ? f : "", c.facility,
-              want);
+        CHECK(c.facility == want, "FACILITY=\"%s\": %d, expected %d", f ? f : "", c.facility, want);
     }
     {
         const char *id = v[I_IDENT];
@@ -888,7 +908,7 @@ static void check_config(char *const *envp, const char *progname)
             const char *b = v[bools[i]];
 
             bad[bools[i]] = b && strcmp(b, "0") != 0 && strcmp(b, "1") != 0;
-            CHECK(got[i] == (b && strcmp(b, "1") == 0), "%s", settings[bools[i]].name);
+            CHECK(got[i] == (b && strcmp(b, "1") == 0), "%s", settings[bools[i]]);
         }
     }
     {
@@ -901,8 +921,8 @@ static void check_config(char *const *envp, const char *progname)
             want = digits_value(r, 100000);
         else if (r)
             bad[I_RATE] = true;
-        CHECK(c.rate_per_min == want, "RATE=\"%s\": %u, expected %lu", r ? r : "",
-              c.rate_per_min, want);
+        CHECK(c.rate_per_min == want, "RATE=\"%s\": %u, expected %lu", r ? r : "", c.rate_per_min,
+              want);
     }
     {
         const char *a = v[I_ACTION];
@@ -936,7 +956,7 @@ static void check_config(char *const *envp, const char *progname)
 
         if (!bad[s])
             continue;
-        snprintf(want, sizeof want, "stallwatch: " PREFIX "%s=", settings[s].name);
+        snprintf(want, sizeof want, "stallwatch: " PREFIX "%s=", settings[s]);
         CHECK(strncmp(d.line[k], want, strlen(want)) == 0, "diagnostic %u: expected %s..., got %s",
               k, want, d.line[k]);
         k++;
@@ -953,8 +973,8 @@ static void check_config(char *const *envp, const char *progname)
             bool ok = false;
 
             for (size_t s = 0; s < NSETTINGS; s++)
-                ok = ok || (nl == strlen(settings[s].name) + 1 &&
-                            strncmp(name, settings[s].name, nl - 1) == 0 && name[nl - 1] == '?');
+                ok = ok || (nl == strlen(settings[s]) + 1 &&
+                            strncmp(name, settings[s], nl - 1) == 0 && name[nl - 1] == '?');
             CHECK(ok, "suggestion is not a known setting: %s", d.line[k]);
         }
     }
@@ -1017,8 +1037,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             env[nenv++] = dup_n(e, strlen(e));
             continue;
         }
-        name = sel < 2 * NSETTINGS ? settings[sel % NSETTINGS].name
-                                   : extra_names[sel - 2 * NSETTINGS];
+        name = sel < 2 * NSETTINGS ? settings[sel % NSETTINGS] : extra_names[sel - 2 * NSETTINGS];
         if (name == NULL) {
             env[nenv++] = dup_n(e + 1, strlen(e + 1));
             continue;

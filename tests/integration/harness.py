@@ -8,6 +8,7 @@ scripts/bench).
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -38,10 +39,21 @@ class Result:
                    "\n".join(self.report_lines)))
 
 
+# What memory checkers print when they find something in the shim.
+SANITIZER_ERROR = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
+VALGRIND_ERROR = re.compile(r"^==\d+== (Invalid (read|write|free)|Conditional jump|Use of "
+                            r"uninitialised|Syscall param|Mismatched free|Source and destination"
+                            r"|Argument .* of function|Jump to the invalid)", re.M)
+
+
 class Shim:
-    def __init__(self, lib, progs):
+    def __init__(self, lib, progs, preload_first=None, wrapper=None):
+        """preload_first: libraries to preload before the shim (a sanitizer's runtime must
+        come first). wrapper: a command line to run programs under (valgrind)."""
         self.lib = os.path.abspath(lib)
         self.progs = os.path.abspath(progs)
+        self.preload_first = preload_first or []
+        self.wrapper = wrapper or []
 
     def prog(self, name):
         return os.path.join(self.progs, name)
@@ -59,13 +71,17 @@ class Shim:
             full_env = {k: v for k, v in os.environ.items()
                         if not k.startswith("STALLWATCH_") and k != "LD_PRELOAD"}
             if preload:
-                full_env["LD_PRELOAD"] = self.lib
+                full_env["LD_PRELOAD"] = " ".join(self.preload_first + [self.lib])
+                full_env["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"
+                full_env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
                 full_env["STALLWATCH_OUTPUT"] = output or ("file:" + report_file)
                 full_env["STALLWATCH_FORMAT"] = fmt
             full_env.update(env or {})
             out_path = os.path.join(tmp, "stdout")
             err_path = os.path.join(tmp, "stderr")
             with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                if preload and self.wrapper:
+                    argv = self.wrapper + list(argv)
                 proc = subprocess.Popen(argv, env=full_env, stdout=out, stderr=err,
                                         stdin=stdin, start_new_session=True)
                 if on_start is not None:
@@ -100,7 +116,14 @@ class Shim:
                 stdout = f.read().decode("utf-8", "replace")
             with open(err_path, "rb") as f:
                 stderr = f.read().decode("utf-8", "replace")
-            return Result(None if killed else rc, stdout, stderr, parsed, lines)
+            result = Result(None if killed else rc, stdout, stderr, parsed, lines)
+            if preload and (SANITIZER_ERROR.search(stderr) or VALGRIND_ERROR.search(stderr)):
+                raise Failure("memory checker error in the shim:\n%s" % result)
+            if self.wrapper:
+                # The program's own output, without the checker's lines.
+                result.stderr = "".join(l for l in stderr.splitlines(True)
+                                        if not re.match(r"^==\d+==", l))
+            return result
 
 
 def wait_for_output(path, text, timeout=10.0):

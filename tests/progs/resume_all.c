@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #define WAIT_MS 1200
 
 static pthread_mutex_t stuck = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int started; /* threads about to make their call */
 static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
 static int failures;
 
@@ -53,6 +55,7 @@ static const struct timespec wait_ts = {WAIT_MS / 1000, (WAIT_MS % 1000) * 10000
         pthread_setname_np(pthread_self(), label);                                                 \
         double t0 = now_ms();                                                                      \
         int r, e;                                                                                  \
+        started++;                                                                                 \
         errno = 0;                                                                                 \
         __VA_ARGS__;                                                                               \
         return NULL;                                                                               \
@@ -96,6 +99,7 @@ static void *t_connect(void *arg)
     strcpy(sa.sun_path, sock_path);
     double t0 = now_ms();
     errno = 0;
+    started++;
     int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
     int e = errno;
     verdict("connect", r == 0 && e == 0, t0, 0, r, e);
@@ -134,8 +138,13 @@ int main(void)
                               t_sigtimedwait, t_rcvtimeo, t_connect,   t_stuck};
     enum { N = sizeof fns / sizeof fns[0] };
     pthread_t t[N];
-    for (unsigned i = 0; i < N; i++)
+    /* Every thread in its call before the stall begins, however loaded the machine. */
+    for (unsigned i = 0; i < N - 1; i++)
         pthread_create(&t[i], NULL, fns[i], NULL);
+    while (started < (int)N - 1)
+        usleep(1000);
+    usleep(50000);
+    pthread_create(&t[N - 1], NULL, fns[N - 1], NULL);
     struct timespec ts = {1, 600000000};
     nanosleep(&ts, NULL);
     /* Let the connect through, then the stuck thread. */

@@ -1,7 +1,7 @@
 /* argv[1] threads in all (default 10,000), argv[2] of them (default 1,000) queued on one mutex
- * the main thread holds, the rest idle on a condition variable. Prints "ready" once all are
- * created, holds the mutex for argv[3] seconds (default 3), then releases everything and
- * exits 0. */
+ * the main thread holds, the rest idle on a condition variable. The waiters all go for the
+ * mutex together once every thread exists, however long creating them took. Prints "ready"
+ * then, holds the mutex for argv[3] seconds (default 3), releases everything and exits 0. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -12,10 +12,12 @@ static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t idle_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
 static int released;
+static pthread_barrier_t all_created;
 
 __attribute__((noinline)) static void *queued(void *arg)
 {
     (void)arg;
+    pthread_barrier_wait(&all_created);
     pthread_mutex_lock(&m);
     pthread_mutex_unlock(&m);
     return NULL;
@@ -40,6 +42,7 @@ int main(int argc, char **argv)
     pthread_attr_init(&small);
     pthread_attr_setstacksize(&small, 64 * 1024);
     pthread_t *t = calloc((size_t)total, sizeof *t);
+    pthread_barrier_init(&all_created, NULL, (unsigned)waiting + 1);
     pthread_mutex_lock(&m);
     for (int i = 0; i < total; i++) {
         if (pthread_create(&t[i], &small, i < waiting ? queued : idle, NULL) != 0) {
@@ -47,6 +50,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    pthread_barrier_wait(&all_created);
     puts("ready");
     fflush(stdout);
     sleep((unsigned)hold);

@@ -1134,6 +1134,42 @@ START_TEST(test_bad_diagnosis_durations_fall_back_to_defaults)
 }
 END_TEST
 
+START_TEST(test_secure_mode_drops_file_outputs_socket_and_debuginfod)
+{
+    parse("STALLWATCH_OUTPUT=stderr,file:/etc/x,syslog", "STALLWATCH_SYSLOG_SOCKET=/tmp/s",
+          "STALLWATCH_DEBUGINFOD=1", NULL);
+    assert_no_lines();
+    sw_config_secure(&cfg, collect, &diag);
+    assert_one_line("stallwatch: secure-execution mode: ignoring file outputs in "
+                    "STALLWATCH_OUTPUT, STALLWATCH_SYSLOG_SOCKET, STALLWATCH_DEBUGINFOD");
+    ck_assert_uint_eq(cfg.noutputs, 2);
+    ck_assert_int_eq(cfg.outputs[0].kind, SW_OUT_STDERR);
+    ck_assert_int_eq(cfg.outputs[1].kind, SW_OUT_SYSLOG);
+    ck_assert_str_eq(cfg.syslog_socket, "/dev/log");
+    ck_assert(!cfg.debuginfod);
+}
+END_TEST
+
+START_TEST(test_secure_mode_falls_back_to_syslog_when_only_files_were_asked)
+{
+    parse("STALLWATCH_OUTPUT=file:/tmp/a,file:/tmp/b", NULL);
+    sw_config_secure(&cfg, collect, &diag);
+    assert_one_line("stallwatch: secure-execution mode: ignoring file outputs in "
+                    "STALLWATCH_OUTPUT");
+    ck_assert_uint_eq(cfg.noutputs, 1);
+    ck_assert_int_eq(cfg.outputs[0].kind, SW_OUT_SYSLOG);
+}
+END_TEST
+
+START_TEST(test_secure_mode_says_nothing_when_nothing_is_ignored)
+{
+    parse("STALLWATCH_OUTPUT=syslog,stderr", NULL);
+    sw_config_secure(&cfg, collect, &diag);
+    assert_no_lines();
+    ck_assert_uint_eq(cfg.noutputs, 2);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1142,6 +1178,9 @@ static Suite *config_suite(void)
     TCase *env = tcase_create("environment");
     TCase *dg = tcase_create("diagnostics");
 
+    tcase_add_test(pd, test_secure_mode_drops_file_outputs_socket_and_debuginfod);
+    tcase_add_test(pd, test_secure_mode_falls_back_to_syslog_when_only_files_were_asked);
+    tcase_add_test(pd, test_secure_mode_says_nothing_when_nothing_is_ignored);
     tcase_add_test(pd, test_diagnosis_settings_take_their_values);
     tcase_add_test(pd, test_repeat_and_deadlock_off_mean_once_and_never);
     tcase_add_test(pd, test_action_accepts_log_and_abort_only);
