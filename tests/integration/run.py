@@ -8,6 +8,7 @@ Each test is a function below named test_<name>; ctest runs each as its own test
 
 import argparse
 import datetime
+import importlib
 import os
 import re
 import signal
@@ -821,6 +822,20 @@ def test_every_kind_of_child_process_works(shim):
         check("%s 7\n" % kind in res.stdout, "%s child" % kind, res)
 
 
+def test_malloc_that_takes_a_lock_is_no_recursion(shim):
+    """A malloc that locks a pthread mutex (jemalloc, as redis-server links it) preloaded after
+    the shim: the shim's set-up allocates nothing through it before its wrappers work, so the
+    program runs and its deadlock is reported as usual."""
+    malloc_lib = os.path.join(shim.progs, "liblocking_malloc.so")
+    preload = " ".join(shim.preload_first + [shim.lib, malloc_lib])
+    hello = shim.run(["hello"], env={"LD_PRELOAD": preload})
+    check(hello.returncode == 7 and hello.stdout == "hello from the host program\n",
+          "hello died under a locking malloc", hello)
+    res = shim.run(["abba"], env={"LD_PRELOAD": preload, "STALLWATCH_LOCK": "500ms"}, reports=1)
+    check(len(res.reports) == 1 and res.reports[0]["event"] == "deadlock",
+          "no deadlock report under a locking malloc", res)
+
+
 def test_exec_keeps_the_shim(shim):
     """A program that execs another keeps the shim (through LD_PRELOAD): the new image's stalls
     are reported under the same pid, with the new program's name."""
@@ -949,6 +964,16 @@ def test_exports_match_call_table(shim):
                                                    sorted(expected - exported)))
 
 
+def all_tests():
+    """test_* functions of this file and of every tests_*.py beside it (one module per area:
+    tests_product.py for the command, packaging and log daemons; tests_python.py for Python)."""
+    found = dict(globals())
+    for fn in sorted(os.listdir(HERE)):
+        if fn.startswith("tests_") and fn.endswith(".py"):
+            found.update(vars(importlib.import_module(fn[:-3])))
+    return {n[5:]: f for n, f in sorted(found.items()) if n.startswith("test_")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
@@ -960,7 +985,7 @@ def main():
                     help="run every program under valgrind's memcheck")
     ap.add_argument("tests", nargs="*")
     args = ap.parse_args()
-    tests = {n[5:]: f for n, f in sorted(globals().items()) if n.startswith("test_")}
+    tests = all_tests()
     if args.list:
         print("\n".join(tests))
         return 0
