@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 __thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec"))) = &sw_slot_lazy;
-struct sw_slot sw_slot_internal;
+__thread struct sw_slot sw_slot_internal __attribute__((tls_model("initial-exec"), aligned(64)));
 /* Never written: its call byte stays non-zero so every unregistered thread's first interposed
  * call takes the slow path. */
 struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};

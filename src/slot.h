@@ -123,11 +123,14 @@ extern __thread struct sw_slot *sw_self
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
 extern struct sw_slot sw_slot_lazy __attribute__((visibility("hidden")));
 
-/* A slot that no watchdog scan ever looks at: our own threads point at it, so wrappers they
- * call (libdw's rwlocks, our own I/O) cost a few stores and report nothing; an interposed
- * call made inside another one (from a signal handler) is marked here too, leaving the outer
- * call marked in the thread's own slot for as long as it lasts. */
-extern struct sw_slot sw_slot_internal __attribute__((visibility("hidden")));
+/* A slot that no watchdog scan ever looks at, one per thread (so the stores to it never bounce
+ * a cache line between threads): our own threads point at theirs, so wrappers they call
+ * (libdw's rwlocks, our own I/O) cost a few stores and report nothing; so does every thread
+ * when the shim is passive (STALLWATCH_DISABLE, no slot to be had); an interposed call made
+ * inside another one (from a signal handler) is marked here too, leaving the outer call
+ * marked in the thread's own slot for as long as it lasts. */
+extern __thread struct sw_slot sw_slot_internal
+    __attribute__((tls_model("initial-exec"), visibility("hidden"), aligned(64)));
 
 /* The slow path of sw_enter, when s's call byte is not 0: s is sw_slot_lazy (the thread's
  * first interposed call: claim a slot, make sure the real functions are resolved, mark it) or

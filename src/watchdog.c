@@ -51,7 +51,9 @@ static _Atomic bool reporting;
 /* The destructor's last request: one more look, reporting only recoveries. The watchdog
  * sleeps on wake_word so the request does not wait out a scan period. */
 static _Atomic uint32_t wake_word;
-static _Atomic bool final_requested, final_done;
+static _Atomic bool final_requested;
+static _Atomic uint32_t final_done; /* futex word: 1 once the final look is over */
+static _Atomic bool reported_any;   /* a report was written: the final look may have work */
 
 enum cand_kind {
     K_RECOVERED,  /* the subject of a stall report left its call */
@@ -391,6 +393,7 @@ static void write_report(struct report_ctx *rc, const char *event, uint32_t stal
         rc->r.fingerprint = rc->fp_hex;
     }
     sw_output_report(&rc->r);
+    atomic_store(&reported_any, true);
 }
 
 /* STALLWATCH_ACTION=abort: after the first stall-like report, a core dump for post-mortem. */
@@ -901,7 +904,8 @@ static void *run(void *arg)
             process(now, final);
         atomic_store(&reporting, false);
         if (final) {
-            atomic_store(&final_done, true);
+            atomic_store(&final_done, 1);
+            sw_real.syscall(SYS_futex, &final_done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
             return NULL;
         }
     }
@@ -935,9 +939,12 @@ int sw_watchdog_start(const struct sw_config *c)
     if (deadlock_ns != 0 && c->class_ns[SW_CLASS_LOCK] != 0 &&
         c->class_ns[SW_CLASS_LOCK] < deadlock_ns)
         deadlock_ns = c->class_ns[SW_CLASS_LOCK];
+    /* A cycle needs no finer clock than a fifth of its time (stable for 1 s: seen within
+     * 1.2 s); at the thresholds' pace of a 25th, the default 1 s would make every scan of
+     * every slot five times as frequent for nothing. */
     uint64_t smallest = min_threshold_ns;
-    if (deadlock_ns != 0 && (smallest == 0 || deadlock_ns < smallest))
-        smallest = deadlock_ns;
+    if (deadlock_ns != 0 && (smallest == 0 || deadlock_ns * 5 < smallest))
+        smallest = deadlock_ns * 5;
     /* The API can make promises at any time: the watchdog runs even when every threshold is
      * off, at the slowest pace until a promise asks for more (see pace()). */
     period_ns = smallest != 0 ? sw_watch_period_ns(smallest) : sw_watch_period_ns(UINT64_MAX);
@@ -950,13 +957,18 @@ int sw_watchdog_start(const struct sw_config *c)
 void sw_watchdog_quiesce(void)
 {
     /* One last look reports the stalls that ended just before exit as recovered; then no
-     * more reports, and none in progress when our dependencies are finalized. */
-    atomic_store(&final_requested, true);
-    atomic_fetch_add(&wake_word, 1);
-    sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-    for (int i = 0; i < 500 && !atomic_load(&final_done); i++) {
-        struct timespec ts = {0, 1000000};
-        sw_real.nanosleep(&ts, NULL);
+     * more reports, and none in progress when our dependencies are finalized. A process that
+     * never reported has nothing to recover and exits without waiting for anyone. */
+    if (atomic_load(&reported_any)) {
+        atomic_store(&final_requested, true);
+        atomic_fetch_add(&wake_word, 1);
+        sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        uint64_t deadline = mono_ns() + 500 * MS;
+        struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
+                              .tv_nsec = (long)(deadline % 1000000000u)};
+        while (atomic_load(&final_done) == 0 && mono_ns() < deadline)
+            sw_real.syscall(SYS_futex, &final_done, FUTEX_WAIT_BITSET_PRIVATE, 0, &ts, NULL,
+                            FUTEX_BITSET_MATCH_ANY);
     }
     atomic_store(&quiescing, true);
     for (int i = 0; i < 2000 && atomic_load(&reporting); i++) {
@@ -969,7 +981,8 @@ void sw_watchdog_after_fork_child(void)
 {
     my_pid = getpid();
     atomic_store(&final_requested, false);
-    atomic_store(&final_done, false);
+    atomic_store(&final_done, 0);
+    atomic_store(&reported_any, false);
     report_no = 0;
     warmed = false;
     atomic_store(&reporting, false);
