@@ -36,6 +36,7 @@ enum sw_intr {
     SW_INTR_RESTART = 0,
     SW_INTR_RETRY,
     SW_INTR_NEVER,
+    SW_INTR_SIGWAIT,
 };
 
 enum sw_call {

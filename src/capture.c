@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -29,9 +30,14 @@ enum { PH_IDLE = 0, PH_REQUESTED = 1, PH_WRITING = 2, PH_DONE = 3 };
 #define PH_MASK 3u
 /* A DONE with this flag: the handler ran but the thread is not the slot's owner. */
 #define WRONG_ID 0x3fffffffu
+/* A DONE with this flag: a signal wait took the signal instead of the handler. */
+#define TAKEN_ID 0x3ffffffeu
 
 static int signo;
 static pid_t my_pid;
+/* The high half of every request's si_value: tells our requests from a sigqueue of the
+ * program's own on the same signal. Random per process (from AT_RANDOM, no system call). */
+static uint32_t cookie;
 static _Atomic uint32_t state;
 static uint32_t next_id;
 static struct sw_slot *req_slot;
@@ -50,15 +56,24 @@ static void futex_wait(_Atomic uint32_t *addr, uint32_t val, uint64_t ns)
     sw_real.syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
 }
 
+/* Whether si is one of our requests; its id into *id. */
+static bool ours(const siginfo_t *si, uint32_t *id)
+{
+    uint64_t v = (uint64_t)(uintptr_t)si->si_value.sival_ptr;
+    *id = (uint32_t)v;
+    return si->si_code == SI_QUEUE && si->si_pid == my_pid && (uint32_t)(v >> 32) == cookie;
+}
+
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
-    if (si->si_code != SI_QUEUE || si->si_pid != my_pid) {
+    uint32_t id;
+    if (!ours(si, &id)) {
         /* Not ours. The program never asked for this signal, so without us its default
          * action (terminate) would have happened: restore it and let it happen. */
         struct sigaction dfl = {.sa_handler = SIG_DFL};
         sigemptyset(&dfl.sa_mask);
-        sigaction(sig, &dfl, NULL);
+        SW_REAL_ANY(sigaction)(sig, &dfl, NULL);
         raise(sig);
         errno = saved_errno;
         return;
@@ -68,7 +83,6 @@ static void handler(int sig, siginfo_t *si, void *ucv)
     if (me != &sw_slot_lazy)
         atomic_fetch_add_explicit(&me->captures, 1, memory_order_relaxed);
 
-    uint32_t id = (uint32_t)si->si_value.sival_int;
     uint32_t expected = (id << 2) | PH_REQUESTED;
     if (!atomic_compare_exchange_strong(&state, &expected, (id << 2) | PH_WRITING))
         goto out;
@@ -91,17 +105,32 @@ out:
     errno = saved_errno;
 }
 
+bool sw_capture_taken(int sig, const siginfo_t *si)
+{
+    uint32_t id;
+    if (signo == 0 || sig != signo || !ours(si, &id))
+        return false;
+    uint32_t expected = (id << 2) | PH_REQUESTED;
+    if (atomic_compare_exchange_strong(&state, &expected, (TAKEN_ID << 2) | PH_DONE))
+        futex_wake(&state);
+    return true;
+}
+
 int sw_capture_init(void)
 {
     my_pid = getpid();
+    const uint8_t *rnd = (const uint8_t *)getauxval(AT_RANDOM);
+    if (rnd != NULL)
+        memcpy(&cookie, rnd + 8, sizeof cookie);
+    cookie ^= (uint32_t)my_pid << 8 ^ 0x5357u;
     for (int s = SIGRTMAX; s >= SIGRTMIN; s--) {
         struct sigaction cur;
-        if (sigaction(s, NULL, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) ||
+        if (SW_REAL_ANY(sigaction)(s, NULL, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) ||
             cur.sa_handler != SIG_DFL)
             continue;
         struct sigaction sa = {.sa_sigaction = handler, .sa_flags = SA_SIGINFO | SA_RESTART};
         sigfillset(&sa.sa_mask);
-        if (sigaction(s, &sa, NULL) != 0)
+        if (SW_REAL_ANY(sigaction)(s, &sa, NULL) != 0)
             return -errno;
         signo = s;
         return 0;
@@ -119,7 +148,7 @@ bool sw_capture_signal_ok(pid_t tid)
     if (signo == 0)
         return false;
     struct sigaction cur;
-    if (sigaction(signo, NULL, &cur) != 0 || !(cur.sa_flags & SA_SIGINFO) ||
+    if (SW_REAL_ANY(sigaction)(signo, NULL, &cur) != 0 || !(cur.sa_flags & SA_SIGINFO) ||
         cur.sa_sigaction != handler)
         return false;
     /* A thread still finishing our handler from a capture a moment ago shows the handler's
@@ -161,7 +190,7 @@ enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t 
     si.si_code = SI_QUEUE;
     si.si_pid = my_pid;
     si.si_uid = getuid();
-    si.si_value.sival_int = (int)id;
+    si.si_value.sival_ptr = (void *)(uintptr_t)((uint64_t)cookie << 32 | id);
     if (sw_real.syscall(SYS_rt_tgsigqueueinfo, my_pid, tid, signo, &si) != 0) {
         atomic_store(&state, PH_IDLE);
         return errno == ESRCH ? SW_CAPTURE_GONE : SW_CAPTURE_FAILED;
@@ -171,7 +200,9 @@ enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t 
     for (;;) {
         uint32_t v = atomic_load(&state);
         if ((v & PH_MASK) == PH_DONE)
-            return (v >> 2) == id ? SW_CAPTURE_OK : SW_CAPTURE_GONE;
+            return (v >> 2) == id         ? SW_CAPTURE_OK
+                   : (v >> 2) == TAKEN_ID ? SW_CAPTURE_TAKEN
+                                          : SW_CAPTURE_GONE;
         uint64_t now = now_ns();
         if (now >= deadline && (v & PH_MASK) == PH_REQUESTED) {
             uint32_t expected = v;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -39,12 +40,19 @@ enum sw_capture_status {
     SW_CAPTURE_TIMEOUT, /* the thread did not run the handler in time */
     SW_CAPTURE_GONE,    /* the slot changed hands or the thread exited */
     SW_CAPTURE_FAILED,  /* the signal could not be sent */
+    SW_CAPTURE_TAKEN,   /* the thread took it in a signal wait (see sw_capture_taken) */
 };
 
 /* Signals the thread owning slot s (generation gen, thread tid) and waits up to timeout_ns
  * for its handler to fill out. Watchdog only. */
 enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t tid,
                                          struct sw_snapshot *out, uint64_t timeout_ns);
+
+/* In a wrapper of a signal wait that returned sig with si: true if that was our capture
+ * request (the thread entered the wait after the watchdog decided to signal it), which is
+ * then answered as SW_CAPTURE_TAKEN so the watchdog reads the stack from /proc; the wrapper
+ * waits again. Any thread, async-signal-safe. */
+bool sw_capture_taken(int sig, const siginfo_t *si);
 
 /* In a fork child: forget any request in flight and the cached pid. */
 void sw_capture_after_fork_child(void);

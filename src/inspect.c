@@ -123,6 +123,8 @@ static bool capture(const struct sw_subject *su, char state, const char **how, c
     *note = NULL;
     if (in_call && sw_calls[call].intr == SW_INTR_NEVER)
         *note = "this call cannot be resumed after a signal; stack read from /proc";
+    else if (in_call && sw_calls[call].intr == SW_INTR_SIGWAIT)
+        *note = "the thread waits for signals and is never sent one; stack read from /proc";
     else if (state == 'D')
         *note = "the thread is in uninterruptible sleep; stack read from /proc";
     else if (!in_call && state != 'R')
@@ -143,6 +145,10 @@ static bool capture(const struct sw_subject *su, char state, const char **how, c
             break;
         case SW_CAPTURE_FAILED:
             *note = "the capture signal could not be sent; stack read from /proc";
+            break;
+        case SW_CAPTURE_TAKEN:
+            *note = "the thread entered a signal wait as it was signalled; stack read from "
+                    "/proc";
             break;
         }
     }

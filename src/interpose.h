@@ -29,11 +29,19 @@
         return r_;                                                                                 \
     } while (0)
 
-/* True when the call just failed with EINTR and our capture signal hit this thread since
- * captures0 was read: the interruption was ours and the wrapper resumes the call. */
-static inline int sw_eintr_ours(const struct sw_slot *k, uint32_t captures0)
+/* sw_eintr_ours: true when the call just failed with EINTR and that EINTR was ours: our capture signal was
+ * handled on this thread since signals0 was read, and none of the program's handlers was. If
+ * a program handler ran, the EINTR is passed on: the program would have had it without us
+ * (its handler lacks SA_RESTART, or the call is one the kernel never restarts). */
+static inline int sw_intr_ours(uint64_t signals0)
 {
-    return errno == EINTR && sw_captures(k) != captures0;
+    uint64_t now = sw_signals();
+    return now != signals0 && (now >> 32) == (signals0 >> 32);
+}
+
+static inline int sw_eintr_ours(uint64_t signals0)
+{
+    return errno == EINTR && sw_intr_ours(signals0);
 }
 
 /* For calls without a timeout that return EINTR even under SA_RESTART in some cases (reads on
@@ -44,11 +52,10 @@ static inline int sw_eintr_ours(const struct sw_slot *k, uint32_t captures0)
         int e0_ = errno;                                                                           \
         struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         __typeof__(expr) r_;                                                                       \
-        uint32_t c_;                                                                               \
         for (;;) {                                                                                 \
-            c_ = sw_captures(k_);                                                                  \
+            uint64_t c_ = sw_signals();                                                            \
             r_ = (expr);                                                                           \
-            if (r_ >= 0 || !sw_eintr_ours(k_, c_))                                                 \
+            if (r_ >= 0 || !sw_eintr_ours(c_))                                                     \
                 break;                                                                             \
             errno = e0_;                                                                           \
         }                                                                                          \

@@ -2,14 +2,16 @@
  * signal waits, pause, and the sleeps. Any thread.
  *
  * These calls return EINTR even under SA_RESTART, so our capture signal would be visible.
- * Each wrapper resumes the call when the EINTR was ours (the slot's capture count moved),
- * with the time left: from the kernel's remaining-time answer where the call gives one
- * (nanosleep, clock_nanosleep, select), otherwise from a CLOCK_MONOTONIC deadline taken at
- * entry, and only for calls with a finite, non-zero timeout. When the time is up, the call is
+ * Each wrapper resumes the call when the EINTR was ours (our capture handler ran on the
+ * thread during the call and no program handler did; see sw_eintr_ours), with the time left:
+ * from the kernel's answer where the call gives one (select), otherwise from a deadline taken
+ * at entry (the sleeps, and calls with a finite, non-zero timeout). When the time is up, the call is
  * re-issued with a zero timeout so that results (revents, ready events) are filled in
  * exactly as a timeout would have left them. */
 #include <time.h>
 #include <unistd.h>
+
+#include "capture.h"
 
 #include "interpose.h"
 
@@ -57,9 +59,9 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
         struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         int t_ = (timeout), r_;                                                                    \
         for (;;) {                                                                                 \
-            uint32_t c_ = sw_captures(k_);                                                         \
+            uint64_t c_ = sw_signals();                                                            \
             r_ = CALL(t_);                                                                         \
-            if (r_ >= 0 || !sw_eintr_ours(k_, c_))                                                 \
+            if (r_ >= 0 || !sw_eintr_ours(c_))                                                     \
                 break;                                                                             \
             errno = e0_;                                                                           \
             if ((timeout) > 0)                                                                     \
@@ -80,9 +82,9 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
         struct timespec left_;                                                                     \
         int r_;                                                                                    \
         for (;;) {                                                                                 \
-            uint32_t c_ = sw_captures(k_);                                                         \
+            uint64_t c_ = sw_signals();                                                            \
             r_ = CALL(p_);                                                                         \
-            if (r_ >= 0 || !sw_eintr_ours(k_, c_))                                                 \
+            if (r_ >= 0 || !sw_eintr_ours(c_))                                                     \
                 break;                                                                             \
             errno = e0_;                                                                           \
             if (total_ > 0) {                                                                      \
@@ -161,23 +163,66 @@ SW_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 #undef CALL
 }
 
-/* glibc's sigwait already loops on EINTR. */
+/* The signal waits: the watchdog never signals a thread inside one (SW_INTR_SIGWAIT), since
+ * a waited set that holds our capture signal would take it; one sent just before the thread
+ * entered the wait can still be taken, and is recognised by its siginfo (sw_capture_taken),
+ * handed back to the watchdog as a failed capture and waited past. sigwait is glibc's loop
+ * on sigwaitinfo (errno-style result, EINTR never returned), written on the real
+ * sigwaitinfo so the siginfo can be seen. */
 SW_EXPORT int sigwait(const sigset_t *__restrict set, int *__restrict sig)
 {
-    SW_WRAP(SIGWAIT, 0, SW_REAL(sigwait)(set, sig));
+    struct sw_slot *k = sw_enter(SW_CALL_SIGWAIT, 0);
+    siginfo_t info;
+    int r;
+    for (;;) {
+        r = SW_REAL(sigwaitinfo)(set, &info);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 || !sw_capture_taken(r, &info))
+            break;
+    }
+    sw_leave(k);
+    if (r < 0)
+        return errno;
+    *sig = r;
+    return 0;
 }
 
 SW_EXPORT int sigwaitinfo(const sigset_t *__restrict set, siginfo_t *__restrict info)
 {
-    SW_WRAP_RETRY(SIGWAITINFO, 0, SW_REAL(sigwaitinfo)(set, info));
+    struct sw_slot *k = sw_enter(SW_CALL_SIGWAITINFO, 0);
+    siginfo_t mine;
+    siginfo_t *ip = info != NULL ? info : &mine;
+    int r;
+    do
+        r = SW_REAL(sigwaitinfo)(set, ip);
+    while (r >= 0 && sw_capture_taken(r, ip));
+    sw_leave(k);
+    return r;
 }
 
 SW_EXPORT int sigtimedwait(const sigset_t *__restrict set, siginfo_t *__restrict info,
                            const struct timespec *__restrict ts)
 {
-#define CALL(p) SW_REAL(sigtimedwait)(set, info, p)
-    SW_WRAP_TS(SIGTIMEDWAIT, 0, ts, CALL);
-#undef CALL
+    uint64_t total = ts != NULL ? ts_ns(ts) : 0;
+    uint64_t t0 = total > 0 ? now_ns() : 0;
+    struct sw_slot *k = sw_enter(SW_CALL_SIGTIMEDWAIT, 0);
+    siginfo_t mine;
+    siginfo_t *ip = info != NULL ? info : &mine;
+    const struct timespec *p = ts;
+    struct timespec left;
+    int r;
+    for (;;) {
+        r = SW_REAL(sigtimedwait)(set, ip, p);
+        if (r < 0 || !sw_capture_taken(r, ip))
+            break;
+        if (total > 0) {
+            ts_left(t0, total, &left);
+            p = &left;
+        }
+    }
+    sw_leave(k);
+    return r;
 }
 
 SW_EXPORT int pause(void)
@@ -190,26 +235,49 @@ SW_EXPORT int sigsuspend(const sigset_t *mask)
     SW_WRAP_RETRY(SIGSUSPEND, 0, SW_REAL(sigsuspend)(mask));
 }
 
-/* nanosleep-style resumption: the kernel writes the time left into *rem on EINTR. */
+/* The sleeps resume from a deadline taken at entry (the time left that the kernel reports
+ * would lose the time our handler took), and write the caller's *rem only when the program
+ * gets the EINTR, as the kernel alone would have. */
+/* A relative sleep of *req on clk, resumed while the EINTR is ours. *req is read only after
+ * the kernel has accepted it (a bad pointer or value gets the kernel's own error). */
+static int sleep_rel(clockid_t clk, const struct timespec *req, struct timespec *rem)
+{
+    /* A relative sleep on CLOCK_REALTIME runs on CLOCK_MONOTONIC in the kernel (setting the
+     * clock does not shorten it): measure what was slept on that one. */
+    clockid_t measure = clk == CLOCK_REALTIME ? CLOCK_MONOTONIC : clk;
+    struct timespec t, next, left;
+    uint64_t t0 = clock_gettime(measure, &t) == 0 ? ts_ns(&t) : 0;
+    const struct timespec *want = req;
+    int r;
+    for (;;) {
+        uint64_t c = sw_signals();
+        r = SW_REAL(clock_nanosleep)(clk, 0, want, &left);
+        if (r != EINTR || !sw_intr_ours(c))
+            break;
+        uint64_t total = ts_ns(req);
+        uint64_t spent = clock_gettime(measure, &t) == 0 ? ts_ns(&t) - t0 : 0;
+        uint64_t rest = spent >= total ? 0 : total - spent;
+        next.tv_sec = (time_t)(rest / 1000000000u);
+        next.tv_nsec = (long)(rest % 1000000000u);
+        want = &next;
+    }
+    if (r == EINTR && rem != NULL)
+        *rem = left;
+    return r;
+}
+
 SW_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     int e0 = errno;
     struct sw_slot *k = sw_enter(SW_CALL_NANOSLEEP, 0);
-    struct timespec left, next;
-    struct timespec *remp = rem != NULL ? rem : &left;
-    const struct timespec *want = req;
-    int r;
-    for (;;) {
-        uint32_t c = sw_captures(k);
-        r = SW_REAL(nanosleep)(want, remp);
-        if (r == 0 || !sw_eintr_ours(k, c))
-            break;
-        errno = e0;
-        next = *remp;
-        want = &next;
-    }
+    int r = sleep_rel(CLOCK_MONOTONIC, req, rem);
     sw_leave(k);
-    return r;
+    if (r == 0) {
+        errno = e0;
+        return 0;
+    }
+    errno = r;
+    return -1;
 }
 
 /* Returns the error number instead of setting errno. */
@@ -217,20 +285,18 @@ SW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
                               struct timespec *rem)
 {
     struct sw_slot *k = sw_enter(SW_CALL_CLOCK_NANOSLEEP, 0);
-    struct timespec left, next;
-    struct timespec *remp = rem != NULL ? rem : &left;
-    const struct timespec *want = req;
-    int r;
-    for (;;) {
-        uint32_t c = sw_captures(k);
-        r = SW_REAL(clock_nanosleep)(clk, flags, want, remp);
-        if (r != EINTR || sw_captures(k) == c)
-            break;
-        if (!(flags & TIMER_ABSTIME)) {
-            next = *remp;
-            want = &next;
+    int e0 = errno, r;
+    if (!(flags & TIMER_ABSTIME)) {
+        r = sleep_rel(clk, req, rem);
+    } else {
+        for (;;) {
+            uint64_t c = sw_signals();
+            r = SW_REAL(clock_nanosleep)(clk, flags, req, rem);
+            if (r != EINTR || !sw_intr_ours(c))
+                break;
         }
     }
+    errno = e0;
     sw_leave(k);
     return r;
 }
@@ -238,45 +304,30 @@ SW_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 /* thrd_sleep: 0 done, -1 interrupted (time left in *rem), other negative values errors. */
 SW_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
 {
+    int e0 = errno;
     struct sw_slot *k = sw_enter(SW_CALL_THRD_SLEEP, 0);
-    struct timespec left, next;
-    struct timespec *remp = rem != NULL ? rem : &left;
-    const struct timespec *want = req;
-    int r;
-    for (;;) {
-        uint32_t c = sw_captures(k);
-        r = SW_REAL(thrd_sleep)(want, remp);
-        if (r != -1 || sw_captures(k) == c)
-            break;
-        next = *remp;
-        want = &next;
-    }
+    int r = sleep_rel(CLOCK_MONOTONIC, req, rem);
     sw_leave(k);
-    return r;
+    errno = e0;
+    return r == 0 ? 0 : r == EINTR ? -1 : -2;
 }
 
 /* glibc's sleep and usleep are nanosleep underneath and call it internally, out of our reach;
- * they are re-implemented here on the real nanosleep with glibc's exact results: sleep
+ * they are re-implemented here on the real clock_nanosleep with glibc's exact results: sleep
  * returns the whole seconds not slept and keeps errno on success, usleep returns 0 or -1. */
 SW_EXPORT unsigned int sleep(unsigned int seconds)
 {
     int e0 = errno;
     struct sw_slot *k = sw_enter(SW_CALL_SLEEP, 0);
-    struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = 0};
-    unsigned int result = 0;
-    for (;;) {
-        uint32_t c = sw_captures(k);
-        if (SW_REAL(nanosleep)(&ts, &ts) == 0) {
-            errno = e0;
-            break;
-        }
-        if (!sw_eintr_ours(k, c)) {
-            result = (unsigned int)ts.tv_sec;
-            break;
-        }
-    }
+    struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = 0}, left = {0, 0};
+    int r = sleep_rel(CLOCK_MONOTONIC, &ts, &left);
     sw_leave(k);
-    return result;
+    if (r == 0) {
+        errno = e0;
+        return 0;
+    }
+    errno = r;
+    return (unsigned int)left.tv_sec; /* glibc: the whole seconds not slept */
 }
 
 SW_EXPORT int usleep(useconds_t usec)
@@ -285,14 +336,12 @@ SW_EXPORT int usleep(useconds_t usec)
     struct sw_slot *k = sw_enter(SW_CALL_USLEEP, 0);
     struct timespec ts = {.tv_sec = (time_t)(usec / 1000000u),
                           .tv_nsec = (long)(usec % 1000000u) * 1000};
-    int r;
-    for (;;) {
-        uint32_t c = sw_captures(k);
-        r = SW_REAL(nanosleep)(&ts, &ts);
-        if (r == 0 || !sw_eintr_ours(k, c))
-            break;
-        errno = e0;
-    }
+    int r = sleep_rel(CLOCK_MONOTONIC, &ts, NULL);
     sw_leave(k);
-    return r;
+    if (r == 0) {
+        errno = e0;
+        return 0;
+    }
+    errno = r;
+    return -1;
 }

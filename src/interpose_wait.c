@@ -1,6 +1,13 @@
 /* Exported wrappers for the wait class: condition variables (pthread and C11), semaphores,
- * barriers, joins, and futex waits made through syscall(2). Any thread. Futex waits are
- * restarted by the kernel after our capture signal, so the wrappers only mark the slot. */
+ * barriers, joins, and futex waits made through syscall(2). Any thread. Futex waits without
+ * a timeout are restarted by the kernel after our capture signal (glibc also loops on EINTR
+ * in its condvar, mutex and join waits), so those wrappers only mark the slot. A futex wait
+ * with a timeout is not restarted (the kernel's restart block turns into EINTR whenever a
+ * handler runs), and sem_timedwait/sem_clockwait and raw futex calls hand that EINTR to the
+ * caller: they are re-issued when it was ours, with the same absolute deadline or, for a
+ * relative FUTEX_WAIT, the time left. */
+#include <stdint.h>
+#include <time.h>
 #include <linux/futex.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -43,12 +50,12 @@ SW_EXPORT int sem_wait(sem_t *s)
 
 SW_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t)
 {
-    SW_WRAP(SEM_TIMEDWAIT, s, SW_REAL(sem_timedwait)(s, t));
+    SW_WRAP_RETRY(SEM_TIMEDWAIT, s, SW_REAL(sem_timedwait)(s, t));
 }
 
 SW_EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *t)
 {
-    SW_WRAP(SEM_CLOCKWAIT, s, SW_REAL(sem_clockwait)(s, clk, t));
+    SW_WRAP_RETRY(SEM_CLOCKWAIT, s, SW_REAL(sem_clockwait)(s, clk, t));
 }
 
 SW_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
@@ -91,6 +98,43 @@ static int futex_op_waits(long op)
     }
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* A futex wait, re-issued while its EINTR was ours. Only FUTEX_WAIT takes a relative
+ * timeout; the other waiting operations take an absolute one and are re-issued as they
+ * were. */
+static long futex_wait(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+    int e0 = errno;
+    /* The timeout is read only once the kernel has accepted it (then an EINTR came). */
+    const struct timespec *rel = (a2 & FUTEX_CMD_MASK) == FUTEX_WAIT ? (void *)a4 : NULL;
+    uint64_t t0 = rel != NULL ? mono_ns() : 0;
+    struct sw_slot *k = sw_enter(SW_CALL_FUTEX, (uintptr_t)a1);
+    struct timespec left;
+    long r;
+    for (;;) {
+        uint64_t c = sw_signals();
+        r = SW_REAL(syscall)(nr, a1, a2, a3, a4, a5, a6);
+        if (r >= 0 || !sw_eintr_ours(c))
+            break;
+        errno = e0;
+        if (rel != NULL) {
+            uint64_t total = (uint64_t)rel->tv_sec * 1000000000u + (uint64_t)rel->tv_nsec;
+            uint64_t spent = mono_ns() - t0, rest = spent >= total ? 0 : total - spent;
+            left.tv_sec = (time_t)(rest / 1000000000u);
+            left.tv_nsec = (long)(rest % 1000000000u);
+            a4 = (long)&left;
+        }
+    }
+    sw_leave(k);
+    return r;
+}
+
 /* syscall(2) takes up to six arguments; reading all six is what glibc's own syscall does. */
 SW_EXPORT long syscall(long nr, ...)
 {
@@ -101,5 +145,5 @@ SW_EXPORT long syscall(long nr, ...)
     va_end(ap);
     if (nr != SYS_futex || !futex_op_waits(a2))
         return SW_REAL_ANY(syscall)(nr, a1, a2, a3, a4, a5, a6);
-    SW_WRAP(FUTEX, a1, SW_REAL(syscall)(nr, a1, a2, a3, a4, a5, a6));
+    return futex_wait(nr, a1, a2, a3, a4, a5, a6);
 }

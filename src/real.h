@@ -129,7 +129,12 @@
     X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))          \
     X(int, thrd_sleep, (const struct timespec *, struct timespec *))                               \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))       \
-    X(int, thrd_create, (thrd_t *, thrd_start_t, void *))
+    X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                                          \
+    X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                         \
+    X(__sighandler_t, signal, (int, __sighandler_t))                                               \
+    X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                           \
+    X(__sighandler_t, sysv_signal, (int, __sighandler_t))                                          \
+    X(__sighandler_t, sigset, (int, __sighandler_t))
 
 struct sw_real {
 #define SW_REAL_FIELD(ret, name, params) ret(*name) params;

@@ -84,8 +84,16 @@ struct sw_slot {
         _Atomic uint8_t call;  /* the low byte: call id, 0 when not in a call */
     };
     _Atomic uintptr_t obj;     /* the call's object (see enum sw_objkind) */
-    _Atomic uint32_t captures; /* bumped by our capture signal handler on this thread */
-    uint32_t pad0;
+    /* Signals handled on this thread, read together by the resuming wrappers: the low half
+     * counts our capture signal, the high half the program's own handlers (through the
+     * trampoline of interpose_signal.c). */
+    union {
+        _Atomic uint64_t signals;
+        struct {
+            _Atomic uint32_t captures;     /* bumped by our capture signal handler */
+            _Atomic uint32_t prog_signals; /* bumped before each program handler runs */
+        };
+    };
     char pad_line0[64 - 24];
 
     /* Line 1: identity, written at claim and release. */
@@ -170,11 +178,12 @@ static inline __attribute__((always_inline)) void sw_leave(struct sw_slot *s)
     atomic_store_explicit(&s->call, 0, memory_order_release);
 }
 
-/* For wrappers of SW_INTR_RETRY calls: the capture count, read before the call, tells later
- * whether an EINTR was caused by our signal. */
-static inline uint32_t sw_captures(const struct sw_slot *s)
+/* For wrappers of SW_INTR_RETRY calls: the signal counts of the calling thread, read before
+ * the call, tell later whether an EINTR was caused by our signal (see sw_eintr_ours). They
+ * are the thread's own slot's even when the call is nested and marked on the internal slot. */
+static inline uint64_t sw_signals(void)
 {
-    return atomic_load_explicit(&s->captures, memory_order_relaxed);
+    return atomic_load_explicit(&sw_self->signals, memory_order_relaxed);
 }
 
 #endif
