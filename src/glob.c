@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 static bool is_blank(char c)
@@ -65,11 +66,22 @@ static const char *match_class(const char *p, unsigned char c, bool *hit)
     return p + 1;
 }
 
+/* A malformed '[' is scanned to the end of the pattern before it is known to be a literal;
+ * scanning again at every retry of a '*' would make a pattern full of them cubic. The first
+ * SW_GLOB_MEMO bytes of a pattern remember which '[' were found malformed (512 bytes of
+ * stack); a well-formed class costs only its own length to scan, so it needs no memory. */
+#define SW_GLOB_MEMO 4096
+
+struct matcher {
+    const char *pat;
+    uint64_t malformed[SW_GLOB_MEMO / 64];
+};
+
 /* Matches the single-byte token at p (anything but '*' and the end) against c. Returns the
  * position after the token, or NULL if it does not match. A malformed '[' is a literal '['
  * and a trailing '\' a literal '\', as fnmatch(3) treats them; sw_globs_parse rejects both,
  * so only direct callers of sw_glob_match can meet them. */
-static const char *match_token(const char *p, unsigned char c)
+static const char *match_token(struct matcher *m, const char *p, unsigned char c)
 {
     switch (*p) {
     case '\0':
@@ -77,11 +89,16 @@ static const char *match_token(const char *p, unsigned char c)
     case '?':
         return p + 1;
     case '[': {
+        size_t at = (size_t)(p - m->pat);
+        bool known_bad = at < SW_GLOB_MEMO && (m->malformed[at / 64] >> (at % 64) & 1);
         bool hit = false;
-        const char *end = match_class(p + 1, c, &hit);
+        const char *end = known_bad ? NULL : match_class(p + 1, c, &hit);
 
-        if (end == NULL)
+        if (end == NULL) {
+            if (at < SW_GLOB_MEMO)
+                m->malformed[at / 64] |= (uint64_t)1 << (at % 64);
             return c == '[' ? p + 1 : NULL;
+        }
         return hit ? end : NULL;
     }
     case '\\':
@@ -96,9 +113,12 @@ static const char *match_token(const char *p, unsigned char c)
 /* Iterative matcher with one backtrack point: on a mismatch after a '*', that '*' absorbs one
  * more byte and matching resumes after it. Only the last '*' needs remembering because every
  * other token consumes exactly one byte, so the cost is O(strlen(pat) * strlen(s)), never
- * exponential ("a*a*a*a*b" against a long run of 'a' is quadratic at worst). */
+ * exponential ("a*a*a*a*b" against a long run of 'a' is quadratic at worst). A malformed '['
+ * beyond the first SW_GLOB_MEMO bytes of a pattern adds a scan to the pattern's end at each
+ * try (only direct callers can pass one). */
 bool sw_glob_match(const char *pat, const char *s)
 {
+    struct matcher m = {.pat = pat};
     const char *p = pat;
     const char *star_p = NULL; /* pattern position just after the last '*' seen */
     const char *star_s = NULL; /* where that '*' currently stops absorbing input */
@@ -115,7 +135,7 @@ bool sw_glob_match(const char *pat, const char *s)
         }
         if (*s == '\0')
             return *p == '\0'; /* a '*' absorbing more cannot help: the input is used up */
-        next = match_token(p, (unsigned char)*s);
+        next = match_token(&m, p, (unsigned char)*s);
         if (next != NULL) {
             p = next;
             s++;
