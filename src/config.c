@@ -29,6 +29,7 @@
 #define DEFAULT_DEADLOCK_NS   (1 * NS_PER_S)
 #define DEFAULT_SYMBOLIZE_NS  (2 * NS_PER_S)
 #define DEFAULT_SYSLOG_SOCKET "/dev/log"
+#define DEFAULT_JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define DEFAULT_IDENT         "stallwatch"
 
 #define STR_(x) #x
@@ -73,6 +74,8 @@ enum setting {
     S_ACTION,
     S_BUSY,
     S_SYMBOLIZE_TIMEOUT,
+    S_SYSLOG_FORMAT,
+    S_JOURNAL_SOCKET,
     S_COUNT,
 };
 
@@ -103,6 +106,8 @@ static const char *const setting_names[S_COUNT] = {
     [S_ACTION] = "ACTION",
     [S_BUSY] = "BUSY",
     [S_SYMBOLIZE_TIMEOUT] = "SYMBOLIZE_TIMEOUT",
+    [S_SYSLOG_FORMAT] = "SYSLOG_FORMAT",
+    [S_JOURNAL_SOCKET] = "JOURNAL_SOCKET",
 };
 
 static const struct {
@@ -430,11 +435,13 @@ static void set_format(const struct diag *d, const char *value, enum sw_format *
         bad_value(d, S_FORMAT, value, "text or json", "text");
 }
 
-static void set_syslog_socket(const struct diag *d, const char *value, char *out, size_t cap)
+/* An AF_UNIX socket path setting: absolute, fits sun_path with its NUL. */
+static void set_socket(const struct diag *d, enum setting which, const char *value,
+                       const char *dflt, char *out, size_t cap)
 {
     char expected[64];
 
-    snprintf(out, cap, "%s", DEFAULT_SYSLOG_SOCKET);
+    snprintf(out, cap, "%s", dflt);
     if (value == NULL)
         return;
     if (value[0] == '/' && strlen(value) < cap) {
@@ -442,7 +449,19 @@ static void set_syslog_socket(const struct diag *d, const char *value, char *out
         return;
     }
     snprintf(expected, sizeof expected, "an absolute path of at most %zu bytes", cap - 1);
-    bad_value(d, S_SYSLOG_SOCKET, value, expected, DEFAULT_SYSLOG_SOCKET);
+    bad_value(d, which, value, expected, dflt);
+}
+
+static void set_syslog_format(const struct diag *d, const char *value, bool *rfc5424)
+{
+    *rfc5424 = false;
+    if (value == NULL)
+        return;
+    size_t n = strlen(value);
+    if (word_eq(value, n, "rfc5424"))
+        *rfc5424 = true;
+    else if (!word_eq(value, n, "rfc3164"))
+        bad_value(d, S_SYSLOG_FORMAT, value, "rfc3164 or rfc5424", "rfc3164");
 }
 
 static void set_facility(const struct diag *d, const char *value, int *out)
@@ -580,8 +599,12 @@ static const char *parse_output(const char *p, size_t n, struct sw_output *o)
         o->kind = SW_OUT_STDERR;
         return NULL;
     }
+    if (word_eq(p, n, "journal")) {
+        o->kind = SW_OUT_JOURNAL;
+        return NULL;
+    }
     if (n < 5 || !word_eq(p, 5, "file:"))
-        return "expected syslog, stderr or file:/absolute/path";
+        return "expected syslog, journal, stderr or file:/absolute/path";
     p += 5;
     n -= 5;
     if (n == 0 || p[0] != '/')
@@ -643,8 +666,8 @@ static void set_outputs(const struct diag *d, const char *value, struct sw_confi
     show(shown_list, value, strlen(value), true);
     if (why == NULL) {
         diagf(d,
-              "stallwatch: " PREFIX "OUTPUT=%s names no output (expected syslog, stderr or "
-              "file:/absolute/path); using syslog",
+              "stallwatch: " PREFIX "OUTPUT=%s names no output (expected syslog, journal, "
+              "stderr or file:/absolute/path); using syslog",
               shown_list);
         return;
     }
@@ -782,7 +805,8 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     set_globs(&d, S_HEARTBEAT, value[S_HEARTBEAT], "none", &c->heartbeat);
     set_outputs(&d, value[S_OUTPUT], c);
     set_format(&d, value[S_FORMAT], &c->format);
-    set_syslog_socket(&d, value[S_SYSLOG_SOCKET], c->syslog_socket, sizeof c->syslog_socket);
+    set_socket(&d, S_SYSLOG_SOCKET, value[S_SYSLOG_SOCKET], DEFAULT_SYSLOG_SOCKET,
+               c->syslog_socket, sizeof c->syslog_socket);
     set_facility(&d, value[S_FACILITY], &c->facility);
     set_ident(&d, value[S_IDENT], progname, c->ident, sizeof c->ident);
     set_frames(&d, value[S_FRAMES], &c->frames);
@@ -798,13 +822,16 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     set_duration(&d, S_BUSY, value[S_BUSY], 0, &c->class_ns[SW_CLASS_BUSY]);
     set_duration(&d, S_SYMBOLIZE_TIMEOUT, value[S_SYMBOLIZE_TIMEOUT], DEFAULT_SYMBOLIZE_NS,
                  &c->symbolize_timeout_ns);
+    set_syslog_format(&d, value[S_SYSLOG_FORMAT], &c->syslog_rfc5424);
+    set_socket(&d, S_JOURNAL_SOCKET, value[S_JOURNAL_SOCKET], DEFAULT_JOURNAL_SOCKET,
+               c->journal_socket, sizeof c->journal_socket);
     if (envp != NULL)
         report_unknown(&d, envp);
 }
 
 void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
 {
-    bool dropped_file = false, dropped_socket = false, dropped_debuginfod = c->debuginfod;
+    bool dropped_file = false, dropped_debuginfod = c->debuginfod;
     unsigned kept = 0;
     for (unsigned i = 0; i < c->noutputs; i++) {
         if (c->outputs[i].kind == SW_OUT_FILE)
@@ -818,21 +845,26 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
         kept = 1;
     }
     c->noutputs = kept;
-    if (strcmp(c->syslog_socket, DEFAULT_SYSLOG_SOCKET) != 0) {
-        dropped_socket = true;
-        snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", DEFAULT_SYSLOG_SOCKET);
-    }
+    bool dropped_syslog = strcmp(c->syslog_socket, DEFAULT_SYSLOG_SOCKET) != 0;
+    bool dropped_journal = strcmp(c->journal_socket, DEFAULT_JOURNAL_SOCKET) != 0;
+    snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", DEFAULT_SYSLOG_SOCKET);
+    snprintf(c->journal_socket, sizeof c->journal_socket, "%s", DEFAULT_JOURNAL_SOCKET);
     c->debuginfod = false;
-    if (diag == NULL || !(dropped_file || dropped_socket || dropped_debuginfod))
+    if (diag == NULL || !(dropped_file || dropped_syslog || dropped_journal || dropped_debuginfod))
         return;
+    const char *what[4];
+    size_t n = 0;
+    if (dropped_file)
+        what[n++] = "file outputs in " PREFIX "OUTPUT";
+    if (dropped_syslog)
+        what[n++] = PREFIX "SYSLOG_SOCKET";
+    if (dropped_journal)
+        what[n++] = PREFIX "JOURNAL_SOCKET";
+    if (dropped_debuginfod)
+        what[n++] = PREFIX "DEBUGINFOD";
     char line[LINE_MAX_BYTES];
-    snprintf(
-        line, sizeof line, "stallwatch: secure-execution mode: ignoring%s%s%s",
-        dropped_file ? " file outputs in " PREFIX "OUTPUT" : "",
-        dropped_socket ? (dropped_file ? ", " PREFIX "SYSLOG_SOCKET" : " " PREFIX "SYSLOG_SOCKET")
-                       : "",
-        dropped_debuginfod
-            ? (dropped_file || dropped_socket ? ", " PREFIX "DEBUGINFOD" : " " PREFIX "DEBUGINFOD")
-            : "");
+    size_t len = (size_t)snprintf(line, sizeof line, "stallwatch: secure-execution mode: ignoring");
+    for (size_t i = 0; i < n && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s %s", i ? "," : "", what[i]);
     diag(ctx, line);
 }

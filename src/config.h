@@ -19,6 +19,7 @@ enum sw_output_kind {
     SW_OUT_SYSLOG = 0,
     SW_OUT_STDERR,
     SW_OUT_FILE,
+    SW_OUT_JOURNAL, /* journald's native protocol */
 };
 
 struct sw_output {
@@ -39,6 +40,8 @@ struct sw_config {
     unsigned noutputs;       /* >= 1 */
     enum sw_format format;   /* STALLWATCH_FORMAT */
     char syslog_socket[108]; /* STALLWATCH_SYSLOG_SOCKET, fits sun_path */
+    bool syslog_rfc5424;     /* STALLWATCH_SYSLOG_FORMAT=rfc5424 (else RFC 3164, glibc's) */
+    char journal_socket[108]; /* STALLWATCH_JOURNAL_SOCKET, fits sun_path */
     int facility;            /* STALLWATCH_FACILITY as LOG_* value (LOG_USER...) */
     char ident[64];          /* STALLWATCH_IDENT; default: the program name */
     unsigned frames;         /* STALLWATCH_FRAMES, 1..SW_FRAMES_MAX */
@@ -67,7 +70,7 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
 /* Secure-execution mode (AT_SECURE: setuid, setgid, capabilities): the environment belongs to
  * a less privileged user, so nothing it sets may make the program write a file or reach the
  * network: file outputs are dropped (syslog stays, or is used if nothing is left), the syslog
- * socket goes back to /dev/log and debuginfod is turned off. One diag line says what was
+ * and journal sockets go back to their defaults and debuginfod is turned off. One diag line says what was
  * ignored, if anything was. */
 void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx);
 

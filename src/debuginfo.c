@@ -1,4 +1,5 @@
-/* Local debuginfo lookup for libdwfl. Watchdog only (libdw is not thread-safe).
+/* Local debuginfo lookup for libdwfl. Symbolization worker thread only (symworker.c; libdw
+ * is not thread-safe).
  *
  * find_elf: a module reported by path is mapped from that path into an Elf handed to libdwfl
  * without a descriptor; "[vdso]" is read from our own memory with elf_memory (the kernel maps

@@ -1,4 +1,5 @@
-/* Symbolization of program counters with libdw, as `eu-stack -i -s` does it. Watchdog only.
+/* Symbolization of program counters with libdw, as `eu-stack -i -s` does it. Symbolization
+ * worker thread only (symworker.c).
  *
  * For each pc (pc - 1 for return addresses, so a call at the end of a function is attributed
  * to the call's line, not the next one):

@@ -16,4 +16,24 @@
 size_t sw_syslog_frame(char *out, size_t cap, int pri, int64_t local_s, const char *ident,
                        pid_t pid, const char *msg, size_t msg_len);
 
+/* One SD-PARAM of a structured-data element: name="value". A NULL value leaves the
+ * parameter out. */
+struct sw_sd_param {
+    const char *name;
+    const char *value;
+};
+
+/* Writes an RFC 5424 record into out (NUL-terminated) and returns its length, or 0 if cap is
+ * too small for the header and structured data (the message itself is cut to fit):
+ *   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD-ID p="v" ...] MSG
+ * TIMESTAMP is RFC 3339 with microseconds and the zone offset (time_ns: UTC nanoseconds since
+ * the epoch; tz_offset_s: the local zone's offset). HOSTNAME (<= 255), APP-NAME (<= 48) and
+ * MSGID (<= 32) are printable ASCII without spaces: other bytes become '_', empty or NULL
+ * ones the nil value "-". SD-PARAM values escape '"', '\' and ']' with '\' and are cut
+ * at 128 bytes (never inside a UTF-8 sequence). Newlines in msg become spaces. */
+size_t sw_syslog_frame5424(char *out, size_t cap, int pri, uint64_t time_ns, long tz_offset_s,
+                           const char *hostname, const char *app, pid_t pid, const char *msgid,
+                           const char *sd_id, const struct sw_sd_param *params, size_t nparams,
+                           const char *msg, size_t msg_len);
+
 #endif

@@ -1,4 +1,5 @@
-/* The libdw session for our own process and snapshot unwinding. Watchdog only.
+/* The libdw session for our own process and snapshot unwinding. Symbolization worker thread
+ * only (symworker.c).
  *
  * Modules are reported from our own /proc/self/maps reader (modmap.c) rather than
  * dwfl_linux_proc_report, whose stdio would take the program's stdio list lock. The process

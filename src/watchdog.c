@@ -373,6 +373,9 @@ static bool may_report(uint64_t now)
     return sw_rate_take(&rate, now);
 }
 
+/* For the next write_report: how many reports the rate limit withheld ("suppressed"). */
+static unsigned suppressed_count;
+
 static void write_report(struct report_ctx *rc, const char *event, uint32_t stall_report,
                          uint64_t fingerprint, uint64_t detected_ns)
 {
@@ -387,7 +390,9 @@ static void write_report(struct report_ctx *rc, const char *event, uint32_t stal
         .time_ns = detected_ns,
         .threads = t,
         .nthreads = n,
+        .suppressed = suppressed_count,
     };
+    suppressed_count = 0;
     if (fingerprint != 0) {
         sw_fingerprint_hex(fingerprint, rc->fp_hex);
         rc->r.fingerprint = rc->fp_hex;
@@ -832,8 +837,8 @@ static void report_suppressed(uint64_t now)
         return;
     sw_inspect_begin();
     struct report_ctx rc;
+    suppressed_count = n;
     write_report(&rc, "suppressed", 0, 0, real_ns());
-    (void)rc;
 }
 
 static void process(uint64_t now, bool recoveries_only)

@@ -55,6 +55,7 @@ static const char *const settings[] = {
     "HEARTBEAT", "OUTPUT",   "FORMAT",      "SYSLOG_SOCKET", "FACILITY",   "IDENT",
     "FRAMES",    "WATCH",    "IGNORE",      "DISABLE",       "DEBUGINFOD", "REPEAT",
     "RATE",      "DEADLOCK", "ALL_THREADS", "ACTION",        "BUSY",       "SYMBOLIZE_TIMEOUT",
+    "SYSLOG_FORMAT", "JOURNAL_SOCKET",
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -83,6 +84,8 @@ enum {
     I_ACTION,
     I_BUSY,
     I_SYMBOLIZE_TIMEOUT,
+    I_SYSLOG_FORMAT,
+    I_JOURNAL_SOCKET,
     I_COUNT,
 };
 _Static_assert(I_COUNT == NSETTINGS, "one index per setting");
@@ -667,6 +670,8 @@ static int ref_outputs(const char *v, struct sw_output out[SW_MAX_OUTPUTS])
             out[n].kind = SW_OUT_SYSLOG;
         } else if (ieq(buf, "stderr")) {
             out[n].kind = SW_OUT_STDERR;
+        } else if (ieq(buf, "journal")) {
+            out[n].kind = SW_OUT_JOURNAL;
         } else {
             char head[6];
 
@@ -770,7 +775,8 @@ static void check_config(char *const *envp, const char *progname)
     for (unsigned i = 0; i < c.noutputs; i++) {
         const struct sw_output *o = &c.outputs[i];
 
-        CHECK(o->kind == SW_OUT_SYSLOG || o->kind == SW_OUT_STDERR || o->kind == SW_OUT_FILE,
+        CHECK(o->kind == SW_OUT_SYSLOG || o->kind == SW_OUT_STDERR || o->kind == SW_OUT_FILE ||
+                  o->kind == SW_OUT_JOURNAL,
               "output %u kind %d", i, (int)o->kind);
         if (o->kind == SW_OUT_FILE) {
             size_t n = strnlen(o->path, SW_PATH_MAX);
@@ -862,6 +868,21 @@ static void check_config(char *const *envp, const char *progname)
 
         bad[I_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
         CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0, "SYSLOG_SOCKET");
+    }
+    {
+        const char *s = v[I_JOURNAL_SOCKET];
+        const char *dflt = "/run/systemd/journal/socket";
+
+        bad[I_JOURNAL_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.journal_socket);
+        CHECK(strcmp(c.journal_socket, s && !bad[I_JOURNAL_SOCKET] ? s : dflt) == 0,
+              "JOURNAL_SOCKET");
+    }
+    {
+        const char *f = v[I_SYSLOG_FORMAT];
+        bool rfc5424 = f && ieq(f, "rfc5424");
+
+        bad[I_SYSLOG_FORMAT] = f && !rfc5424 && !ieq(f, "rfc3164");
+        CHECK(c.syslog_rfc5424 == rfc5424, "SYSLOG_FORMAT");
     }
     {
         const char *f = v[I_FACILITY];

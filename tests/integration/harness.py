@@ -74,7 +74,9 @@ class Shim:
                 full_env["LD_PRELOAD"] = " ".join(self.preload_first + [self.lib])
                 full_env["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"
                 full_env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-                full_env["STALLWATCH_OUTPUT"] = output or ("file:" + report_file)
+                # "{reports}" in output stands for the file the reports are read back from.
+                full_env["STALLWATCH_OUTPUT"] = (output.replace("{reports}", report_file)
+                                                 if output else "file:" + report_file)
                 full_env["STALLWATCH_FORMAT"] = fmt
             full_env.update(env or {})
             out_path = os.path.join(tmp, "stdout")

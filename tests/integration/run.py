@@ -1022,6 +1022,10 @@ def main():
                     help="a library to preload before the shim (sanitizer runtime)")
     ap.add_argument("--valgrind", action="store_true",
                     help="run every program under valgrind's memcheck")
+    ap.add_argument("--cli", help="the stallwatch command")
+    ap.add_argument("--cmake", help="cmake, for the install tests")
+    ap.add_argument("--cpack", help="cpack, for the package test")
+    ap.add_argument("--build-dir", help="the build tree")
     ap.add_argument("tests", nargs="*")
     args = ap.parse_args()
     tests = all_tests()
@@ -1031,6 +1035,8 @@ def main():
     wrapper = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=no",
                "--trace-children=no"] if args.valgrind else None
     shim = Shim(args.lib, args.progs, args.preload_first, wrapper)
+    shim.cli, shim.cmake, shim.cpack, shim.build_dir = args.cli, args.cmake, args.cpack, \
+        args.build_dir
     failed = 0
     for name in args.tests or tests:
         t0 = time.monotonic()

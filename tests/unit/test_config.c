@@ -702,7 +702,7 @@ START_TEST(test_output_rejects_unknown_item)
 {
     parse("STALLWATCH_OUTPUT=stderr,fil:/x", NULL);
     assert_one_line("stallwatch: STALLWATCH_OUTPUT=\"stderr,fil:/x\" has bad item \"fil:/x\" "
-                    "(expected syslog, stderr or file:/absolute/path); using syslog");
+                    "(expected syslog, journal, stderr or file:/absolute/path); using syslog");
     assert_output_fell_back();
 }
 END_TEST
@@ -749,8 +749,43 @@ START_TEST(test_output_rejects_list_without_items)
 {
     parse("STALLWATCH_OUTPUT= , ", NULL);
     assert_one_line("stallwatch: STALLWATCH_OUTPUT=\" , \" names no output (expected syslog, "
-                    "stderr or file:/absolute/path); using syslog");
+                    "journal, stderr or file:/absolute/path); using syslog");
     assert_output_fell_back();
+}
+END_TEST
+
+START_TEST(test_output_takes_journal)
+{
+    parse("STALLWATCH_OUTPUT=journal, stderr", NULL);
+    assert_no_lines();
+    ck_assert_uint_eq(cfg.noutputs, 2);
+    ck_assert_int_eq(cfg.outputs[0].kind, SW_OUT_JOURNAL);
+    ck_assert_int_eq(cfg.outputs[1].kind, SW_OUT_STDERR);
+    ck_assert_str_eq(cfg.journal_socket, "/run/systemd/journal/socket");
+    parse("STALLWATCH_JOURNAL_SOCKET=/tmp/j", NULL);
+    assert_no_lines();
+    ck_assert_str_eq(cfg.journal_socket, "/tmp/j");
+    parse("STALLWATCH_JOURNAL_SOCKET=j", NULL);
+    assert_one_line("stallwatch: STALLWATCH_JOURNAL_SOCKET=\"j\" is not an absolute path of at "
+                    "most 107 bytes; using /run/systemd/journal/socket");
+    ck_assert_str_eq(cfg.journal_socket, "/run/systemd/journal/socket");
+}
+END_TEST
+
+START_TEST(test_syslog_format_is_rfc3164_or_rfc5424)
+{
+    parse(NULL);
+    ck_assert(!cfg.syslog_rfc5424);
+    parse("STALLWATCH_SYSLOG_FORMAT=rfc5424", NULL);
+    assert_no_lines();
+    ck_assert(cfg.syslog_rfc5424);
+    parse("STALLWATCH_SYSLOG_FORMAT=RFC3164", NULL);
+    assert_no_lines();
+    ck_assert(!cfg.syslog_rfc5424);
+    parse("STALLWATCH_SYSLOG_FORMAT=5424", NULL);
+    assert_one_line("stallwatch: STALLWATCH_SYSLOG_FORMAT=\"5424\" is not rfc3164 or rfc5424; "
+                    "using rfc3164");
+    ck_assert(!cfg.syslog_rfc5424);
 }
 END_TEST
 
@@ -1011,6 +1046,7 @@ START_TEST(test_each_bad_value_yields_exactly_one_line)
         "STALLWATCH_SYSLOG_SOCKET=x", "STALLWATCH_FACILITY=local9", "STALLWATCH_IDENT=a b",
         "STALLWATCH_FRAMES=0",        "STALLWATCH_WATCH=\\",        "STALLWATCH_IGNORE=[a",
         "STALLWATCH_DISABLE=yes",     "STALLWATCH_DEBUGINFOD=no",   "STALLWATCH_THRESH=1s",
+        "STALLWATCH_SYSLOG_FORMAT=x", "STALLWATCH_JOURNAL_SOCKET=x",
     };
     char *env[sizeof bad / sizeof bad[0] + 1];
 
@@ -1033,7 +1069,8 @@ START_TEST(test_hostile_value_stays_on_one_line)
     static const char *const names[] = {
         "THRESHOLD", "LOCK",   "DISK",   "PEER",          "WAIT",       "IDLE",
         "HEARTBEAT", "OUTPUT", "FORMAT", "SYSLOG_SOCKET", "FACILITY",   "IDENT",
-        "FRAMES",    "WATCH",  "IGNORE", "DISABLE",       "DEBUGINFOD",
+        "FRAMES",    "WATCH",  "IGNORE", "DISABLE",       "DEBUGINFOD", "SYSLOG_FORMAT",
+        "JOURNAL_SOCKET",
     };
     static char env[4200];
 
@@ -1137,11 +1174,13 @@ END_TEST
 START_TEST(test_secure_mode_drops_file_outputs_socket_and_debuginfod)
 {
     parse("STALLWATCH_OUTPUT=stderr,file:/etc/x,syslog", "STALLWATCH_SYSLOG_SOCKET=/tmp/s",
-          "STALLWATCH_DEBUGINFOD=1", NULL);
+          "STALLWATCH_DEBUGINFOD=1", "STALLWATCH_JOURNAL_SOCKET=/tmp/j", NULL);
     assert_no_lines();
     sw_config_secure(&cfg, collect, &diag);
     assert_one_line("stallwatch: secure-execution mode: ignoring file outputs in "
-                    "STALLWATCH_OUTPUT, STALLWATCH_SYSLOG_SOCKET, STALLWATCH_DEBUGINFOD");
+                    "STALLWATCH_OUTPUT, STALLWATCH_SYSLOG_SOCKET, STALLWATCH_JOURNAL_SOCKET, "
+                    "STALLWATCH_DEBUGINFOD");
+    ck_assert_str_eq(cfg.journal_socket, "/run/systemd/journal/socket");
     ck_assert_uint_eq(cfg.noutputs, 2);
     ck_assert_int_eq(cfg.outputs[0].kind, SW_OUT_STDERR);
     ck_assert_int_eq(cfg.outputs[1].kind, SW_OUT_SYSLOG);
@@ -1179,6 +1218,8 @@ static Suite *config_suite(void)
     TCase *dg = tcase_create("diagnostics");
 
     tcase_add_test(pd, test_secure_mode_drops_file_outputs_socket_and_debuginfod);
+    tcase_add_test(pd, test_output_takes_journal);
+    tcase_add_test(pd, test_syslog_format_is_rfc3164_or_rfc5424);
     tcase_add_test(pd, test_secure_mode_falls_back_to_syslog_when_only_files_were_asked);
     tcase_add_test(pd, test_secure_mode_says_nothing_when_nothing_is_ignored);
     tcase_add_test(pd, test_diagnosis_settings_take_their_values);

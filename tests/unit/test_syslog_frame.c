@@ -204,6 +204,65 @@ START_TEST(test_frame_never_touches_errno)
 }
 END_TEST
 
+/* ---- RFC 5424 ---- */
+
+static const struct sw_sd_param params5424[] = {
+    {"report", "3"},
+    {"event", "stall"},
+    {"stall_report", NULL},
+    {"thread", "we\"ird]\\name"},
+};
+
+static size_t frame5424(long tz, const char *host, const char *msg)
+{
+    size_t n = sw_syslog_frame5424(out, sizeof out, 12, 1795761340123456789ull, tz, host,
+                                   "my app", 4242, "stall", "stallwatch@32473", params5424, 4,
+                                   msg, strlen(msg));
+    ck_assert_uint_eq(n, strlen(out));
+    return n;
+}
+
+START_TEST(test_5424_layout_with_structured_data)
+{
+    frame5424(0, "host1", "line one\nline two");
+    ck_assert_str_eq(out, "<12>1 2026-11-27T06:35:40.123456+00:00 host1 my_app 4242 stall "
+                          "[stallwatch@32473 report=\"3\" event=\"stall\" "
+                          "thread=\"we\\\"ird\\]\\\\name\"] line one line two");
+}
+END_TEST
+
+START_TEST(test_5424_local_offset_and_nil_hostname)
+{
+    frame5424(-(5 * 3600 + 30 * 60), "", "m");
+    ck_assert_str_eq(out, "<12>1 2026-11-27T01:05:40.123456-05:30 - my_app 4242 stall "
+                          "[stallwatch@32473 report=\"3\" event=\"stall\" "
+                          "thread=\"we\\\"ird\\]\\\\name\"] m");
+    frame5424(3600, NULL, "m");
+    ck_assert_ptr_nonnull(strstr(out, "T07:35:40.123456+01:00 - my_app"));
+}
+END_TEST
+
+START_TEST(test_5424_long_values_are_cut)
+{
+    static char longv[400];
+    memset(longv, 'v', sizeof longv - 1);
+    const struct sw_sd_param p[] = {{"thread", longv}};
+    static char host[400];
+    memset(host, 'h', sizeof host - 1);
+    size_t n = sw_syslog_frame5424(out, sizeof out, 12, 0, 0, host, "a", 1, NULL, "sd@1", p, 1,
+                                   "m", 1);
+    ck_assert_uint_gt(n, 0);
+    const char *sd = strchr(out, '[');
+    ck_assert_ptr_nonnull(sd);
+    ck_assert_uint_eq(strlen(sd), strlen("[sd@1 thread=\"\"] m") + 128);
+    ck_assert_ptr_nonnull(strstr(out, " - [sd@1")); /* NULL msgid is the nil value */
+    ck_assert_uint_eq(strspn(out + strlen("<12>1 1970-01-01T00:00:00.000000+00:00 "), "h"), 255);
+    ck_assert_uint_eq(sw_syslog_frame5424(out, 40, 12, 0, 0, "h", "a", 1, NULL, "sd@1", p, 1,
+                                          "m", 1),
+                      0);
+}
+END_TEST
+
 static Suite *syslog_frame_suite(void)
 {
     Suite *s = suite_create("syslog_frame");
@@ -225,6 +284,9 @@ static Suite *syslog_frame_suite(void)
     tcase_add_test(tc, test_cut_does_not_split_a_utf8_sequence);
     tcase_add_test(tc, test_returns_zero_when_the_header_does_not_fit);
     tcase_add_test(tc, test_frame_never_touches_errno);
+    tcase_add_test(tc, test_5424_layout_with_structured_data);
+    tcase_add_test(tc, test_5424_local_offset_and_nil_hostname);
+    tcase_add_test(tc, test_5424_long_values_are_cut);
     suite_add_tcase(s, tc);
     return s;
 }
