@@ -36,6 +36,18 @@ uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigne
     return h != 0 ? h : 1;
 }
 
+uint64_t sw_fingerprint_thread(const struct sw_thread_report *t)
+{
+    uint64_t h = sw_fingerprint(t->call, t->frames, t->frames != NULL ? t->nframes : 0);
+    if (t->python_frames == NULL || t->npython_frames == 0)
+        return h;
+    h = fnv(h, "\001python"); /* no function name starts with a control byte */
+    for (unsigned i = 0; i < t->npython_frames; i++)
+        if (t->python_frames[i].function != NULL)
+            h = fnv(h, t->python_frames[i].function);
+    return h != 0 ? h : 1;
+}
+
 uint64_t sw_fingerprint_combine(const uint64_t *fps, unsigned n)
 {
     /* Sum and xor of mixed values: both are order-independent; mixing first keeps equal

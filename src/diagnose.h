@@ -16,6 +16,12 @@
  * 0 is never returned. */
 uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigned n);
 
+/* The fingerprint of a report entry: sw_fingerprint of its call and frames, then, when the
+ * thread runs Python code, the function names of its Python frames (a Python program's native
+ * frames are the interpreter's, the same whatever the program waits in). Equal to
+ * sw_fingerprint for a thread without Python frames. */
+uint64_t sw_fingerprint_thread(const struct sw_thread_report *t);
+
 /* Combines several fingerprints regardless of their order (a deadlock's threads). */
 uint64_t sw_fingerprint_combine(const uint64_t *fps, unsigned n);
 

@@ -6,7 +6,11 @@
  * over; a thread outside any interposed call is signalled only while it runs on a CPU (then
  * the signal interrupts user code, never a system call we could not resume). Otherwise the
  * stack comes from /proc/self/task/TID/syscall (SP and PC of a thread blocked in a system
- * call), and the report says so. */
+ * call), and the report says so.
+ *
+ * Python: the first entry of a report that takes a stack has the symbolizer dump every Python
+ * thread's stack (pystack.c) before anything else, within the report's symbolization budget;
+ * each entry then gets the Python frames of its thread, found by its pthread_t. */
 #include "inspect.h"
 
 #include <fcntl.h>
@@ -27,6 +31,7 @@
 #define MS              1000000ull
 #define CAPTURE_TIMEOUT (1000 * MS)
 #define FRAME_POOL      16384
+#define PY_BUDGET       (1000 * MS) /* the Python dump's wait, at most, within the report's */
 #define STRING_POOL     (512 * 1024)
 
 static const struct sw_config *cfg;
@@ -45,6 +50,19 @@ static struct sw_pcs pcs;
 static uint64_t deadline_ns; /* of this report's symbolization; 0: none */
 static bool first_job;       /* the next symbolizer job starts this report */
 
+/* This report's Python stacks: asked for with its first stack; the dump (NULL: none), and why
+ * it is missing or incomplete (NULL: nothing to say). */
+static bool py_asked;
+static const struct sw_py_dump *py_dump;
+static const char *py_note;
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 void sw_inspect_init(const struct sw_config *c)
 {
     cfg = c;
@@ -57,10 +75,11 @@ void sw_inspect_begin(void)
     frames_used = 0;
     strings_used = 0;
     first_job = true;
+    py_asked = false;
+    py_dump = NULL;
+    py_note = NULL;
     sw_rawstack_begin();
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    uint64_t now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+    uint64_t now = mono_ns();
     deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
 }
 
@@ -94,6 +113,67 @@ struct sw_slot *sw_inspect_owner_slot(enum sw_call call, uintptr_t obj, pid_t *o
     struct sw_slot *s = tid != 0 ? sw_tidmap_find(tid) : NULL;
     *owner_tid = s != NULL ? tid : 0;
     return s;
+}
+
+/* Appends a sentence to the entry's note ("first; second"). */
+static void add_note(struct sw_thread_report *t, const char *note)
+{
+    if (t->note == NULL) {
+        t->note = note;
+        return;
+    }
+    char both[1024];
+    struct sw_buf b;
+    sw_buf_init(&b, both, sizeof both - 1);
+    sw_buf_puts(&b, t->note);
+    sw_buf_puts(&b, "; ");
+    sw_buf_puts(&b, note);
+    both[b.len] = '\0';
+    const char *s = b.overflow ? NULL : sw_inspect_strdup(both);
+    if (s != NULL)
+        t->note = s;
+}
+
+/* This report's Python stacks, once: the first job of the report, so they are taken at the
+ * moment of the report, with half the report's budget at most (the native stacks keep the
+ * rest) and never more than PY_BUDGET. */
+static void ask_python(void)
+{
+    py_asked = true;
+    uint64_t now = mono_ns(), until = now + PY_BUDGET;
+    if (deadline_ns != 0 && deadline_ns > now && now + (deadline_ns - now) / 2 < until)
+        until = now + (deadline_ns - now) / 2;
+    else if (deadline_ns != 0 && deadline_ns <= now)
+        until = deadline_ns;
+    enum sw_py_status status = SW_PY_NONE;
+    const struct sw_py_dump *d = NULL;
+    const char *note = NULL;
+    if (sw_symworker_python(until, &status, &d, &note) != SW_SYM_DONE) {
+        /* Before the first dump of the process we do not know whether it runs Python. */
+        if (sw_pystack_present())
+            py_note = "the Python stacks were not dumped in time (STALLWATCH_SYMBOLIZE_TIMEOUT)";
+        return;
+    }
+    if (status == SW_PY_OK || status == SW_PY_PARTIAL)
+        py_dump = d;
+    if (status == SW_PY_PARTIAL || status == SW_PY_FAILED)
+        py_note = note;
+}
+
+/* The Python frames of su's thread, if it runs Python code. A thread missing from an
+ * incomplete dump (or when there is none) gets the note that says why. */
+static void attach_python(struct sw_thread_report *t, const struct sw_subject *su)
+{
+    pthread_t self = su->slot->self;
+    const struct sw_py_thread *pt = NULL;
+    if (py_dump != NULL && self != 0 && atomic_load(&su->slot->gen) == su->gen)
+        pt = sw_pyparse_find(py_dump, (uint64_t)self);
+    if (pt != NULL && pt->nframes > 0) {
+        t->python_frames = pt->frames;
+        t->npython_frames = pt->nframes < cfg->frames ? pt->nframes : cfg->frames;
+    } else if (pt == NULL && py_note != NULL) {
+        add_note(t, py_note);
+    }
 }
 
 /* Stack from /proc: SP and PC of a thread blocked in a system call, without running anything
@@ -232,6 +312,8 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
 {
     if (nentries >= SW_REPORT_THREADS_MAX)
         return NULL;
+    if (with_stack && !py_asked)
+        ask_python();
     /* Capture into the symbolizer's buffer when it is free; into our own when it is still
      * busy with a job we gave up on (that stack then gets raw frames). */
     struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot(deadline_ns) : NULL;
@@ -295,6 +377,8 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
         t->nframes = n;
         frames_used += n;
     }
+    if (with_stack)
+        attach_python(t, su);
     nentries++;
     return t;
 }

@@ -19,9 +19,13 @@
  *   "..."; its strings are cut at character boundaries, other items are never split.
  * - A JSON report that does not fit drops items in this order until it fits: frames of the
  *   last thread from its end, then the frames of each earlier thread from its end (threads[0]
- *   last), then whole threads from the last one; threads[0]'s header is never dropped. The
- *   smallest number of dropped items that fits is found by bisection (the size shrinks with
- *   every dropped item), and "truncated":true follows "time".
+ *   last), then whole threads from the last one; threads[0]'s header is never dropped. A
+ *   thread's frames are its native frames, then its Python frames: the native ones go first
+ *   (for a Python program the outer native frames are the interpreter's own, and its Python
+ *   stack is what tells where the program is); a thread whose Python frames were all dropped
+ *   keeps "python_frames":[]. The smallest number of dropped items that fits is found by
+ *   bisection (the size shrinks with every dropped item), and "truncated":true follows
+ *   "time".
  * - Below SW_REPORT_MIN_SCRATCH the function still does its best. When the reserve and a
  *   share of FIELD_FLOOR bytes per string do not fit, strings get no share of their own and
  *   only the line cut (text) or the item dropping (JSON) bounds the output; if even the
@@ -169,6 +173,11 @@ static unsigned nthreads_of(const struct sw_report *r)
 static unsigned nframes_of(const struct sw_thread_report *t)
 {
     return t->frames ? t->nframes : 0;
+}
+
+static unsigned npy_of(const struct sw_thread_report *t)
+{
+    return t->python_frames ? t->npython_frames : 0;
 }
 
 /* A NULL call or event still renders (as "??" / "unknown") so records keep their shape. */
@@ -338,11 +347,34 @@ static void text_frame(struct emitter *e, unsigned k, const struct sw_frame *f)
     line_end(e, &b);
 }
 
-/* The state, note and frame lines that follow a thread's header line. */
+/* "py#k function (file:line)", the layout of a native frame without its address and module. */
+static void text_py_frame(struct emitter *e, unsigned k, const struct sw_py_frame *f)
+{
+    struct sw_buf b;
+
+    line_begin(e, &b);
+    sw_buf_puts(&b, "py#");
+    sw_buf_put_u64(&b, k);
+    sw_buf_putc(&b, ' ');
+    text_str(e, &b, f->function ? f->function : "??");
+    if (f->file) {
+        sw_buf_put(&b, " (", 2);
+        text_str(e, &b, f->file);
+        if (f->line) {
+            sw_buf_putc(&b, ':');
+            sw_buf_put_u64(&b, f->line);
+        }
+        sw_buf_putc(&b, ')');
+    }
+    line_end(e, &b);
+}
+
+/* The state, note and frame lines that follow a thread's header line, then its Python stack
+ * under a "Python stack:" line. */
 static void text_thread_body(struct emitter *e, const struct sw_thread_report *t)
 {
     struct sw_buf b;
-    unsigned nframes = nframes_of(t);
+    unsigned nframes = nframes_of(t), npy = npy_of(t);
 
     if (t->count > 1 && t->tids && t->ntids) {
         unsigned n = t->ntids < SW_REPORT_TIDS_MAX ? t->ntids : SW_REPORT_TIDS_MAX;
@@ -387,6 +419,13 @@ static void text_thread_body(struct emitter *e, const struct sw_thread_report *t
     }
     for (unsigned k = 0; k < nframes; k++)
         text_frame(e, k, &t->frames[k]);
+    if (npy > 0) {
+        line_begin(e, &b);
+        sw_buf_puts(&b, "Python stack:");
+        line_end(e, &b);
+    }
+    for (unsigned k = 0; k < npy; k++)
+        text_py_frame(e, k, &t->python_frames[k]);
 }
 
 static void emit_text(struct emitter *e)
@@ -441,7 +480,7 @@ static void emit_text(struct emitter *e)
  * (see the file comment) are left out. */
 struct keep {
     uint64_t drop;
-    uint64_t total_frames;
+    uint64_t total_items; /* native and Python frames of every thread */
 };
 
 static void json_str(struct emitter *e, struct sw_buf *b, const char *key, const char *s)
@@ -474,6 +513,28 @@ static void json_frame(struct emitter *e, struct sw_buf *b, const struct sw_fram
     }
     if (f->inlined)
         sw_buf_puts(b, ",\"inlined\":true");
+    sw_buf_putc(b, '}');
+}
+
+static void json_py_frame(struct emitter *e, struct sw_buf *b, const struct sw_py_frame *f)
+{
+    const char *sep = "";
+
+    sw_buf_putc(b, '{');
+    if (f->function) {
+        json_str(e, b, "\"function\":", f->function);
+        sep = ",";
+    }
+    if (f->file) {
+        sw_buf_puts(b, sep);
+        json_str(e, b, "\"file\":", f->file);
+        sep = ",";
+    }
+    if (f->line) {
+        sw_buf_puts(b, sep);
+        sw_buf_puts(b, "\"line\":");
+        sw_buf_put_u64(b, f->line);
+    }
     sw_buf_putc(b, '}');
 }
 
@@ -510,7 +571,7 @@ static void json_object(struct emitter *e, struct sw_buf *b, const struct sw_thr
 }
 
 static void json_thread(struct emitter *e, struct sw_buf *b, const struct sw_thread_report *t,
-                        unsigned nframes)
+                        unsigned nframes, unsigned npy)
 {
     sw_buf_puts(b, "{\"tid\":");
     sw_buf_put_i64(b, t->tid);
@@ -564,7 +625,18 @@ static void json_thread(struct emitter *e, struct sw_buf *b, const struct sw_thr
             sw_buf_putc(b, ',');
         json_frame(e, b, &t->frames[k]);
     }
-    sw_buf_put(b, "]}", 2);
+    sw_buf_putc(b, ']');
+    /* Present whenever the thread has a Python stack, even with all its frames dropped. */
+    if (npy_of(t) > 0) {
+        sw_buf_puts(b, ",\"python_frames\":[");
+        for (unsigned k = 0; k < npy && !b->overflow; k++) {
+            if (k)
+                sw_buf_putc(b, ',');
+            json_py_frame(e, b, &t->python_frames[k]);
+        }
+        sw_buf_putc(b, ']');
+    }
+    sw_buf_putc(b, '}');
 }
 
 /* Renders the report keeping what k allows; the result is complete unless b overflowed. */
@@ -572,12 +644,12 @@ static void json_render(struct emitter *e, struct sw_buf *b, struct keep k)
 {
     const struct sw_report *r = e->r;
     unsigned nthreads = nthreads_of(r);
-    uint64_t frames_after = k.total_frames; /* frames of the threads after the current one */
+    uint64_t items_after = k.total_items; /* frames of the threads after the current one */
     char ts[32];
 
     /* Whole threads left out, from the end: at most nthreads - 1, as emit_json bounds drop. */
-    if (k.drop > k.total_frames)
-        nthreads -= (unsigned)(k.drop - k.total_frames);
+    if (k.drop > k.total_items)
+        nthreads -= (unsigned)(k.drop - k.total_items);
     sw_time_iso8601(r->time_ns, ts);
     sw_buf_reset(b);
     sw_buf_puts(b, "{\"event\":");
@@ -606,18 +678,22 @@ static void json_render(struct emitter *e, struct sw_buf *b, struct keep k)
     sw_buf_puts(b, ",\"threads\":[");
     for (unsigned i = 0; i < nthreads && !b->overflow; i++) {
         const struct sw_thread_report *t = &r->threads[i];
-        unsigned nframes = nframes_of(t);
-        uint64_t dropped = 0; /* of this thread's frames, from its end */
+        unsigned nframes = nframes_of(t), npy = npy_of(t);
+        uint64_t items = (uint64_t)nframes + npy;
+        uint64_t dropped = 0; /* of this thread's items: native frames from their end, then
+                               * Python frames from theirs */
+        unsigned native_dropped;
 
-        frames_after -= nframes;
-        if (k.drop > frames_after) {
-            dropped = k.drop - frames_after;
-            if (dropped > nframes)
-                dropped = nframes;
+        items_after -= items;
+        if (k.drop > items_after) {
+            dropped = k.drop - items_after;
+            if (dropped > items)
+                dropped = items;
         }
+        native_dropped = dropped < nframes ? (unsigned)dropped : nframes;
         if (i)
             sw_buf_putc(b, ',');
-        json_thread(e, b, t, nframes - (unsigned)dropped);
+        json_thread(e, b, t, nframes - native_dropped, npy - (unsigned)(dropped - native_dropped));
     }
     sw_buf_put(b, "]}", 2);
 }
@@ -629,7 +705,7 @@ static bool json_shrink_to_fit(struct emitter *e, struct sw_buf *b, struct keep 
 {
     unsigned nthreads = nthreads_of(e->r);
     uint64_t lo = 0; /* dropping lo items does not fit */
-    uint64_t hi = k.total_frames + (nthreads > 1 ? nthreads - 1 : 0); /* ... hi items might */
+    uint64_t hi = k.total_items + (nthreads > 1 ? nthreads - 1 : 0); /* ... hi items might */
 
     k.drop = hi;
     json_render(e, b, k);
@@ -658,7 +734,7 @@ static void emit_json(struct emitter *e)
     struct sw_buf b;
 
     for (unsigned i = 0; i < nthreads; i++)
-        k.total_frames += nframes_of(&r->threads[i]);
+        k.total_items += nframes_of(&r->threads[i]) + (uint64_t)npy_of(&r->threads[i]);
     sw_buf_init(&b, e->scratch, e->cap);
     json_render(e, &b, k);
     if (b.overflow && !json_shrink_to_fit(e, &b, k))

@@ -29,6 +29,14 @@ struct sw_frame {
     bool inlined;         /* this function was inlined into the next frame's (same pc) */
 };
 
+/* One frame of a thread's Python stack, as CPython's own dump of its threads gives it
+ * (pystack.c, pyparse.c). */
+struct sw_py_frame {
+    const char *function; /* the code object's name; NULL if unknown */
+    const char *file;     /* the code object's file name; NULL if unknown */
+    unsigned line;        /* 0 if unknown */
+};
+
 struct sw_thread_report {
     pid_t tid;
     const char *name;   /* thread name (comm); NULL if unknown */
@@ -62,6 +70,11 @@ struct sw_thread_report {
 
     const struct sw_frame *frames;
     unsigned nframes;
+
+    /* The Python stack of a thread that runs Python code, innermost first; NULL (or 0
+     * frames): none, the thread runs no Python code or the process none at all. */
+    const struct sw_py_frame *python_frames;
+    unsigned npython_frames;
 };
 
 #define SW_REPORT_TIDS_MAX 32
@@ -84,8 +97,9 @@ typedef void (*sw_record_fn)(void *ctx, const char *rec, size_t len);
 
 /* Renders r and hands each record to fn. scratch (at least SW_REPORT_MIN_SCRATCH bytes) bounds
  * a record's size: a JSON report that would not fit drops frames from the end of the last
- * threads first, then whole threads, and says so with "truncated":true; a text line that
- * would not fit is cut and ends with "...". Returns the number of records emitted. */
+ * threads first (a thread's native frames before its Python frames), then whole threads, and
+ * says so with "truncated":true; a text line that would not fit is cut and ends with "...".
+ * Returns the number of records emitted. */
 #define SW_REPORT_MIN_SCRATCH 4096
 unsigned sw_report_emit(const struct sw_report *r, enum sw_format fmt, char *scratch, size_t cap,
                         sw_record_fn fn, void *ctx);

@@ -1,6 +1,7 @@
 /* The symbolizer thread. All of libdw runs here (unwind.c, symbolize.c, debuginfo.c), with
- * descriptor tracking on (fdtrack.c), so nothing it opens survives a job. The watchdog side of
- * the handshake (sw_symworker_snapshot, sw_symworker_run) runs on the watchdog thread.
+ * descriptor tracking on (fdtrack.c), so nothing it opens survives a job, and so does the
+ * dump of the Python stacks (pystack.c). The watchdog side of the handshake
+ * (sw_symworker_snapshot, sw_symworker_run, sw_symworker_python) runs on the watchdog thread.
  *
  * Handshake: stage IDLE -> SUBMITTED (watchdog) -> UNWOUND -> DONE (worker) -> IDLE
  * (watchdog, once it has read the results). A watchdog that stops waiting leaves the job in
@@ -16,11 +17,14 @@
 #include <time.h>
 
 #include "fdtrack.h"
+#include "pystack.h"
 #include "real.h"
 #include "slot.h"
 #include "symbolize.h"
 
 enum { ST_NONE = 0, ST_IDLE, ST_SUBMITTED, ST_UNWOUND, ST_DONE };
+
+#define PY_GRACE_NS 50000000u /* after a Python job's deadline, for the worker to stop it */
 
 static const struct sw_config *cfg;
 static _Atomic uint32_t stage; /* ST_NONE: no thread yet */
@@ -30,6 +34,12 @@ static struct sw_snapshot snap;
 static unsigned job_max;
 static bool job_new_report;
 static bool job_warmup; /* nobody waits for this job: it only loads debuginfo ahead */
+static bool job_python; /* the job is the Python stacks' dump, not a snapshot */
+static bool synced;     /* the module map was re-read for this report (by its Python job) */
+static uint64_t job_py_deadline_ns;
+static enum sw_py_status job_py_status;
+static const struct sw_py_dump *job_py_dump;
+static const char *job_py_note;
 static struct sw_pcs job_pcs;
 static struct sw_frame job_frames[SW_FRAMES_MAX];
 static unsigned job_nframes;
@@ -69,12 +79,25 @@ static void *run(void *arg)
             continue;
         }
         job_error = NULL;
+        if (job_python) {
+            /* The first job of a report: the module map it reads is the report's. */
+            if (sw_unwind_open(cfg->debuginfod) == 0)
+                sw_unwind_sync();
+            synced = true;
+            job_py_status =
+                sw_pystack_dump(sw_unwind_modmap(), job_py_deadline_ns, &job_py_dump, &job_py_note);
+            sw_fdtrack_release(sw_unwind_dwfl());
+            atomic_store(&stage, ST_DONE);
+            wake();
+            continue;
+        }
         if (sw_unwind_open(cfg->debuginfod) != 0)
             job_error = sw_unwind_error();
-        else if (job_new_report)
+        else if (job_new_report && !synced)
             sw_unwind_sync();
         if (job_new_report)
             sw_symbolize_reset();
+        synced = false;
         unsigned depth = job_max + 8 < SW_FRAMES_MAX ? job_max + 8 : SW_FRAMES_MAX;
         sw_unwind_snapshot(&snap, depth, &job_pcs);
         atomic_store(&stage, ST_UNWOUND);
@@ -110,11 +133,12 @@ static bool start(void)
     return r == 0;
 }
 
-struct sw_snapshot *sw_symworker_snapshot(uint64_t deadline_ns)
+/* Waits for the worker to be free for a new job (see sw_symworker_snapshot). */
+static bool acquire(uint64_t deadline_ns)
 {
     uint32_t st = atomic_load(&stage);
     if (st == ST_NONE && !start())
-        return NULL;
+        return false;
     /* A warm-up job is worth waiting for (within the report's budget): it is loading what
      * this report needs. A job we gave up on is not: it may be stuck. */
     while (job_warmup && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
@@ -125,7 +149,12 @@ struct sw_snapshot *sw_symworker_snapshot(uint64_t deadline_ns)
     }
     if (st == ST_DONE) /* a job nobody waits for any more has finished: drop its results */
         atomic_store(&stage, st = ST_IDLE);
-    return atomic_load(&stage) == ST_IDLE ? &snap : NULL;
+    return atomic_load(&stage) == ST_IDLE;
+}
+
+struct sw_snapshot *sw_symworker_snapshot(uint64_t deadline_ns)
+{
+    return acquire(deadline_ns) ? &snap : NULL;
 }
 
 void sw_symworker_warm(unsigned max)
@@ -133,6 +162,8 @@ void sw_symworker_warm(unsigned max)
     job_max = max < SW_FRAMES_MAX ? max : SW_FRAMES_MAX;
     job_new_report = true;
     job_warmup = true;
+    job_python = false;
+    synced = false;
     atomic_store(&stage, ST_SUBMITTED);
     wake();
 }
@@ -144,6 +175,7 @@ enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t dead
     job_max = max < SW_FRAMES_MAX ? max : SW_FRAMES_MAX;
     job_new_report = new_report;
     job_warmup = false;
+    job_python = false;
     atomic_store(&stage, ST_SUBMITTED);
     wake();
     for (;;) {
@@ -163,6 +195,34 @@ enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t dead
             return SW_SYM_NOTHING;
         }
         wait_while(st, deadline_ns);
+    }
+}
+
+enum sw_sym_result sw_symworker_python(uint64_t deadline_ns, enum sw_py_status *status,
+                                       const struct sw_py_dump **dump, const char **note)
+{
+    if (!acquire(deadline_ns))
+        return SW_SYM_NOTHING;
+    job_warmup = false;
+    job_python = true;
+    job_py_deadline_ns = deadline_ns;
+    synced = false;
+    atomic_store(&stage, ST_SUBMITTED);
+    wake();
+    /* The worker stops the dump at the deadline itself: a moment more for it to say so. */
+    uint64_t wait_until = deadline_ns != 0 ? deadline_ns + PY_GRACE_NS : 0;
+    for (;;) {
+        uint32_t st = atomic_load(&stage);
+        if (st == ST_DONE) {
+            *status = job_py_status;
+            *dump = job_py_dump;
+            *note = job_py_note;
+            atomic_store(&stage, ST_IDLE);
+            return SW_SYM_DONE;
+        }
+        if (wait_until != 0 && mono_ns() >= wait_until)
+            return SW_SYM_NOTHING;
+        wait_while(st, wait_until);
     }
 }
 

@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "pystack.h"
 #include "report.h"
 #include "unwind.h"
 
@@ -39,6 +40,16 @@ enum sw_sym_result {
 enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t deadline_ns,
                                     struct sw_frame *frames, unsigned *n, struct sw_pcs *pcs,
                                     const char **note);
+
+/* Has the worker dump every Python thread's stack (pystack.c): waits until deadline_ns
+ * (CLOCK_MONOTONIC; 0: no limit) for the worker to be free, then for the dump, which the
+ * worker itself stops at deadline_ns (its result then says so), or 50 ms later gives up. Meant
+ * as a report's first job: it re-reads the module map, which the report's stacks then use.
+ * SW_SYM_DONE: *status, *dump and *note are pystack's results (the dump stays valid until the
+ * next call); SW_SYM_NOTHING: no result in time (the worker finishes on its own; its results
+ * are dropped). */
+enum sw_sym_result sw_symworker_python(uint64_t deadline_ns, enum sw_py_status *status,
+                                       const struct sw_py_dump **dump, const char **note);
 
 /* In a fork child: the worker did not survive the fork; forget it and its job. */
 void sw_symworker_after_fork_child(void);

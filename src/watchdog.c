@@ -577,7 +577,7 @@ static void find_deadlocks(uint64_t now)
                 continue;
             t->role = "cycle";
             t->owner_tid = w->edge_owner;
-            fps[nfp++] = sw_fingerprint(t->call, t->frames, t->nframes);
+            fps[nfp++] = sw_fingerprint_thread(t);
         }
         uint64_t fp = sw_fingerprint_combine(fps, nfp);
         uint32_t number = 0;
@@ -696,7 +696,7 @@ static void report_stall(struct cand *first, uint64_t now)
             nmembers--;
             continue;
         }
-        uint64_t fp = sw_fingerprint(t->call, t->frames, t->nframes);
+        uint64_t fp = sw_fingerprint_thread(t);
         unsigned g = 0;
         while (g < ngroups && groups[g].fingerprint != fp)
             g++;
@@ -819,7 +819,7 @@ static void report_promise(struct cand *c, uint64_t now)
     }
     if (!back)
         add_all_threads(now);
-    uint64_t fp = back ? 0 : sw_fingerprint(t->call, t->frames, t->nframes);
+    uint64_t fp = back ? 0 : sw_fingerprint_thread(t);
     struct report_ctx rc;
     write_report(&rc, back ? "recovered" : "stall", back ? c->stall_report : 0, fp, detected);
     if (c->kind == K_HEARTBEAT)

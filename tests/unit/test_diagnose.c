@@ -71,6 +71,56 @@ START_TEST(test_fingerprint_is_never_zero_and_prints_16_hex_digits)
 }
 END_TEST
 
+static const struct sw_frame interp[] = {
+    {0x7f0000001000, LIBC, 0x85f14, "aa", "__futex_abstimed_wait_common", "f.c", 87},
+    {0x4f905f, "/usr/bin/python3.11", 0x4f905f, "cc", "PyThread_acquire_lock_timed"},
+    {0x52b9e0, "/usr/bin/python3.11", 0x52b9e0, "cc", "_PyEval_EvalFrameDefault"},
+};
+
+static const struct sw_py_frame py_a[] = {
+    {"wait_for_config", "/srv/app.py", 7},
+    {"<module>", "/srv/app.py", 30},
+};
+
+static struct sw_thread_report entry(const struct sw_py_frame *py, unsigned npy)
+{
+    struct sw_thread_report t = {.call = "sem_wait", .frames = interp, .nframes = 3};
+    t.python_frames = py;
+    t.npython_frames = npy;
+    return t;
+}
+
+START_TEST(test_entry_fingerprint_without_python_is_the_stacks)
+{
+    struct sw_thread_report t = entry(NULL, 0);
+    uint64_t native = sw_fingerprint("sem_wait", interp, 3);
+    ck_assert_uint_eq(sw_fingerprint_thread(&t), native);
+    t = entry(py_a, 0);
+    ck_assert_uint_eq(sw_fingerprint_thread(&t), native);
+    t = entry(py_a, 2);
+    ck_assert_uint_ne(sw_fingerprint_thread(&t), native);
+}
+END_TEST
+
+START_TEST(test_entry_fingerprint_tells_python_functions_apart_not_their_lines)
+{
+    struct sw_py_frame other[2], moved[2];
+    memcpy(other, py_a, sizeof other);
+    memcpy(moved, py_a, sizeof moved);
+    other[0].function = "wait_for_peer";
+    moved[0].line = 70;
+    moved[1].file = "/opt/app.py";
+    struct sw_thread_report a = entry(py_a, 2), b = entry(other, 2), c = entry(moved, 2);
+    ck_assert_uint_ne(sw_fingerprint_thread(&a), sw_fingerprint_thread(&b));
+    ck_assert_uint_eq(sw_fingerprint_thread(&a), sw_fingerprint_thread(&c));
+    /* An unknown name is left out, as for native frames. */
+    const struct sw_py_frame with_unknown[] = {
+        {"wait_for_config", "/srv/app.py", 7}, {NULL, NULL, 0}, {"<module>", "/srv/app.py", 30}};
+    struct sw_thread_report d = entry(with_unknown, 3);
+    ck_assert_uint_eq(sw_fingerprint_thread(&a), sw_fingerprint_thread(&d));
+}
+END_TEST
+
 START_TEST(test_combined_fingerprint_ignores_order_but_not_members)
 {
     uint64_t ab[] = {11, 22}, ba[] = {22, 11}, aa[] = {11, 11}, a[] = {11};
@@ -137,6 +187,8 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, test_fingerprint_ignores_libc_inlined_and_unnamed_frames);
     tcase_add_test(tc, test_fingerprint_tells_calls_and_functions_apart);
     tcase_add_test(tc, test_fingerprint_is_never_zero_and_prints_16_hex_digits);
+    tcase_add_test(tc, test_entry_fingerprint_without_python_is_the_stacks);
+    tcase_add_test(tc, test_entry_fingerprint_tells_python_functions_apart_not_their_lines);
     tcase_add_test(tc, test_combined_fingerprint_ignores_order_but_not_members);
     tcase_add_test(tc, test_cycle_of_two_is_found_from_either_member);
     tcase_add_test(tc, test_thread_waiting_for_itself_is_a_cycle_of_one);

@@ -246,13 +246,19 @@ static const pid_t hostile_tids[SW_REPORT_TIDS_MAX + 5] = {
     INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN,
     INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
 
-/* Fills every string of a report with hostile content; the caller's arrays hold it. */
+/* Fills every string of a report with hostile content; the caller's arrays hold it. Every
+ * thread also gets three Python frames (hostile, hostile with an unknown line, all unknown). */
 static void hostile_report(struct sw_report *r, struct sw_thread_report *t, unsigned nthreads,
                            struct sw_frame *f, unsigned nframes, uint64_t seed)
 {
+    static struct sw_py_frame py[3];
+
     for (unsigned k = 0; k < NFIELDS; k++)
         make_hostile(hostile[k], HOSTILE_LEN - (seed % 3) * (k % 2),
                      (unsigned)((seed + k) % HOSTILE_KINDS), &seed);
+    py[0] = (struct sw_py_frame){hostile[16], hostile[17], UINT32_MAX};
+    py[1] = (struct sw_py_frame){hostile[17], hostile[16], 0};
+    py[2] = (struct sw_py_frame){NULL, NULL, 0};
     for (unsigned i = 0; i < nframes; i++) {
         f[i] = (struct sw_frame){.pc = UINT64_MAX - i,
                                  .module = hostile[0],
@@ -289,6 +295,8 @@ static void hostile_report(struct sw_report *r, struct sw_thread_report *t, unsi
             .ntids = SW_REPORT_TIDS_MAX + 5,
             .frames = f,
             .nframes = nframes,
+            .python_frames = py,
+            .npython_frames = 3,
         };
     }
     *r = (struct sw_report){.event = hostile[10],
@@ -1334,6 +1342,258 @@ START_TEST(test_emit_preserves_errno)
 }
 END_TEST
 
+/* ---- Python frames --------------------------------------------------------------------- */
+
+static const struct sw_py_frame py_frames[3] = {
+    {"wait_for_config", "/srv/app/worker.py", 7},
+    {"main", "/srv/app/worker.py", 30},
+    {"<module>", "/srv/app/worker.py", 34},
+};
+
+static const struct sw_py_frame py_partial[4] = {
+    {NULL, NULL, 0},
+    {"f", "/a.py", 0},
+    {NULL, "/b.py", 3},
+    {"g", NULL, 5},
+};
+
+START_TEST(test_text_python_stack_follows_the_native_frames)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    t.python_frames = py_frames;
+    t.npython_frames = 3;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_uint_eq(nrecs, 2 + 3 + 1 + 3);
+    ck_assert(strncmp(recs[4].p, "stallwatch #1 #2 ", 17) == 0);
+    ck_assert_str_eq(recs[5].p, "stallwatch #1 Python stack:");
+    ck_assert_str_eq(recs[6].p, "stallwatch #1 py#0 wait_for_config (/srv/app/worker.py:7)");
+    ck_assert_str_eq(recs[7].p, "stallwatch #1 py#1 main (/srv/app/worker.py:30)");
+    ck_assert_str_eq(recs[8].p, "stallwatch #1 py#2 <module> (/srv/app/worker.py:34)");
+}
+END_TEST
+
+START_TEST(test_text_python_frame_omits_unknown_parts)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    t.frames = NULL;
+    t.python_frames = py_partial;
+    t.npython_frames = 4;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_uint_eq(nrecs, 2 + 1 + 4);
+    ck_assert_str_eq(recs[2].p, "stallwatch #1 Python stack:");
+    ck_assert_str_eq(recs[3].p, "stallwatch #1 py#0 ??");
+    ck_assert_str_eq(recs[4].p, "stallwatch #1 py#1 f (/a.py)");
+    ck_assert_str_eq(recs[5].p, "stallwatch #1 py#2 ?? (/b.py:3)");
+    ck_assert_str_eq(recs[6].p, "stallwatch #1 py#3 g");
+}
+END_TEST
+
+START_TEST(test_text_python_stack_belongs_to_its_thread)
+{
+    struct sw_thread_report t[3] = {lock_thread(), lock_thread(), lock_thread()};
+    struct sw_report r = report_of(t, 3);
+    unsigned block = 0;
+
+    /* Only the second thread has a Python stack: a NULL pointer or a count of 0 is none. */
+    t[0].python_frames = NULL;
+    t[0].npython_frames = 3;
+    t[1].python_frames = py_frames;
+    t[1].npython_frames = 2;
+    t[2].python_frames = py_frames;
+    t[2].npython_frames = 0;
+    t[1].role = "owner";
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_uint_eq(nrecs, 3 * 5 + 1 + 2);
+    for (unsigned i = 0; i < nrecs; i++)
+        if (strcmp(recs[i].p, "stallwatch #1 Python stack:") == 0)
+            block = i;
+    ck_assert_uint_eq(block, 10); /* after thread 1's header, state and three frames */
+    ck_assert(strncmp(recs[5].p, "stallwatch #1 thread role=owner ", 32) == 0);
+    ck_assert_str_eq(recs[12].p, "stallwatch #1 py#1 main (/srv/app/worker.py:30)");
+    ck_assert(strncmp(recs[13].p, "stallwatch #1 thread tid=", 25) == 0);
+}
+END_TEST
+
+START_TEST(test_json_python_frames_follow_frames)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+    const char *j,
+        *tail = ",\"python_frames\":["
+                "{\"function\":\"wait_for_config\",\"file\":\"/srv/app/worker.py\",\"line\":7},"
+                "{\"function\":\"main\",\"file\":\"/srv/app/worker.py\",\"line\":30},"
+                "{\"function\":\"<module>\",\"file\":\"/srv/app/worker.py\",\"line\":34}]}]}";
+
+    t.python_frames = py_frames;
+    t.npython_frames = 3;
+    j = json_of(&r, SW_REPORT_MIN_SCRATCH);
+    ck_assert_uint_gt(strlen(j), strlen(tail));
+    ck_assert_str_eq(j + strlen(j) - strlen(tail), tail);
+    /* right after the native frames' array */
+    ck_assert_ptr_nonnull(strstr(j, "01234567\"}],\"python_frames\":[{"));
+    ck_assert_ptr_null(strstr(j, "\"truncated\""));
+}
+END_TEST
+
+START_TEST(test_json_python_frame_omits_unknown_parts)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    t.frames = NULL;
+    t.python_frames = py_partial;
+    t.npython_frames = 4;
+    ck_assert_ptr_nonnull(
+        strstr(json_of(&r, SW_REPORT_MIN_SCRATCH),
+               ",\"frames\":[],\"python_frames\":[{},{\"function\":\"f\",\"file\":"
+               "\"/a.py\"},{\"file\":\"/b.py\",\"line\":3},{\"function\":\"g\","
+               "\"line\":5}]}]}"));
+}
+END_TEST
+
+START_TEST(test_json_without_python_frames_has_no_python_key)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    t.python_frames = py_frames;
+    t.npython_frames = 0;
+    ck_assert_ptr_null(strstr(json_of(&r, SW_REPORT_MIN_SCRATCH), "python_frames"));
+    t.python_frames = NULL;
+    t.npython_frames = 3;
+    ck_assert_ptr_null(strstr(json_of(&r, SW_REPORT_MIN_SCRATCH), "python_frames"));
+}
+END_TEST
+
+static struct sw_py_frame many_py[200];
+
+static void fill_many_py(void)
+{
+    for (unsigned i = 0; i < 200; i++)
+        many_py[i] = (struct sw_py_frame){"pyf", "/srv/app/some_module.py", 1000 + i};
+}
+
+/* Python frames kept per thread in a JSON record (benign strings only). */
+static unsigned py_per_thread(const char *json, unsigned *counts, bool *has_key, unsigned max)
+{
+    unsigned nt = 0;
+    const char *p = json;
+
+    while ((p = strstr(p, "{\"tid\":")) != NULL) {
+        const char *next = strstr(p + 1, "{\"tid\":");
+        const char *key = strstr(p, "\"python_frames\":[");
+        unsigned c = 0;
+        for (const char *q = p;
+             (q = strstr(q, "{\"function\":\"pyf\"")) != NULL && (!next || q < next); q++)
+            c++;
+        ck_assert_uint_lt(nt, max);
+        has_key[nt] = key != NULL && (!next || key < next);
+        counts[nt++] = c;
+        p++;
+    }
+    return nt;
+}
+
+START_TEST(test_truncated_json_drops_native_frames_before_python_frames)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+    unsigned native[1], py[1], last_total = 0;
+    bool key[1];
+
+    fill_many_frames();
+    fill_many_py();
+    t.frames = many_frames;
+    t.nframes = 60;
+    t.python_frames = many_py;
+    t.npython_frames = 40;
+    for (size_t cap = SW_REPORT_MIN_SCRATCH; cap < 12 * SW_REPORT_MIN_SCRATCH; cap += 97) {
+        const char *j = json_of(&r, cap);
+        ck_assert_uint_eq(frames_per_thread(j, native, 1), 1);
+        ck_assert_uint_eq(py_per_thread(j, py, key, 1), 1);
+        REQUIRE(key[0], "python_frames key dropped at cap %zu", cap);
+        REQUIRE(py[0] == 40 || native[0] == 0, "cap %zu: %u Python frames kept with %u native", cap,
+                py[0], native[0]);
+        REQUIRE((strstr(j, "\"truncated\":true") != NULL) == (native[0] + py[0] < 100),
+                "truncated flag wrong at cap %zu", cap);
+        REQUIRE(native[0] + py[0] >= last_total, "a larger scratch kept less");
+        last_total = native[0] + py[0];
+        /* The kept Python frames are the innermost ones, in order. */
+        for (unsigned k = 0; k < py[0]; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "\"line\":%u}", 1000 + k);
+            REQUIRE(strstr(j, want) != NULL, "Python frame %u missing at cap %zu", k, cap);
+        }
+    }
+    ck_assert_uint_eq(last_total, 100);
+}
+END_TEST
+
+START_TEST(test_truncated_json_drops_python_frames_thread_by_thread_from_the_last)
+{
+    struct sw_thread_report t[3] = {lock_thread(), lock_thread(), lock_thread()};
+    struct sw_report r = report_of(t, 3);
+    unsigned native[3], py[3];
+    bool key[3];
+
+    fill_many_frames();
+    fill_many_py();
+    for (unsigned i = 0; i < 3; i++) {
+        t[i].frames = many_frames;
+        t[i].nframes = 12;
+        t[i].python_frames = many_py;
+        t[i].npython_frames = 5;
+    }
+    for (size_t cap = SW_REPORT_MIN_SCRATCH; cap < 4 * SW_REPORT_MIN_SCRATCH; cap += 53) {
+        const char *j = json_of(&r, cap);
+        unsigned nt = frames_per_thread(j, native, 3);
+        ck_assert_uint_eq(py_per_thread(j, py, key, 3), nt);
+        bool cut = false;
+        for (unsigned i = 0; i < nt; i++) {
+            REQUIRE(key[i], "thread %u lost its python_frames key at cap %zu", i, cap);
+            /* once a thread lost something, every later thread has nothing */
+            REQUIRE(!cut || (native[i] == 0 && py[i] == 0),
+                    "thread %u kept frames after a cut "
+                    "(cap %zu)",
+                    i, cap);
+            /* within a thread, Python frames go only once the native ones are gone */
+            REQUIRE(py[i] == 5 || native[i] == 0, "thread %u: native kept over Python (cap %zu)", i,
+                    cap);
+            if (native[i] < 12 || py[i] < 5)
+                cut = true;
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_truncated_json_keeps_as_many_python_frames_as_fit)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+    size_t one, two, per_frame;
+
+    for (unsigned i = 0; i < 200; i++)
+        many_py[i] = (struct sw_py_frame){"pyf", "/srv/app/some_module.py", 1000};
+    t.frames = NULL;
+    t.python_frames = many_py;
+    t.npython_frames = 1;
+    one = strlen(json_of(&r, 1 << 16));
+    t.npython_frames = 2;
+    two = strlen(json_of(&r, 1 << 16));
+    per_frame = two - one;
+    t.npython_frames = 200;
+    for (size_t cap = SW_REPORT_MIN_SCRATCH; cap < 3 * SW_REPORT_MIN_SCRATCH; cap += 37) {
+        size_t len = strlen(json_of(&r, cap));
+        REQUIRE(len + per_frame > cap - 1, "cap %zu: %zu bytes used, one more frame fits", cap,
+                len);
+    }
+}
+END_TEST
+
 /* ---- diagnosis fields ------------------------------------------------------------------ */
 
 static const pid_t some_tids[3] = {101, 102, 103};
@@ -1525,6 +1785,16 @@ static Suite *report_suite(void)
     tcase_add_test(text, test_text_inlined_frame_is_marked);
     tcase_add_test(json, test_json_diagnosis_fields_in_order);
     tcase_add_test(any, test_suppressed_summary_without_threads);
+
+    tcase_add_test(text, test_text_python_stack_follows_the_native_frames);
+    tcase_add_test(text, test_text_python_frame_omits_unknown_parts);
+    tcase_add_test(text, test_text_python_stack_belongs_to_its_thread);
+    tcase_add_test(json, test_json_python_frames_follow_frames);
+    tcase_add_test(json, test_json_python_frame_omits_unknown_parts);
+    tcase_add_test(json, test_json_without_python_frames_has_no_python_key);
+    tcase_add_test(json, test_truncated_json_drops_native_frames_before_python_frames);
+    tcase_add_test(json, test_truncated_json_drops_python_frames_thread_by_thread_from_the_last);
+    tcase_add_test(json, test_truncated_json_keeps_as_many_python_frames_as_fit);
 
     suite_add_tcase(s, text);
     suite_add_tcase(s, json);
