@@ -859,12 +859,15 @@ def test_every_call_conforms_while_captured(shim):
     prints one line each. Under the shim with 50 ms thresholds for every class, all threads
     in every report and no rate limit, so that threads are signalled and captured while they
     sit in the calls, the output is the same as without the shim."""
-    bare = shim.run(["conformance"], preload=False, timeout=120)
+    # Under a sanitizer runtime, its interceptors (poll's, for one) read a bad pointer before
+    # the kernel can refuse it: those cases are left out of both runs.
+    skip = {"CONFORMANCE_SKIP_EFAULT": "1"} if shim.preload_first else {}
+    bare = shim.run(["conformance"], preload=False, timeout=120, env=skip)
     check(bare.returncode == 0 and re.search(r"^cases=\d+$", bare.stdout, re.M),
           "conformance failed without the shim", bare)
     env = {"STALLWATCH_THRESHOLD": "50ms", "STALLWATCH_PEER": "50ms", "STALLWATCH_WAIT": "50ms",
            "STALLWATCH_IDLE": "50ms", "STALLWATCH_ALL_THREADS": "1", "STALLWATCH_RATE": "off"}
-    res = shim.run(["conformance"], env=env, timeout=120)
+    res = shim.run(["conformance"], env=dict(env, **skip), timeout=120)
     diff = "".join(difflib.unified_diff(bare.stdout.splitlines(True), res.stdout.splitlines(True),
                                         "without", "with"))
     check(res.returncode == 0 and not diff, "different under the shim:\n" + diff, res)

@@ -245,12 +245,18 @@ def cli_path(shim):
     return shim.cli
 
 
-def run_cli(argv, env=None, timeout=15.0, until=None):
-    """Runs argv without any preload of ours (the command sets it). until=(path, n): stops
-    the program once path has n lines. Returns (returncode or None if stopped, out, err)."""
+def run_cli(shim, argv, env=None, timeout=15.0, until=None):
+    """Runs argv without any preload of ours (the command adds it), only the sanitizer
+    runtime in a sanitizer build, which must come first as a user would put it. until=(path,
+    n): stops the program once path has n lines. Returns (returncode or None if stopped, out,
+    err)."""
     full_env = {k: v for k, v in os.environ.items()
                 if not k.startswith("STALLWATCH_") and k != "LD_PRELOAD"}
-    full_env.update(env or {})
+    if shim.preload_first:
+        full_env["LD_PRELOAD"] = " ".join(shim.preload_first)
+        full_env["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"
+    for k, v in (env or {}).items():
+        full_env[k] = " ".join(shim.preload_first + [v]) if k == "LD_PRELOAD" else v
     proc = subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.monotonic() + timeout
@@ -271,13 +277,14 @@ def cli_deadlock_report(shim, cli, extra_env=None):
     """A deadlock run through the command: the JSON report it writes to a file."""
     with tempfile.TemporaryDirectory(prefix="stallwatch-cli-") as tmp:
         path = os.path.join(tmp, "reports")
-        rc, out, err = run_cli([cli, "--lock", "500ms", "-o", "file:" + path, "--format", "json",
-                                "--frames", "12", shim.prog("abba")], env=extra_env,
-                               until=(path, 1))
+        rc, out, err = run_cli(shim, [cli, "--lock", "500ms", "-o", "file:" + path, "--format",
+                                      "json", "--frames", "12", shim.prog("abba")],
+                               env=extra_env, until=(path, 1))
         lines = read_lines(path)
     check(len(lines) == 1, "no report from %s: rc=%s\n%s%s" % (cli, rc, out, err))
     r = json.loads(lines[0])
-    check(r["event"] == "deadlock" and {t["name"] for t in r["threads"]} >= {"worker-a", "worker-b"},
+    names = {t["name"] for t in r["threads"]}
+    check(r["event"] == "deadlock" and names >= {"worker-a", "worker-b"},
           "not the deadlock report: %s" % lines[0])
     check(all(len(t["frames"]) <= 12 for t in r["threads"]), "--frames 12 not applied")
     return r
@@ -294,18 +301,15 @@ def test_command_sets_the_environment_and_keeps_ld_preload(shim):
     """Every option sets its variable; the library is added after an LD_PRELOAD already set;
     options after COMMAND belong to COMMAND."""
     cli = cli_path(shim)
-    rc, out, err = run_cli([cli, "-t", "3s", "--lock", "2s", "--disk", "1500ms", "--peer", "1m",
-                            "--wait", "off", "--idle", "10s", "--busy", "4s", "--heartbeat",
-                            "main,io-*", "-o", "stderr", "--output", "file:/tmp/x", "--format",
-                            "json", "--all-threads", "--abort", "--frames", "9", "--", "env",
-                            "--lock"], env={"LD_PRELOAD": "/nonexistent/first.so"})
+    options = [cli, "-t", "3s", "--lock", "2s", "--disk", "1500ms", "--peer", "1m", "--wait",
+               "off", "--idle", "10s", "--busy", "4s", "--heartbeat", "main,io-*", "-o",
+               "stderr", "--output", "file:/tmp/x", "--format", "json", "--all-threads",
+               "--abort", "--frames", "9"]
+    rc, out, err = run_cli(shim, options + ["--", "env", "--lock"],
+                           env={"LD_PRELOAD": "/nonexistent/first.so"})
     # env(1) itself rejects "--lock": its exit status must come back unchanged.
     check(rc == 125, "env's own status 125 not passed through: %s %s" % (rc, err))
-    rc, out, err = run_cli([cli, "-t", "3s", "--lock", "2s", "--disk", "1500ms", "--peer", "1m",
-                            "--wait", "off", "--idle", "10s", "--busy", "4s", "--heartbeat",
-                            "main,io-*", "-o", "stderr", "--output", "file:/tmp/x", "--format",
-                            "json", "--all-threads", "--abort", "--frames", "9", "env"],
-                           env={"LD_PRELOAD": "/nonexistent/first.so"})
+    rc, out, err = run_cli(shim, options + ["env"], env={"LD_PRELOAD": "/nonexistent/first.so"})
     check(rc == 0, "env failed: %s" % err)
     got = dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
     want = {"STALLWATCH_THRESHOLD": "3s", "STALLWATCH_LOCK": "2s", "STALLWATCH_DISK": "1500ms",
@@ -316,7 +320,8 @@ def test_command_sets_the_environment_and_keeps_ld_preload(shim):
             "STALLWATCH_FRAMES": "9"}
     for k, v in want.items():
         check(got.get(k) == v, "%s=%r, expected %r" % (k, got.get(k), v))
-    check(got.get("LD_PRELOAD") == "/nonexistent/first.so " + os.path.realpath(shim.lib),
+    check(got.get("LD_PRELOAD") == " ".join(shim.preload_first + ["/nonexistent/first.so",
+                                                                  os.path.realpath(shim.lib)]),
           "LD_PRELOAD=%r" % got.get("LD_PRELOAD"))
 
 
@@ -336,7 +341,7 @@ def test_command_refuses_bad_usage_with_status_2(shim):
                  ([], None)]
         for args, words in cases:
             argv = [cli] + args + (cmd if words else [])
-            rc, out, err = run_cli(argv)
+            rc, out, err = run_cli(shim, argv)
             lines = [l for l in err.splitlines() if l]
             check(rc == 2, "%s: status %s, expected 2 (%s)" % (args, rc, err))
             check(not os.path.exists(marker), "%s: the command ran" % args)
@@ -352,14 +357,14 @@ def test_command_exit_status_is_the_commands(shim):
     """COMMAND's exit status and output come back unchanged; 127 when COMMAND does not exist,
     126 when it cannot be run."""
     cli = cli_path(shim)
-    rc, out, err = run_cli([cli, shim.prog("hello")])
+    rc, out, err = run_cli(shim, [cli, shim.prog("hello")])
     check(rc == 7 and out == "hello from the host program\n", "hello: %s %r %r" % (rc, out, err))
-    rc, out, err = run_cli([cli, "/nonexistent/program"])
+    rc, out, err = run_cli(shim, [cli, "/nonexistent/program"])
     check(rc == 127 and "/nonexistent/program" in err, "missing command: %s %r" % (rc, err))
     with tempfile.NamedTemporaryFile(prefix="stallwatch-noexec-") as f:
-        rc, out, err = run_cli([cli, f.name])
+        rc, out, err = run_cli(shim, [cli, f.name])
     check(rc == 126, "non-executable command: %s %r" % (rc, err))
-    rc, out, err = run_cli([cli, "sh", "-c", "exit 42"])
+    rc, out, err = run_cli(shim, [cli, "sh", "-c", "exit 42"])
     check(rc == 42, "sh -c 'exit 42' gave %s" % rc)
 
 
@@ -373,7 +378,7 @@ def test_command_check_says_where_reports_go(shim):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(sock_path)
         try:
-            rc, out, err = run_cli([cli, "--check", "--lock", "2s", "-o", "syslog",
+            rc, out, err = run_cli(shim, [cli, "--check", "--lock", "2s", "-o", "syslog",
                                     "-o", "file:" + os.path.join(tmp, "r"), shim.prog("abba")],
                                    env={"STALLWATCH_SYSLOG_SOCKET": sock_path})
         finally:
@@ -388,7 +393,7 @@ def test_command_check_says_where_reports_go(shim):
         check(re.search(r"libc\.so\.6: .*(build-id|in the file)", out),
               "libc's debuginfo (libc6-dbg) not found:\n" + out)
 
-        rc, out, err = run_cli([cli, "--check", shim.prog("abba_nodebug")],
+        rc, out, err = run_cli(shim, [cli, "--check", shim.prog("abba_nodebug")],
                                env={"STALLWATCH_SYSLOG_SOCKET": sock_path,
                                     "STALLWATCH_LOCK": "soon"})
     check(rc == 1, "problems but status %s:\n%s" % (rc, out))
@@ -441,7 +446,8 @@ def test_installed_tree_works_anywhere(shim):
         q = subprocess.run(["pkg-config", "--cflags", "stallwatch"], env=env,
                            capture_output=True, text=True)
         flag = q.stdout.strip()
-        check(flag.startswith("-I") and os.path.realpath(flag[2:]) == os.path.join(prefix, "include"),
+        check(flag.startswith("-I")
+              and os.path.realpath(flag[2:]) == os.path.join(prefix, "include"),
               "pkg-config --cflags %r" % q.stdout)
         for f in (lib, os.path.join(prefix, "bin/stallwatch")):
             no_build_tree_reference(f, shim.build_dir)
