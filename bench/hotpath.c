@@ -1,15 +1,18 @@
 /* Hot-path micro benchmarks of scripts/bench: the calls the shim wraps, in tight loops.
  *
  * Usage: hotpath MODE N REPS
- *   MODE  mutex      uncontended pthread_mutex_lock + unlock            (per iteration: 1 pair)
- *         cond       pthread_cond_signal/wait ping-pong, two threads    (per iteration: 1 round trip)
- *         pipe       write 1 byte to a pipe, read it back               (per iteration: 1 write + 1 read)
- *         poll       poll() on an empty pipe with a zero timeout        (per iteration: 1 poll)
- *         contended  two threads lock/unlock one mutex N times each, each thread pinned to
- *                    its own CPU (when there are two) so that the lock really bounces
- *                    between cores                                       (prints ops/s)
- *         parallel   two threads, one per CPU, each lock/unlock its own mutex N times: no
- *                    lock is shared, so any slowdown is shared cache lines (prints ops/s)
+ *   MODE  mutex      uncontended pthread_mutex_lock + unlock; an iteration is one pair
+ *         cond       pthread_cond_signal/wait ping-pong between two threads; an iteration is
+ *                    one round trip
+ *         pipe       write 1 byte to a pipe and read it back; an iteration is one write and
+ *                    one read
+ *         poll       poll() on an empty pipe with a zero timeout; an iteration is one poll
+ *         contended  two threads lock/unlock one mutex N times each, each thread pinned to its
+ *                    own CPU (when there are two) so that the lock really bounces between
+ *                    cores; prints operations per second
+ *         parallel   two threads, one per CPU, each lock/unlock its own mutex N times: no lock
+ *                    is shared, so any slowdown comes from shared cache lines; prints
+ *                    operations per second
  *   REPS  0: run the loop once, N iterations, print nothing (for callgrind, which counts
  *         instructions inside the loop_* functions only, see --toggle-collect in bench.py);
  *         >0: one warm-up of N/4 iterations, then REPS timed runs of N iterations; prints the
@@ -96,7 +99,8 @@ __attribute__((noinline)) void loop_contended(long n)
 /* One mutex per thread, each on its own 128-byte block (no false sharing between them). */
 static struct {
     pthread_mutex_t m;
-} __attribute__((aligned(128))) own_mu[2] = {{PTHREAD_MUTEX_INITIALIZER}, {PTHREAD_MUTEX_INITIALIZER}};
+} __attribute__((aligned(128)))
+own_mu[2] = {{PTHREAD_MUTEX_INITIALIZER}, {PTHREAD_MUTEX_INITIALIZER}};
 
 __attribute__((noinline)) void loop_parallel(pthread_mutex_t *m, long n)
 {

@@ -5,7 +5,8 @@
  *
  * Usage: kvload HOST PORT CONNS REQUESTS_PER_CONN [KEYS [VALUE_BYTES [SET_PERCENT]]]
  * Prints one line:
- *   ops <n> seconds <s> ops_per_s <x> p50_us <> p90_us <> p99_us <> p999_us <> max_us <> misses <m> */
+ *   ops <n> seconds <s> ops_per_s <x> p50_us <> p90_us <> p99_us <> p999_us <> max_us <>
+ *   misses <m> */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -7,10 +7,14 @@
  * libraries are loaded, the shim does nothing: what the loader alone costs), posix_spawn +
  * waitpid each time, and prints one line:
  *   round <r> without_us <mean microseconds per run> with_us <mean> disabled_us <mean>
+ *   without_cpu_us <mean CPU time per run, user + system> with_cpu_us <> disabled_cpu_us <>
+ * The wall time is what a caller waits; the CPU time (the children's, from getrusage) leaves
+ * out the time spent waiting for a CPU, which dominates the spread on a busy machine.
  * The environment is the caller's minus any LD_PRELOAD and STALLWATCH_* variables. */
 #define _GNU_SOURCE
 #include <spawn.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,8 +22,19 @@
 
 extern char **environ;
 
-static double batch_us(char *const argv[], char *const envp[], long batch)
+static double children_cpu_us(void)
 {
+    struct rusage u;
+    getrusage(RUSAGE_CHILDREN, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/* Runs argv batch times; returns the mean wall microseconds per run, the mean CPU ones in
+ * *cpu_us. */
+static double batch_us(char *const argv[], char *const envp[], long batch, double *cpu_us)
+{
+    double c0 = children_cpu_us();
     uint64_t t0 = mono_ns();
     for (long i = 0; i < batch; i++) {
         pid_t pid;
@@ -33,7 +48,9 @@ static double batch_us(char *const argv[], char *const envp[], long batch)
             exit(1);
         }
     }
-    return (double)(mono_ns() - t0) / 1e3 / (double)batch;
+    double wall = (double)(mono_ns() - t0) / 1e3 / (double)batch;
+    *cpu_us = (children_cpu_us() - c0) / (double)batch;
+    return wall;
 }
 
 int main(int argc, char **argv)
@@ -58,14 +75,17 @@ int main(int argc, char **argv)
     with[k] = disabled[k] = pre;
     disabled[k + 1] = "STALLWATCH_DISABLE=1";
     char *const *prog = argv + 4;
-    batch_us(prog, without, batch / 4 + 1); /* warm the page cache for all */
-    batch_us(prog, with, batch / 4 + 1);
-    batch_us(prog, disabled, batch / 4 + 1);
+    double ca, cb, cc;
+    batch_us(prog, without, batch / 4 + 1, &ca); /* warm the page cache for all */
+    batch_us(prog, with, batch / 4 + 1, &cb);
+    batch_us(prog, disabled, batch / 4 + 1, &cc);
     for (long r = 0; r < rounds; r++) {
-        double a = batch_us(prog, without, batch);
-        double b = batch_us(prog, with, batch);
-        double c = batch_us(prog, disabled, batch);
-        printf("round %ld without_us %.2f with_us %.2f disabled_us %.2f\n", r, a, b, c);
+        double a = batch_us(prog, without, batch, &ca);
+        double b = batch_us(prog, with, batch, &cb);
+        double c = batch_us(prog, disabled, batch, &cc);
+        printf("round %ld without_us %.2f with_us %.2f disabled_us %.2f without_cpu_us %.2f "
+               "with_cpu_us %.2f disabled_cpu_us %.2f\n",
+               r, a, b, c, ca, cb, cc);
         fflush(stdout);
     }
     return 0;
