@@ -40,20 +40,23 @@ struct sw_watch {
     uint8_t cls;           /* class decided for this episode */
     uint8_t subject;       /* this thread is threads[0] of report stall_report */
     uint64_t threshold_ns; /* 0: never a stall */
-    char name[16];         /* thread name read when the episode was decided */
 
     /* The episode's reports. */
     uint32_t stall_report; /* number of the report this episode belongs to; 0: none */
     uint32_t repeats;      /* still-stalled reports so far */
     uint64_t next_repeat_ns;
-    uintptr_t obj;        /* the episode's object, kept for the recovered report */
-    uint64_t fingerprint; /* of the stall report this thread is the subject of */
+    uint8_t unwatched;     /* STALLWATCH_WATCH/IGNORE leave this thread out */
+    uint8_t api;           /* the slot has carried a promise of the API since this gen began */
+    uint8_t pad[2];
 
     /* Who holds the lock this thread waits for, and since when it is the same one. */
-    pid_t edge_owner;  /* 0: none known */
-    uint8_t unwatched; /* STALLWATCH_WATCH/IGNORE leave this thread out */
-    uint8_t pad[3];
+    pid_t edge_owner; /* 0: none known */
     uint64_t edge_since_ns;
+    /* (A scan of an idle slot reads only the fields above: the first line of struct sw_watch.) */
+
+    uintptr_t obj;        /* the episode's object, kept for the recovered report */
+    uint64_t fingerprint; /* of the stall report this thread is the subject of */
+    char name[16];        /* thread name, read when the episode was decided or reported */
 
     /* stallwatch_heartbeat and stallwatch_scope_begin promises. */
     uint32_t hb_seen;     /* the slot's hb_count at the last look */
@@ -104,22 +107,27 @@ struct sw_slot {
     pthread_t self;         /* pthread_self() of the thread, 0 for raw clone threads */
     void *(*start)(void *); /* pthread_create trampoline: the program's start routine */
     void *arg;
-    char pad_line1[64 - 40];
-
-    /* Lines 2-3: the public API's promises, written by the owner thread (include/stallwatch.h). */
+    /* The public API's promises (include/stallwatch.h), written by the owner thread when it
+     * calls the API, here so that a scan of a thread that never did reads no other line. */
     _Atomic uint32_t hb_count;      /* bumped by every stallwatch_heartbeat */
     _Atomic uint32_t hb_timeout_ms; /* 0: no promise */
     _Atomic uint32_t scope_depth;   /* open regions, possibly more than SW_SCOPES_MAX */
-    uint32_t scope_next;            /* sequence for scope[].seq */
+    char pad_line1[64 - 52];
+
+    /* Lines 2-3: the API's open regions, written by the owner thread. */
+    uint32_t scope_next; /* sequence for scope[].seq */
+    uint32_t pad2;
     struct sw_scope scope[SW_SCOPES_MAX];
-    char pad_line23[128 - 16 - SW_SCOPES_MAX * sizeof(struct sw_scope)];
+    char pad_line23[128 - 8 - SW_SCOPES_MAX * sizeof(struct sw_scope)];
 
     /* Lines 4-: the watchdog's bookkeeping, touched by the watchdog thread only. */
     struct sw_watch watch;
     char pad_watch[(sizeof(struct sw_watch) + 63) / 64 * 64 - sizeof(struct sw_watch)];
 };
 
-_Static_assert(offsetof(struct sw_slot, hb_count) == 128, "API lines start at line 2");
+_Static_assert(offsetof(struct sw_slot, scope_depth) < 64 * 2, "API counters are in line 1");
+_Static_assert(offsetof(struct sw_slot, scope) < 64 * 2 + 16, "API regions start at line 2");
+_Static_assert(offsetof(struct sw_watch, edge_since_ns) < 64, "a scan's fields: one line");
 _Static_assert(offsetof(struct sw_slot, watch) == 256, "watchdog lines start at line 4");
 _Static_assert(sizeof(struct sw_slot) % 64 == 0, "slots are whole cache lines");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "call must be word's low byte");

@@ -163,7 +163,12 @@ static enum sw_class class_of(enum sw_call call, uintptr_t obj)
 static void decide(struct sw_slot *s, pid_t tid, uint64_t word, uintptr_t obj)
 {
     struct sw_watch *w = &s->watch;
-    if (sw_proc_comm(tid, w->name, sizeof w->name) != 0)
+    /* The name costs an open, a read and a close of /proc: read it here only when a setting
+     * matches names, else once the episode can be reported (1,000 idle threads would
+     * otherwise cost 1,000 reads each time they pass half a threshold). */
+    bool by_name = cfg->heartbeat.n != 0 || cfg->watch.n != 0 || cfg->ignore.n != 0;
+    w->name[0] = '\0';
+    if (by_name && sw_proc_comm(tid, w->name, sizeof w->name) != 0)
         w->name[0] = '\0';
     bool is_main = tid == my_pid;
     bool heartbeat = sw_globs_match(&cfg->heartbeat, w->name, is_main);
@@ -183,6 +188,8 @@ static void decide(struct sw_slot *s, pid_t tid, uint64_t word, uintptr_t obj)
     w->threshold_ns = cls == SW_CLASS_HEARTBEAT
                           ? (watched ? cfg->threshold_ns : 0)
                           : sw_watch_threshold_ns(cfg, cls, heartbeat, watched);
+    if (!by_name && w->threshold_ns != 0 && sw_proc_comm(tid, w->name, sizeof w->name) != 0)
+        w->name[0] = '\0';
     w->decided = 1;
 }
 
@@ -243,6 +250,14 @@ static void look_at_api(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t wor
     struct sw_watch *w = &s->watch;
     uint32_t ms = atomic_load_explicit(&s->hb_timeout_ms, memory_order_relaxed);
     uint32_t count = atomic_load_explicit(&s->hb_count, memory_order_acquire);
+    uint32_t depth = atomic_load_explicit(&s->scope_depth, memory_order_acquire);
+    /* A thread that has made no promise (most): nothing to arm or check, and the lines of
+     * the bookkeeping below stay untouched. */
+    if (!w->api) {
+        if (count == 0 && ms == 0 && depth == 0)
+            return;
+        w->api = 1;
+    }
     if (count != w->hb_seen || w->hb_first_ns == 0) {
         if (w->hb_missed && w->hb_report != 0) {
             struct cand c = {
@@ -262,7 +277,6 @@ static void look_at_api(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t wor
                  subject_of(s, gen, tid, word, obj, SW_CLASS_HEARTBEAT, now - w->hb_first_ns));
     }
 
-    uint32_t depth = atomic_load_explicit(&s->scope_depth, memory_order_acquire);
     for (unsigned i = 0; i < SW_SCOPES_MAX; i++) {
         uint32_t seq = i < depth ? atomic_load_explicit(&s->scope[i].seq, memory_order_acquire) : 0;
         if (seq != w->scope_seen[i]) {
@@ -292,6 +306,8 @@ static void look_at_api(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t wor
     }
 }
 
+#define PREFETCH_AHEAD 4
+
 /* One look at every live slot; fills cands and waiters. */
 static void look(uint64_t now, uint64_t excess_ns)
 {
@@ -299,6 +315,14 @@ static void look(uint64_t now, uint64_t excess_ns)
     unsigned cap = sw_registry_capacity();
     for (unsigned i = 0; i < cap; i++) {
         struct sw_slot *s = sw_registry_at(i);
+        /* A scan is bound by cache misses (the slots are cold after a period): ask for the
+         * three lines an idle slot needs a few slots ahead, so their misses overlap. */
+        if (i + PREFETCH_AHEAD < cap) {
+            const struct sw_slot *ahead = sw_registry_at(i + PREFETCH_AHEAD);
+            __builtin_prefetch(&ahead->word);
+            __builtin_prefetch(&ahead->state);
+            __builtin_prefetch(&ahead->watch, 1);
+        }
         if (atomic_load_explicit(&s->state, memory_order_acquire) != SW_SLOT_LIVE)
             continue;
         uint32_t gen = atomic_load_explicit(&s->gen, memory_order_acquire);
