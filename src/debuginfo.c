@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "fdtrack.h"
 #include "real.h"
+#include "dwload.h" /* last: its macros rename the libdw calls below */
 
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
                     char **file_name, Elf **elfp)

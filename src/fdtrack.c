@@ -9,6 +9,7 @@
 #include <elfutils/libdw.h>
 
 #include "real.h"
+#include "dwload.h" /* last: its macros rename the libdw calls below */
 
 __thread bool sw_fdtrack_on __attribute__((tls_model("initial-exec")));
 

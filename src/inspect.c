@@ -21,6 +21,8 @@
 
 #include "buf.h"
 #include "capture.h"
+#define SW_DW_NO_MACROS /* only sw_dw_loaded */
+#include "dwload.h"
 #include "owner.h"
 #include "procinfo.h"
 #include "real.h"
@@ -370,8 +372,12 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
             first_job = false;
         } else {
             n = sw_rawstack_scan(snap, out, want);
-            t->note = "the symbolizer is still busy with an earlier stack; raw frames found by "
-                      "scanning the stack, some may be stale";
+            t->note = sw_dw_loaded()
+                          ? "the symbolizer is still busy with an earlier stack; raw frames found "
+                            "by scanning the stack, some may be stale"
+                          : "the symbolizer is still loading libdw (the dynamic loader's lock may "
+                            "be held by a thread of the program); raw frames found by scanning "
+                            "the stack, some may be stale";
         }
         t->frames = out;
         t->nframes = n;

@@ -45,8 +45,8 @@ struct sw_watch {
     uint32_t stall_report; /* number of the report this episode belongs to; 0: none */
     uint32_t repeats;      /* still-stalled reports so far */
     uint64_t next_repeat_ns;
-    uint8_t unwatched;     /* STALLWATCH_WATCH/IGNORE leave this thread out */
-    uint8_t api;           /* the slot has carried a promise of the API since this gen began */
+    uint8_t unwatched; /* STALLWATCH_WATCH/IGNORE leave this thread out */
+    uint8_t api;       /* the slot has carried a promise of the API since this gen began */
     uint8_t pad[2];
 
     /* Who holds the lock this thread waits for, and since when it is the same one. */
@@ -86,7 +86,7 @@ struct sw_slot {
         _Atomic uint64_t word; /* (entries << 8) | call id; read by the watchdog as one */
         _Atomic uint8_t call;  /* the low byte: call id, 0 when not in a call */
     };
-    _Atomic uintptr_t obj;     /* the call's object (see enum sw_objkind) */
+    _Atomic uintptr_t obj; /* the call's object (see enum sw_objkind) */
     /* Signals handled on this thread, read together by the resuming wrappers: the low half
      * counts our capture signal, the high half the program's own handlers (through the
      * trampoline of interpose_signal.c). */

@@ -21,6 +21,7 @@
 #include <elfutils/libdw.h>
 
 #include "demangle.h"
+#include "dwload.h" /* last: its macros rename the libdw calls below */
 
 /* Names built here (demangled, or cut from versioned symbols) live until the next
  * sw_symbolize call. */

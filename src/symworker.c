@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#define SW_DW_NO_MACROS /* only sw_dw_loaded: no libdw calls here */
+#include "dwload.h"
 #include "fdtrack.h"
 #include "pystack.h"
 #include "real.h"
@@ -140,8 +142,10 @@ static bool acquire(uint64_t deadline_ns)
     if (st == ST_NONE && !start())
         return false;
     /* A warm-up job is worth waiting for (within the report's budget): it is loading what
-     * this report needs. A job we gave up on is not: it may be stuck. */
-    while (job_warmup && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
+     * this report needs. A job we gave up on is not: it may be stuck. Nor is the first job
+     * while it is still loading libdw: the dynamic loader's lock it needs may be held by the
+     * very thread being reported (see dwload.c); this report then has raw frames. */
+    while (job_warmup && sw_dw_loaded() && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
         if (deadline_ns != 0 && mono_ns() >= deadline_ns)
             return NULL;
         wait_while(st, deadline_ns);

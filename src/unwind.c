@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "debuginfo.h"
 #include "procinfo.h"
+#include "dwload.h" /* last: its macros rename the libdw calls below */
 
 static Dwfl *dwfl;
 static bool attached;
@@ -158,6 +159,11 @@ int sw_unwind_open(bool debuginfod)
     if (dwfl != NULL && attached)
         return 0;
     if (dwfl == NULL) {
+        if (sw_dw_load() != 0) {
+            set_error("libdw", sw_dw_error());
+            modmap_ok = sw_modmap_load(modmap) == 0;
+            return -1;
+        }
         sw_debuginfo_callbacks(&callbacks, debuginfod);
         dwfl = dwfl_begin(&callbacks);
         if (dwfl == NULL) {

@@ -382,7 +382,8 @@ int sw_cli_check(const char *lib, const char *command)
     print_settings(&c);
     print_signal();
     print_outputs(&c);
-    printf("debuginfo:\n");
+    printf("debuginfo (read by libdw.so.1, which the shim loads when it first symbolizes a "
+           "stack):\n");
     if (command != NULL) {
         char exe[PATH_MAX];
         if (!find_in_path(command, exe, sizeof exe))

@@ -1,8 +1,10 @@
 /* Two threads stall while holding locks the shim's own reporting must never need: one inside
  * a dl_iterate_phdr callback (it holds the dynamic loader's lock), one holding stderr's stdio
- * lock. The main thread keeps both stalled for 2 s, then lets them go; the program prints
- * "done" to stderr and exits 0. Under the shim, with reports to stderr, both stalls must be
- * reported while those locks are held, and the program must still finish. */
+ * lock. The main thread keeps both stalled for 2 s, then lets them go and prints "released" to
+ * stderr. Then, with every lock free, the main thread stalls once more for 1.5 s in
+ * after_the_locks (on a mutex a helper thread holds); the program prints "done" to stderr and
+ * exits 0. Under the shim, with reports to stderr, both first stalls must be reported while
+ * those locks are held, the last one after, and the program must still finish. */
 #define _GNU_SOURCE
 #include <link.h>
 #include <pthread.h>
@@ -47,6 +49,29 @@ static void *stdio_holder(void *arg)
     return NULL;
 }
 
+static pthread_mutex_t late_gate = PTHREAD_MUTEX_INITIALIZER;
+
+static void *late_holder(void *arg)
+{
+    pthread_mutex_lock(&late_gate);
+    *(volatile int *)arg = 1;
+    usleep(1500 * 1000);
+    pthread_mutex_unlock(&late_gate);
+    return NULL;
+}
+
+__attribute__((noinline)) static void after_the_locks(void)
+{
+    volatile int held = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, late_holder, (void *)&held);
+    while (!held)
+        usleep(1000);
+    pthread_mutex_lock(&late_gate); /* stalls, holding nothing of note */
+    pthread_mutex_unlock(&late_gate);
+    pthread_join(t, NULL);
+}
+
 int main(void)
 {
     pthread_mutex_lock(&loader_gate);
@@ -59,6 +84,8 @@ int main(void)
     pthread_mutex_unlock(&stdio_gate);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
+    fputs("released\n", stderr);
+    after_the_locks();
     fputs("done\n", stderr);
     return 0;
 }
