@@ -29,8 +29,9 @@ FULL = dict(
     ns_n={"mutex": (2000000, 5), "cond": (10000, 3), "pipe": (50000, 5), "poll": (100000, 5)},
     contended_rounds=15,
     contended_n=1000000,
-    redis_rounds=7,
+    redis_rounds=9,
     redis_n=200000,
+    server_ir_n=20000,
     mc_rounds=9,
     memcslap_e=20000,
     kvload_per_conn=25000,
@@ -51,6 +52,7 @@ QUICK = dict(
     contended_n=200000,
     redis_rounds=2,
     redis_n=20000,
+    server_ir_n=4000,
     mc_rounds=2,
     memcslap_e=3000,
     kvload_per_conn=3000,
@@ -66,6 +68,10 @@ QUICK = dict(
 LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
 HOLD_MS, GAP_MS = 1500, 200
 IDLE_THREADS = 1000
+# Servers run on CPU 0 and their load generators on CPU 1 (when there are two), so that the
+# two never take turns on one CPU, which moves throughput and tail latency by tens of percent
+# from one run to the next on a 2-CPU machine.
+SERVER_CPU, CLIENT_CPU = 0, 1
 
 # ---------------------------------------------------------------- small statistics
 
@@ -148,9 +154,16 @@ class Bench:
     def log(self, msg):
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
-    def run(self, cmd, env=None, timeout=600):
+    @staticmethod
+    def on_cpu(cpu):
+        """A preexec_fn that pins the child to one CPU (None: no pinning, one CPU only)."""
+        if cpu is None or os.cpu_count() < 2:
+            return None
+        return lambda: os.sched_setaffinity(0, {cpu})
+
+    def run(self, cmd, env=None, timeout=600, cpu=None):
         r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=timeout)
+                           text=True, timeout=timeout, preexec_fn=self.on_cpu(cpu))
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr[-2000:]}")
         return r.stdout
@@ -350,7 +363,7 @@ class Bench:
         port = self.free_port()
         cmd = [a.replace("{PORT}", str(port)) for a in cmd]
         p = self.start(cmd, env=self.env(with_shim), stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, preexec_fn=self.on_cpu(SERVER_CPU))
         end = time.monotonic() + 10
         while time.monotonic() < end:
             if p.poll() is not None:
@@ -365,6 +378,80 @@ class Bench:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"{name}: nothing listens on 127.0.0.1:{port}")
+
+    @staticmethod
+    def proc_cpu_s(pid):
+        """utime + stime of every thread of a process, in seconds (clock ticks)."""
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu_rows(self, name, cpu_us):
+        """The server's CPU time per request (cpu_us[variant]: one value per client run)."""
+        r = [w / o for w, o in zip(cpu_us["with"], cpu_us["without"])]
+        self.row(f"{name}: server CPU time (all threads, utime+stime) per request, us",
+                 spread(cpu_us["without"], 2), spread(cpu_us["with"], 2), spread(r, 3, "x"))
+
+    def server_ir(self, name, cmd, load, requests, with_shim):
+        """Runs a server under callgrind, puts load(port) on it, stops it; returns its
+        instruction count and the shim's share of it (all threads, start-up included)."""
+        out = os.path.join(self.tmp, f"cg.{name}.{requests}.{with_shim}")
+        p, port = self.start_server(name, ["valgrind", "--tool=callgrind",
+                                           f"--callgrind-out-file={out}"] + cmd, with_shim)
+        try:
+            load(port)
+        finally:
+            self.stop(p)
+        total, mine = self.parse_callgrind(out, "/" + os.path.basename(self.shim))
+        os.unlink(out)
+        return total, mine
+
+    def server_instructions(self):
+        """redis-server's cost in instructions, which callgrind counts the same on any machine:
+        user-space instructions per request with and without the shim, from runs of N and 2N
+        requests ((Ir(2N) - Ir(N)) / N cancels start-up and shutdown), and how many of them
+        are the shim's own code."""
+        n = self.cfg["server_ir_n"]
+        # Not memcached: it sets RLIMIT_NOFILE's hard limit to its connection count at start,
+        # which valgrind refuses (it keeps that limit for its own descriptors), so memcached
+        # exits with status 71 under valgrind.
+        servers = {
+            "redis-server": (
+                ["redis-server", "--port", "{PORT}", "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--daemonize", "no", "--dir", self.tmp, "--logfile",
+                 os.path.join(self.tmp, "redis-cg.log")],
+                lambda port, k: self.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port),
+                                          "-t", "set,get", "-n", str(k), "-P", "1", "-c", "50",
+                                          "-q"], env=self.env_without, cpu=CLIENT_CPU),
+                lambda k: 2 * k, "SET+GET, 50 connections"),
+        }
+        for name, (cmd, load, nreq, what) in servers.items():
+            per, share = {}, None
+            try:
+                for variant in ("without", "with"):
+                    a, sa = self.server_ir(name, cmd, lambda port: load(port, n), n,
+                                           variant == "with")
+                    b, sb = self.server_ir(name, cmd, lambda port: load(port, 2 * n), 2 * n,
+                                           variant == "with")
+                    per[variant] = (b - a) / nreq(n)
+                    if variant == "with":
+                        share = (sb - sa) / nreq(n)
+            except ServerDied as e:
+                self.server_died(e, [f"{name}: instructions per request (callgrind)"], [""])
+                continue
+            self.raw[f"ir_{name}"] = dict(per, shim_code=share)
+            self.row(f"{name} ({what}) under callgrind: user-space instructions per request",
+                     f"{per['without']:,.0f}", f"{per['with']:,.0f}",
+                     f"{per['with'] / per['without']:.3f}x (shim's own code {share:,.0f}, "
+                     f"{share / per['with'] * 100:.1f}% of the server's)")
+        self.notes.append(
+            "Servers under callgrind: the servers' own instructions per request, with the "
+            "client outside valgrind; they leave out the kernel's work (the TCP loopback, "
+            "epoll), which is most of a request's cost, so the shim's share of a request's "
+            "CPU time is smaller than its share of these instructions. The wrappers' count per "
+            "request is fixed; the rest of the difference between the two columns is the "
+            "server's own path varying with timing (how many requests one epoll_wait "
+            "returns).")
 
     def server_died(self, e, figures, targets):
         self.log(str(e))
@@ -384,12 +471,16 @@ class Bench:
                     variant == "with")
             res = {v: {"SET": [], "GET": []} for v in servers}
             p99 = {v: {"SET": [], "GET": []} for v in servers}
+            cpu = {v: [] for v in servers}
             for _ in range(self.cfg["redis_rounds"]):
                 for variant in ("without", "with"):
+                    c0 = self.proc_cpu_s(servers[variant][0].pid)
                     out = self.run(["redis-benchmark", "-h", "127.0.0.1", "-p",
                                     str(servers[variant][1]), "-t", "set,get", "-n",
                                     str(self.cfg["redis_n"]), "-P", "1", "-c", "50", "--csv"],
-                                   env=self.env_without)
+                                   env=self.env_without, cpu=CLIENT_CPU)
+                    cpu[variant].append((self.proc_cpu_s(servers[variant][0].pid) - c0) * 1e6 /
+                                        (2 * self.cfg["redis_n"]))
                     for line in out.splitlines():
                         f = [x.strip('"') for x in line.split(",")]
                         if f[0] in ("SET", "GET"):
@@ -403,7 +494,7 @@ class Bench:
         finally:
             for p, _ in servers.values():
                 self.stop(p)
-        self.raw["redis"] = {"rps": res, "p99_ms": p99}
+        self.raw["redis"] = {"rps": res, "p99_ms": p99, "server_cpu_us_per_request": cpu}
         for test in ("SET", "GET"):
             r = [w / o for w, o in zip(res["with"][test], res["without"][test])]
             self.row(f"redis-server, redis-benchmark {test} (-c 50 -P 1): requests/s",
@@ -413,6 +504,7 @@ class Bench:
             self.row(f"redis-server, redis-benchmark {test}: p99 latency, ms",
                      spread(p99["without"][test], 3), spread(p99["with"][test], 3),
                      spread(r, 3, "x"), "<= 1.05x", self.verdict(med(r) <= 1.05, r, 1.05))
+        self.cpu_rows("redis-server, SET+GET", cpu)
 
     def memcached(self):
         servers = {}
@@ -424,21 +516,27 @@ class Bench:
                     "memcached", ["memcached", "-t", "4", "-p", "{PORT}", "-U", "0", "-l",
                                   "127.0.0.1", "-m", "256"] + user, variant == "with")
             res = {v: {"get": [], "set": [], "kv": [], "kv_p99": []} for v in servers}
+            cpu = {v: [] for v in servers}
             rx = re.compile(r"Time to (get|set)\s+(\d+) keys by\s+(\d+) threads:"
                             r"\s+([\d.]+) seconds")
             for _ in range(self.cfg["mc_rounds"]):
                 for variant in ("without", "with"):
                     port = servers[variant][1]
+                    c0 = self.proc_cpu_s(servers[variant][0].pid)
                     for test in ("get", "set"):
                         out = self.run(["memcslap", f"--servers=127.0.0.1:{port}",
                                         f"--test={test}", f"--concurrency={c}",
-                                        f"--execute-number={e}"], env=self.env_without)
+                                        f"--execute-number={e}"], env=self.env_without,
+                                       cpu=CLIENT_CPU)
                         m = rx.search(out)
                         if m is None or int(m.group(2)) != c * e:
                             raise RuntimeError(f"memcslap {test}: unexpected output: {out[-500:]}")
                         res[variant][test].append(c * e / float(m.group(4)))
                     out = self.run([self.prog("kvload"), "127.0.0.1", str(port), "4",
-                                    str(self.cfg["kvload_per_conn"])], env=self.env_without)
+                                    str(self.cfg["kvload_per_conn"])], env=self.env_without,
+                                   cpu=CLIENT_CPU)
+                    cpu[variant].append((self.proc_cpu_s(servers[variant][0].pid) - c0) * 1e6 /
+                                        (2 * c * e + 4 * self.cfg["kvload_per_conn"]))
                     f = out.split()
                     kv = dict(zip(f[0::2], f[1::2]))
                     if kv["misses"] != "0":
@@ -452,7 +550,7 @@ class Bench:
         finally:
             for p, _ in servers.values():
                 self.stop(p)
-        self.raw["memcached"] = res
+        self.raw["memcached"] = dict(res, server_cpu_us_per_request=cpu)
         for key, label in (("get", f"memcached -t 4, memcslap get (-c {c}): ops/s"),
                            ("set", f"memcached -t 4, memcslap set (-c {c}): ops/s"),
                            ("kv", "memcached -t 4, kvload 90% get (4 conns): ops/s")):
@@ -463,6 +561,13 @@ class Bench:
         self.row("memcached -t 4, kvload: p99 latency, us", spread(res["without"]["kv_p99"], 0),
                  spread(res["with"]["kv_p99"], 0), spread(r, 3, "x"), "<= 1.05x",
                  self.verdict(med(r) <= 1.05, r, 1.05))
+        self.cpu_rows("memcached -t 4, memcslap get+set and kvload", cpu)
+        self.notes.append(
+            "Servers: pinned to CPU 0, their load generators to CPU 1 (sched_setaffinity), the "
+            "same for both variants. 'server CPU time per request' is the server process's "
+            "utime+stime (all its threads, the shim's included) over a round divided by the "
+            "requests of the round: what the shim costs the server, free of the client's and "
+            "the scheduler's noise that moves throughput and p99.")
         self.notes.append(
             "memcslap (libmemcached-tools 1.1.4) reports only the total time of a run, no "
             "latency distribution, so the memcached p99 comes from bench/kvload.c: a closed-loop "
@@ -798,7 +903,8 @@ class Bench:
         return "\n".join(lines)
 
 
-SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "startup", "rss",
+SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
+            "startup", "rss",
             "watchdog", "latency", "eustack")
 
 
@@ -827,6 +933,7 @@ def main():
         "contended": b.contended,
         "redis": b.redis,
         "memcached": b.memcached,
+        "serverinstr": b.server_instructions,
         "startup": b.startup,
         "rss": b.rss,
         "watchdog": b.watchdog_cpu,
