@@ -2,8 +2,10 @@
  * Symbolization worker thread only (the first job of a process: a warm-up or a report).
  *
  * The dynamic loader takes its lock here, which a program thread may hold (a stall inside a
- * dl_iterate_phdr callback or a library constructor): the worker then waits, the report
- * whose budget runs out carries raw frames, and the load completes once the lock is free. */
+ * dl_iterate_phdr callback or a library constructor): the worker then waits, the watchdog
+ * does not wait for it (sw_dw_loaded), so the reports made meanwhile carry raw frames, and
+ * the load completes once the lock is free. A load that failed is tried again at the next
+ * job: the failure may be passing (the program had used up its descriptors). */
 #define SW_DW_NO_MACROS
 #include "dwload.h"
 
@@ -35,9 +37,8 @@ static int fail(const char *what, const char *detail)
 
 int sw_dw_load(void)
 {
-    int st = atomic_load_explicit(&state, memory_order_relaxed);
-    if (st != NOT_TRIED)
-        return st == LOADED ? 0 : -1;
+    if (atomic_load_explicit(&state, memory_order_relaxed) == LOADED)
+        return 0;
     /* Never unloaded: frames and modules keep pointing into it. RTLD_LOCAL keeps its symbols
      * out of the program's lookups; RTLD_NOW resolves them all here, not at stall time. */
     void *h = dlopen(LIBDW_SONAME, RTLD_NOW | RTLD_LOCAL);

@@ -64,9 +64,10 @@ struct sw_dw {
 
 extern struct sw_dw sw_dw;
 
-/* Loads libdw.so.1 (and through it libelf.so.1) on first call and fills sw_dw. Returns 0, or
- * -1 with sw_dw_error() saying why (then, and on every later call, nothing is symbolized and
- * reports carry raw frames). Blocks while another thread holds the dynamic loader's lock. */
+/* Loads libdw.so.1 (and through it libelf.so.1) and fills sw_dw, unless done already.
+ * Returns 0, or -1 with sw_dw_error() saying why (nothing is symbolized then: the reports
+ * carry raw frames; the next call tries again). Blocks while another thread holds the
+ * dynamic loader's lock. */
 int sw_dw_load(void);
 const char *sw_dw_error(void);
 

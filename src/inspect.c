@@ -356,8 +356,20 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
             const char *err = NULL;
             switch (sw_symworker_run(want, first_job, deadline_ns, out, &n, &pcs, &err)) {
             case SW_SYM_DONE:
-                if (err != NULL && t->note == NULL)
+                if (err != NULL && n <= 1) {
+                    /* No libdw, so no unwinding: the return addresses on the stack are the
+                     * best there is. */
+                    n = sw_rawstack_scan(snap, out, want);
+                    char both[512];
+                    struct sw_buf b;
+                    sw_buf_init(&b, both, sizeof both);
+                    sw_buf_puts(&b, err);
+                    sw_buf_puts(&b, "; raw frames found by scanning the stack, some may be stale");
+                    if (t->note == NULL)
+                        t->note = sw_inspect_strdup(both);
+                } else if (err != NULL && t->note == NULL) {
                     t->note = sw_inspect_strdup(err);
+                }
                 break;
             case SW_SYM_UNWOUND:
                 n = sw_rawstack_from_pcs(&pcs, out, want);

@@ -784,6 +784,25 @@ def test_daemon_that_closes_all_descriptors_loses_no_byte(shim):
     check(got and file_lines, "reports did not reach both outputs", res)
 
 
+def test_without_libdw_reports_have_raw_frames(shim):
+    """When libdw cannot be loaded (here: the loader finds a broken libdw.so.1 first, through
+    LD_LIBRARY_PATH), the program runs as ever and the stall is still reported, with raw
+    frames of its own code (module, offset, build-id) and a note carrying the loader's error."""
+    with tempfile.TemporaryDirectory() as tmp:
+        open(os.path.join(tmp, "libdw.so.1"), "w").close()  # empty: not an ELF file
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_DEADLOCK": "off",
+                                      "LD_LIBRARY_PATH": tmp}, reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    check("libdw" in t.get("note", "") and "libdw.so.1" in t.get("note", ""),
+          "no note saying libdw could not be loaded", res)
+    check(t["frames"] and not any(f.get("function") for f in t["frames"]),
+          "frames were symbolized without libdw", res)
+    mine = [f for f in t["frames"] if f.get("module", "").endswith("/abba")]
+    check(mine and all(f.get("offset") and re.match(r"^[0-9a-f]{40}$", f.get("build_id", ""))
+                       for f in mine), "the program's raw frames are missing", res)
+
+
 def test_reports_while_the_loader_and_stderr_locks_are_held(shim):
     """Threads stalled inside a dl_iterate_phdr callback (holding the dynamic loader's lock)
     and while holding stderr's stdio lock are both reported to stderr while they hold them,
