@@ -555,6 +555,29 @@ def test_rate_limit_withholds_reports(shim):
           unlimited)
 
 
+def test_rate_limit_says_how_many_it_withheld(shim):
+    """STALLWATCH_RATE=4: the first four stalls are reported; when the next token comes (a
+    quarter of a minute later) one "suppressed" record gives the number withheld, which is
+    every other stall of the run (counted in a control run without a limit)."""
+    env = {"STALLWATCH_LOCK": "300ms", "STALLWATCH_WAIT": "300ms", "STALLWATCH_IDLE": "300ms",
+           "STALLWATCH_PEER": "300ms"}
+    control = shim.run(["idle", "3"], env=dict(env, STALLWATCH_RATE="off"))
+    stalls = len([r for r in control.reports if r["event"] == "stall"])
+    check(stalls > 4, "the control run has too few stalls to exceed the limit", control)
+    res = shim.run(["idle", "17"], env=dict(env, STALLWATCH_RATE="4"), timeout=40)
+    check(res.returncode == 0, "idle did not exit 0", res)
+    reported = [r for r in res.reports if r["event"] == "stall"]
+    summary = [r for r in res.reports if r["event"] == "suppressed"]
+    check(len(reported) == 4, "expected exactly four stall reports", res)
+    check(len(summary) == 1 and summary[0]["suppressed"] == stalls - 4,
+          "expected one record saying %d were withheld" % (stalls - 4), res)
+    t0 = datetime.datetime.fromisoformat(reported[0]["time"].rstrip("Z"))
+    t1 = datetime.datetime.fromisoformat(summary[0]["time"].rstrip("Z"))
+    check(14 <= (t1 - t0).total_seconds() <= 17, "the summary did not wait for the next token",
+          res)
+    check(summary[0]["report"] == 5, "the summary does not take the next report number", res)
+
+
 def test_heartbeat_and_scope_api(shim):
     """include/stallwatch.h: a missed heartbeat promise and an overrun region are reported
     (with the call the thread is in and the region's name), then recovered; the same binary
