@@ -30,6 +30,10 @@
 #include "symworker.h"
 #include "tidmap.h"
 
+#define LOADING_NOTE                                                                               \
+    "the symbolizer is still loading libdw (the dynamic loader's lock may be held by a thread "    \
+    "of the program); raw frames found by scanning the stack, some may be stale"
+
 #define MS              1000000ull
 #define CAPTURE_TIMEOUT (1000 * MS)
 #define FRAME_POOL      16384
@@ -377,8 +381,11 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
                 break;
             case SW_SYM_NOTHING:
                 n = sw_rawstack_scan(snap, out, want);
-                t->note = "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); "
-                          "raw frames found by scanning the stack, some may be stale";
+                t->note = sw_dw_loaded()
+                              ? "symbolization did not finish in time "
+                                "(STALLWATCH_SYMBOLIZE_TIMEOUT); raw frames found by scanning "
+                                "the stack, some may be stale"
+                              : LOADING_NOTE;
                 break;
             }
             first_job = false;
@@ -387,9 +394,7 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
             t->note = sw_dw_loaded()
                           ? "the symbolizer is still busy with an earlier stack; raw frames found "
                             "by scanning the stack, some may be stale"
-                          : "the symbolizer is still loading libdw (the dynamic loader's lock may "
-                            "be held by a thread of the program); raw frames found by scanning "
-                            "the stack, some may be stale";
+                          : LOADING_NOTE;
         }
         t->frames = out;
         t->nframes = n;

@@ -26,7 +26,9 @@
 
 enum { ST_NONE = 0, ST_IDLE, ST_SUBMITTED, ST_UNWOUND, ST_DONE };
 
-#define PY_GRACE_NS 50000000u /* after a Python job's deadline, for the worker to stop it */
+#define PY_GRACE_NS   50000000u  /* after a Python job's deadline, for the worker to stop it */
+#define LOAD_GRACE_NS 200000000u /* how long a report waits for a warm-up loading libdw */
+#define LOAD_POLL_NS  5000000u   /* the load does not wake us: look again this often */
 
 static const struct sw_config *cfg;
 static _Atomic uint32_t stage; /* ST_NONE: no thread yet */
@@ -142,13 +144,24 @@ static bool acquire(uint64_t deadline_ns)
     if (st == ST_NONE && !start())
         return false;
     /* A warm-up job is worth waiting for (within the report's budget): it is loading what
-     * this report needs. A job we gave up on is not: it may be stuck. Nor is the first job
-     * while it is still loading libdw: the dynamic loader's lock it needs may be held by the
-     * very thread being reported (see dwload.c); this report then has raw frames. */
-    while (job_warmup && sw_dw_loaded() && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
-        if (deadline_ns != 0 && mono_ns() >= deadline_ns)
-            return NULL;
-        wait_while(st, deadline_ns);
+     * this report needs. A job we gave up on is not: it may be stuck. Nor, for more than
+     * LOAD_GRACE_NS, is a first job still loading libdw (a few milliseconds when the dynamic
+     * loader is free): the loader's lock it needs may be held by the very thread being
+     * reported (see dwload.c); this report then has raw frames. */
+    uint64_t load_deadline = mono_ns() + LOAD_GRACE_NS;
+    if (deadline_ns != 0 && deadline_ns < load_deadline)
+        load_deadline = deadline_ns;
+    while (job_warmup && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
+        uint64_t now = mono_ns();
+        bool loaded = sw_dw_loaded();
+        uint64_t until = loaded ? deadline_ns : load_deadline;
+        if (until != 0 && now >= until)
+            return false;
+        /* The end of the load changes no stage: while it lasts, look again every poll. */
+        uint64_t wake = until;
+        if (!loaded && now + LOAD_POLL_NS < until)
+            wake = now + LOAD_POLL_NS;
+        wait_while(st, wake);
         st = atomic_load(&stage);
     }
     if (st == ST_DONE) /* a job nobody waits for any more has finished: drop its results */

@@ -1,11 +1,13 @@
 /* Two threads stall while holding locks the shim's own reporting must never need: one inside
  * a dl_iterate_phdr callback (it holds the dynamic loader's lock), one holding stderr's stdio
- * lock. The main thread keeps both stalled for 2 s, then lets them go and prints "released" to
- * stderr. Then, with every lock free, the main thread stalls once more for 1.5 s in
+ * lock. The main thread keeps both stalled for 2 s, calls dlsym (which takes the loader's other
+ * lock: it must not find the shim's loading of libdw holding it), then lets them go and
+ * prints "released" to stderr. Then, with every lock free, the main thread stalls once more for 1.5 s in
  * after_the_locks (on a mutex a helper thread holds); the program prints "done" to stderr and
  * exits 0. Under the shim, with reports to stderr, both first stalls must be reported while
  * those locks are held, the last one after, and the program must still finish. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -80,6 +82,8 @@ int main(void)
     pthread_create(&a, NULL, loader_holder, NULL);
     pthread_create(&b, NULL, stdio_holder, NULL);
     sleep(2);
+    if (dlsym(RTLD_DEFAULT, "puts") == NULL)
+        return 1;
     pthread_mutex_unlock(&loader_gate);
     pthread_mutex_unlock(&stdio_gate);
     pthread_join(a, NULL);
