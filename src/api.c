@@ -53,8 +53,10 @@ SW_EXPORT void stallwatch__heartbeat(unsigned timeout_ms)
         return;
     uint32_t ms = timeout_ms != 0 ? timeout_ms : default_ms;
     note_timeout(ms);
-    atomic_store_explicit(&s->hb_timeout_ms, ms, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->hb_count, 1, memory_order_release);
+    /* The count first, the timeout last (release): a watchdog that reads this timeout also
+     * reads this count, so it never pairs a new timeout with the old promise's start. */
+    atomic_fetch_add_explicit(&s->hb_count, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->hb_timeout_ms, ms, memory_order_release);
 }
 
 SW_EXPORT void stallwatch__heartbeat_stop(void)
@@ -62,8 +64,8 @@ SW_EXPORT void stallwatch__heartbeat_stop(void)
     struct sw_slot *s = self();
     if (s == NULL)
         return;
-    atomic_store_explicit(&s->hb_timeout_ms, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->hb_count, 1, memory_order_release);
+    atomic_fetch_add_explicit(&s->hb_count, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->hb_timeout_ms, 0, memory_order_release);
 }
 
 SW_EXPORT void stallwatch__scope_begin(const char *what, unsigned timeout_ms)

@@ -83,6 +83,14 @@ static bool try_take(struct sw_slot *s)
         !atomic_compare_exchange_strong(&s->state, &expected, SW_SLOT_LIVE))
         return false;
     atomic_fetch_add(&s->gen, 1);
+    /* The last owner's API promises are not the new thread's (a thread may exit with a
+     * heartbeat promise or a scope open). Cleared after the generation changes: a scan that
+     * sees the new generation with the old values only arms them (a promise is checked from
+     * the next scan on), and the next scan sees them cleared; one that saw the old
+     * generation with cleared values would take them for the old thread's news. */
+    atomic_store_explicit(&s->hb_timeout_ms, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->hb_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->scope_depth, 0, memory_order_relaxed);
     atomic_store_explicit(&s->tid, 0, memory_order_relaxed);
     s->self = 0;
     s->start = NULL;

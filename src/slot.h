@@ -4,8 +4,11 @@
  * signal handlers: it does a handful of loads and stores to the calling thread's own slot,
  * no syscalls, no locks, no allocation, and it leaves errno alone.
  *
- * The slot's first cache line is written only by its own thread; the watchdog only reads
- * it. The watchdog's bookkeeping lives in the second line, so the two never share a line.
+ * The slot's first cache line is written only by its own thread, at every interposed call;
+ * the watchdog only reads it. The second holds the identity (written at claim and release)
+ * and the API's counters (written by the thread only when it calls the API); the watchdog's
+ * bookkeeping lives in lines of its own (struct sw_watch), so the thread's stores and the
+ * watchdog's never share a line.
  */
 #ifndef SW_SLOT_H
 #define SW_SLOT_H
@@ -46,7 +49,7 @@ struct sw_watch {
     uint32_t repeats;      /* still-stalled reports so far */
     uint64_t next_repeat_ns;
     uint8_t unwatched; /* STALLWATCH_WATCH/IGNORE leave this thread out */
-    uint8_t api;       /* the slot has carried a promise of the API since this gen began */
+    uint8_t api;       /* the thread has made an API promise in this gen (see look_at_api) */
     uint8_t pad[2];
 
     /* Who holds the lock this thread waits for, and since when it is the same one. */

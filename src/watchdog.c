@@ -164,8 +164,9 @@ static void decide(struct sw_slot *s, pid_t tid, uint64_t word, uintptr_t obj)
 {
     struct sw_watch *w = &s->watch;
     /* The name costs an open, a read and a close of /proc: read it here only when a setting
-     * matches names, else once the episode can be reported (1,000 idle threads would
-     * otherwise cost 1,000 reads each time they pass half a threshold). */
+     * matches names, else once the episode can be reported, or when a report needs it
+     * (subject_of): 1,000 idle threads would otherwise cost 1,000 reads each time they pass
+     * half a threshold. */
     bool by_name = cfg->heartbeat.n != 0 || cfg->watch.n != 0 || cfg->ignore.n != 0;
     w->name[0] = '\0';
     if (by_name && sw_proc_comm(tid, w->name, sizeof w->name) != 0)
@@ -193,9 +194,13 @@ static void decide(struct sw_slot *s, pid_t tid, uint64_t word, uintptr_t obj)
     w->decided = 1;
 }
 
+/* A thread as a report's subject, with its name: read now if decide() left it unread (a
+ * thread in a class that is off can still be in a deadlock, a promise, a group). */
 static struct sw_subject subject_of(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t word,
                                     uintptr_t obj, enum sw_class cls, uint64_t waited)
 {
+    if (s->watch.name[0] == '\0' && sw_proc_comm(tid, s->watch.name, sizeof s->watch.name) != 0)
+        s->watch.name[0] = '\0';
     struct sw_subject su = {s,   gen, tid,    word,
                             obj, cls, waited, s->watch.name[0] != '\0' ? s->watch.name : NULL};
     return su;
@@ -248,8 +253,11 @@ static void look_at_api(struct sw_slot *s, uint32_t gen, pid_t tid, uint64_t wor
                         uint64_t now)
 {
     struct sw_watch *w = &s->watch;
-    uint32_t ms = atomic_load_explicit(&s->hb_timeout_ms, memory_order_relaxed);
-    uint32_t count = atomic_load_explicit(&s->hb_count, memory_order_acquire);
+    /* The timeout first: stallwatch_heartbeat bumps the count, then stores the timeout
+     * (release), so the count read after a timeout is at least that promise's (a new timeout
+     * with the old count would time the new promise from the old one's start). */
+    uint32_t ms = atomic_load_explicit(&s->hb_timeout_ms, memory_order_acquire);
+    uint32_t count = atomic_load_explicit(&s->hb_count, memory_order_relaxed);
     uint32_t depth = atomic_load_explicit(&s->scope_depth, memory_order_acquire);
     /* A thread that has made no promise (most): nothing to arm or check, and the lines of
      * the bookkeeping below stay untouched. */

@@ -555,6 +555,25 @@ def test_rate_limit_withholds_reports(shim):
           unlimited)
 
 
+def test_a_promise_does_not_pass_to_the_next_owner_of_its_slot(shim):
+    """A thread exits with a heartbeat promise open; the threads created after it, one of
+    which reuses its slot, never use the API: nothing is reported."""
+    res = shim.run(["promise_reuse"])
+    check(res.returncode == 0 and res.stdout == "active=1\n", "promise_reuse failed", res)
+    check(res.reports == [], "a thread was held to another thread's promise", res)
+
+
+def test_deadlock_names_its_threads_with_the_lock_class_off(shim):
+    """STALLWATCH_LOCK=off with deadlock detection on: the cycle is reported, and its threads
+    carry their names (read when the report needs them, not only when a class threshold is
+    on)."""
+    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "off", "STALLWATCH_DEADLOCK": "500ms"},
+                   reports=1)
+    check(res.reports and res.reports[0]["event"] == "deadlock", "no deadlock report", res)
+    names = sorted(t.get("name", "") for t in res.reports[0]["threads"])
+    check(names == ["worker-a", "worker-b"], "deadlock threads unnamed: %s" % names, res)
+
+
 def test_rate_limit_says_how_many_it_withheld(shim):
     """STALLWATCH_RATE=4: the first four stalls are reported; when the next token comes (a
     quarter of a minute later) one "suppressed" record gives the number withheld, which is
