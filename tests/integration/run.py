@@ -845,6 +845,35 @@ def test_without_libdw_reports_have_raw_frames(shim):
                        for f in mine), "the program's raw frames are missing", res)
 
 
+def test_libdw_load_is_tried_again_at_the_next_report(shim):
+    """A libdw that cannot be loaded at the first stall (a broken libdw.so.1 first on
+    LD_LIBRARY_PATH) is tried again at the next: once the file is the real libdw, the second
+    stall of the same process is symbolized."""
+    real = subprocess.run(["sh", "-c", "ldconfig -p | sed -n 's/.*libdw.so.1 .*=> //p'"],
+                          capture_output=True, text=True).stdout.split()
+    check(real and os.path.exists(real[0]), "no libdw.so.1 on this machine", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = os.path.join(tmp, "libdw.so.1")
+        open(broken, "w").close()  # empty: not an ELF file
+
+        def between(proc, out_path):
+            wait_for_output(out_path, "first\n")
+            os.unlink(broken)
+            os.symlink(real[0], broken)
+            proc.stdin.write(b"go\n")
+            proc.stdin.close()
+
+        res = shim.run(["two_stalls"], env={"STALLWATCH_LOCK": "300ms", "LD_LIBRARY_PATH": tmp},
+                       stdin=subprocess.PIPE, on_start=between)
+    check(res.returncode == 0 and res.stdout == "first\nsecond\n", "two_stalls failed", res)
+    stalls = [r["threads"][0] for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 2, "expected two stall reports", res)
+    check("libdw.so.1" in stalls[0].get("note", "") and
+          not any(f.get("function") for f in stalls[0]["frames"]),
+          "the first report is not raw with the loader's error", res)
+    check("second_stall" in functions(stalls[1]), "the second report is not symbolized", res)
+
+
 def test_reports_while_the_loader_and_stderr_locks_are_held(shim):
     """Threads stalled inside a dl_iterate_phdr callback (holding the dynamic loader's lock)
     and while holding stderr's stdio lock are both reported to stderr while they hold them,
