@@ -849,7 +849,8 @@ def test_libdw_load_is_tried_again_at_the_next_report(shim):
     """A libdw that cannot be loaded at the first stall (a broken libdw.so.1 first on
     LD_LIBRARY_PATH) is tried again at the next: once the file is the real libdw, the second
     stall of the same process is symbolized."""
-    real = subprocess.run(["sh", "-c", "ldconfig -p | sed -n 's/.*libdw.so.1 .*=> //p'"],
+    real = subprocess.run(["sh", "-c", "PATH=$PATH:/sbin:/usr/sbin ldconfig -p | "
+                           "sed -n 's/.*libdw.so.1 .*=> //p'"],
                           capture_output=True, text=True).stdout.split()
     check(real and os.path.exists(real[0]), "no libdw.so.1 on this machine", None)
     with tempfile.TemporaryDirectory() as tmp:
