@@ -94,6 +94,11 @@ bool sw_inspect_full(void)
     return nentries >= SW_REPORT_THREADS_MAX;
 }
 
+bool sw_inspect_budget_spent(void)
+{
+    return deadline_ns != 0 && mono_ns() >= deadline_ns;
+}
+
 struct sw_thread_report *sw_inspect_entries(unsigned *n)
 {
     *n = nentries;

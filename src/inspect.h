@@ -47,6 +47,9 @@ void sw_inspect_drop_last(void);
 /* True when the report has no room for another entry. */
 bool sw_inspect_full(void);
 
+/* True when this report's symbolization budget (STALLWATCH_SYMBOLIZE_TIMEOUT) is spent. */
+bool sw_inspect_budget_spent(void);
+
 /* The entries made since sw_inspect_begin, in order. */
 struct sw_thread_report *sw_inspect_entries(unsigned *n);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "buf.h"
 #include "diagnose.h"
 #include "inspect.h"
 #include "output.h"
@@ -716,11 +717,22 @@ static void report_stall(struct cand *first, uint64_t now)
             call_of(c->su.word) == call)
             others[nothers++] = *c;
     }
+    unsigned unread = 0; /* members counted with the first without reading their stacks */
     for (unsigned i = 0; i < nothers; i++) {
         struct cand *c = &others[i];
         members[nmembers++] = c->su.slot;
         if (!allowed)
             continue;
+        /* Once the report's symbolization budget is spent, a member's stack would come back
+         * raw, fingerprint differently and split the group: count the rest (same call, same
+         * object) with the first thread instead, and say so. */
+        if (i != 0 && ngroups > 0 && sw_inspect_budget_spent()) {
+            if (groups[0].count < SW_REPORT_TIDS_MAX)
+                groups[0].tids[groups[0].count] = c->su.tid;
+            groups[0].count++;
+            unread++;
+            continue;
+        }
         struct sw_thread_report *t = sw_inspect_thread(&c->su, true, true);
         if (t == NULL) {
             if (i == 0)
@@ -760,6 +772,23 @@ static void report_stall(struct cand *first, uint64_t now)
                 t->ntids =
                     groups[g].count < SW_REPORT_TIDS_MAX ? groups[g].count : SW_REPORT_TIDS_MAX;
             }
+        }
+        if (unread > 0) {
+            struct sw_thread_report *t = &all[groups[0].entry];
+            char note[512];
+            struct sw_buf b;
+            sw_buf_init(&b, note, sizeof note);
+            if (t->note != NULL) {
+                sw_buf_puts(&b, t->note);
+                sw_buf_puts(&b, "; ");
+            }
+            sw_buf_put_u64(&b, unread);
+            sw_buf_puts(&b, " of these threads, waiting in the same call on the same object, "
+                            "were counted without reading their stacks "
+                            "(STALLWATCH_SYMBOLIZE_TIMEOUT spent)");
+            const char *both = sw_inspect_strdup(note);
+            if (both != NULL)
+                t->note = both;
         }
         /* Every entry waits on the same object: the chain from the last one is the chain. */
         add_owner_chain();

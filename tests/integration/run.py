@@ -1010,6 +1010,23 @@ def test_thread_churn_leaks_no_slot(shim):
           "dead threads' slots were listed: %s" % names, res)
 
 
+def test_group_stays_whole_when_the_budget_runs_out(shim):
+    """200 threads queued on one mutex with a symbolization budget of 1 ms: the budget is
+    spent on the first thread, and the other 199 are counted with it (same call, same object)
+    instead of splitting into a group of raw stacks; the entry says how many were counted
+    without reading their stacks."""
+    res = shim.run(["scale", "400", "200", "2"],
+                   env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_SYMBOLIZE_TIMEOUT": "1ms"})
+    check(res.returncode == 0, "scale failed", res)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1, "expected one report", res)
+    queued = [t for t in stalls[0]["threads"] if t.get("role") in (None, "waiter")]
+    check(len(queued) == 1 and queued[0].get("count") == 200 and len(queued[0]["tids"]) == 32,
+          "the group was split: %s" % [(t.get("role"), t.get("count")) for t in queued], res)
+    check(re.search(r"\b(19[0-9]) of these threads.*counted without reading their stacks",
+                    queued[0].get("note", "")), "no note on the threads counted unread", res)
+
+
 def test_ten_thousand_threads_one_grouped_report(shim):
     """10,000 live threads, 1,000 of them queued on one mutex: one grouped report (count 1000,
     tids bounded, the owner), written promptly after detection (the 1 s goal is measured by
@@ -1038,7 +1055,9 @@ def test_ten_thousand_threads_one_grouped_report(shim):
     stalls = [r for r in reports if r["event"] == "stall"]
     check(len(stalls) == 1, "expected one grouped report", res)
     first = stalls[0]["threads"][0]
-    check(first.get("count") == 1000 and len(first["tids"]) == 32, "grouping", res)
+    check(first.get("count") == 1000 and len(first["tids"]) == 32,
+          "grouping: count %s, %d tids" % (first.get("count"), len(first.get("tids", []))),
+          res, json.dumps(stalls[0])[:3000])
     detected = datetime.datetime.strptime(stalls[0]["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
     detected = detected.replace(tzinfo=datetime.timezone.utc).timestamp()
     check("written" in seen and seen["written"] - detected < 5,
