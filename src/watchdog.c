@@ -725,8 +725,9 @@ static void report_stall(struct cand *first, uint64_t now)
             continue;
         /* Once the report's symbolization budget is spent, a member's stack would come back
          * raw, fingerprint differently and split the group: count the rest (same call, same
-         * object) with the first thread instead, and say so. */
-        if (i != 0 && ngroups > 0 && sw_inspect_budget_spent()) {
+         * object) with the first thread instead, and say so. Not for calls without an object,
+         * whose members have only the call in common. */
+        if (by_object && i != 0 && ngroups > 0 && sw_inspect_budget_spent()) {
             if (groups[0].count < SW_REPORT_TIDS_MAX)
                 groups[0].tids[groups[0].count] = c->su.tid;
             groups[0].count++;
