@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "procinfo.h"
 #include "real.h"
 
@@ -165,13 +166,6 @@ bool sw_capture_signal_ok(pid_t tid)
     return false;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t tid,
                                          struct sw_snapshot *out, uint64_t timeout_ns)
 {
@@ -196,14 +190,14 @@ enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t 
         return errno == ESRCH ? SW_CAPTURE_GONE : SW_CAPTURE_FAILED;
     }
 
-    uint64_t deadline = now_ns() + timeout_ns;
+    uint64_t deadline = sw_mono_ns() + timeout_ns;
     for (;;) {
         uint32_t v = atomic_load(&state);
         if ((v & PH_MASK) == PH_DONE)
             return (v >> 2) == id         ? SW_CAPTURE_OK
                    : (v >> 2) == TAKEN_ID ? SW_CAPTURE_TAKEN
                                           : SW_CAPTURE_GONE;
-        uint64_t now = now_ns();
+        uint64_t now = sw_mono_ns();
         if (now >= deadline && (v & PH_MASK) == PH_REQUESTED) {
             uint32_t expected = v;
             if (atomic_compare_exchange_strong(&state, &expected, PH_IDLE))

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "capture.h"
 #define SW_DW_NO_MACROS /* only sw_dw_loaded */
+#include "clock.h"
 #include "dwload.h"
 #include "owner.h"
 #include "procinfo.h"
@@ -62,13 +63,6 @@ static bool py_asked;
 static const struct sw_py_dump *py_dump;
 static const char *py_note;
 
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 void sw_inspect_init(const struct sw_config *c)
 {
     cfg = c;
@@ -85,7 +79,7 @@ void sw_inspect_begin(void)
     py_dump = NULL;
     py_note = NULL;
     sw_rawstack_begin();
-    uint64_t now = mono_ns();
+    uint64_t now = sw_mono_ns();
     deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
 }
 
@@ -96,7 +90,7 @@ bool sw_inspect_full(void)
 
 bool sw_inspect_budget_spent(void)
 {
-    return deadline_ns != 0 && mono_ns() >= deadline_ns;
+    return deadline_ns != 0 && sw_mono_ns() >= deadline_ns;
 }
 
 struct sw_thread_report *sw_inspect_entries(unsigned *n)
@@ -151,7 +145,7 @@ static void add_note(struct sw_thread_report *t, const char *note)
 static void ask_python(void)
 {
     py_asked = true;
-    uint64_t now = mono_ns(), until = now + PY_BUDGET;
+    uint64_t now = sw_mono_ns(), until = now + PY_BUDGET;
     if (deadline_ns != 0 && deadline_ns > now && now + (deadline_ns - now) / 2 < until)
         until = now + (deadline_ns - now) / 2;
     else if (deadline_ns != 0 && deadline_ns <= now)

@@ -5,26 +5,20 @@
  * Each wrapper resumes the call when the EINTR was ours (our capture handler ran on the
  * thread during the call and no program handler did; see sw_eintr_ours), with the time left:
  * from the kernel's answer where the call gives one (select), otherwise from a deadline taken
- * at entry (the sleeps, and calls with a finite, non-zero timeout). When the time is up, the call is
- * re-issued with a zero timeout so that results (revents, ready events) are filled in
- * exactly as a timeout would have left them. */
+ * at entry (the sleeps, and calls with a finite, non-zero timeout). When the time is up, the call
+ * is re-issued with a zero timeout so that results (revents, ready events) are filled in exactly as
+ * a timeout would have left them. */
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 
+#include "clock.h"
 #include "interpose.h"
 
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
 int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask,
                 size_t fdslen);
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static uint64_t ts_ns(const struct timespec *t)
 {
@@ -36,7 +30,7 @@ static uint64_t ts_ns(const struct timespec *t)
 /* Milliseconds left of a timeout of timeout_ms started at t0_ns, rounded up; 0 when up. */
 static int ms_left(uint64_t t0_ns, int timeout_ms)
 {
-    uint64_t spent = now_ns() - t0_ns, total = (uint64_t)timeout_ms * 1000000u;
+    uint64_t spent = sw_mono_ns() - t0_ns, total = (uint64_t)timeout_ms * 1000000u;
     if (spent >= total)
         return 0;
     return (int)((total - spent + 999999u) / 1000000u);
@@ -45,7 +39,7 @@ static int ms_left(uint64_t t0_ns, int timeout_ms)
 /* Time left of a timeout of total_ns started at t0_ns, into *out. */
 static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
 {
-    uint64_t spent = now_ns() - t0_ns;
+    uint64_t spent = sw_mono_ns() - t0_ns;
     uint64_t left = spent >= total_ns ? 0 : total_ns - spent;
     out->tv_sec = (time_t)(left / 1000000000u);
     out->tv_nsec = (long)(left % 1000000000u);
@@ -55,7 +49,7 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
 #define SW_WRAP_MS(call, obj, timeout, CALL)                                                       \
     do {                                                                                           \
         int e0_ = errno;                                                                           \
-        uint64_t t0_ = (timeout) > 0 ? now_ns() : 0;                                               \
+        uint64_t t0_ = (timeout) > 0 ? sw_mono_ns() : 0;                                           \
         struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         int t_ = (timeout), r_;                                                                    \
         for (;;) {                                                                                 \
@@ -76,7 +70,7 @@ static void ts_left(uint64_t t0_ns, uint64_t total_ns, struct timespec *out)
     do {                                                                                           \
         int e0_ = errno;                                                                           \
         uint64_t total_ = (ts) != NULL ? ts_ns(ts) : 0;                                            \
-        uint64_t t0_ = total_ > 0 ? now_ns() : 0;                                                  \
+        uint64_t t0_ = total_ > 0 ? sw_mono_ns() : 0;                                              \
         struct sw_slot *k_ = sw_enter(SW_CALL_##call, (uintptr_t)(obj));                           \
         const struct timespec *p_ = (ts);                                                          \
         struct timespec left_;                                                                     \
@@ -205,7 +199,7 @@ SW_EXPORT int sigtimedwait(const sigset_t *__restrict set, siginfo_t *__restrict
                            const struct timespec *__restrict ts)
 {
     uint64_t total = ts != NULL ? ts_ns(ts) : 0;
-    uint64_t t0 = total > 0 ? now_ns() : 0;
+    uint64_t t0 = total > 0 ? sw_mono_ns() : 0;
     struct sw_slot *k = sw_enter(SW_CALL_SIGTIMEDWAIT, 0);
     siginfo_t mine;
     siginfo_t *ip = info != NULL ? info : &mine;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "interpose.h"
+#include "clock.h"
 
 SW_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
@@ -98,13 +99,6 @@ static int futex_op_waits(long op)
     }
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* A futex wait, re-issued while its EINTR was ours. Only FUTEX_WAIT takes a relative
  * timeout; the other waiting operations take an absolute one and are re-issued as they
  * were. */
@@ -113,7 +107,7 @@ static long futex_wait(long nr, long a1, long a2, long a3, long a4, long a5, lon
     int e0 = errno;
     /* The timeout is read only once the kernel has accepted it (then an EINTR came). */
     const struct timespec *rel = (a2 & FUTEX_CMD_MASK) == FUTEX_WAIT ? (void *)a4 : NULL;
-    uint64_t t0 = rel != NULL ? mono_ns() : 0;
+    uint64_t t0 = rel != NULL ? sw_mono_ns() : 0;
     struct sw_slot *k = sw_enter(SW_CALL_FUTEX, (uintptr_t)a1);
     struct timespec left;
     long r;
@@ -125,7 +119,7 @@ static long futex_wait(long nr, long a1, long a2, long a3, long a4, long a5, lon
         errno = e0;
         if (rel != NULL) {
             uint64_t total = (uint64_t)rel->tv_sec * 1000000000u + (uint64_t)rel->tv_nsec;
-            uint64_t spent = mono_ns() - t0, rest = spent >= total ? 0 : total - spent;
+            uint64_t spent = sw_mono_ns() - t0, rest = spent >= total ? 0 : total - spent;
             left.tv_sec = (time_t)(rest / 1000000000u);
             left.tv_nsec = (long)(rest % 1000000000u);
             a4 = (long)&left;

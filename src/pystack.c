@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "dynsym.h"
 #include "procinfo.h"
 #include "real.h"
@@ -175,13 +176,6 @@ static const char *set_note(const char *what, const char *detail)
     return note_buf;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* The kernel's struct sigaction for rt_sigaction (the shim interposes sigaction). */
 struct kernel_sigaction {
     void (*handler)(int);
@@ -229,7 +223,7 @@ static int reap(pid_t pid, uint64_t deadline_ns)
             return -1; /* ECHILD: the program reaped it (wait with __WALL); nothing to wait for */
         if (r < 0)
             continue;
-        uint64_t now = mono_ns();
+        uint64_t now = sw_mono_ns();
         if (deadline_ns != 0 && now >= deadline_ns) {
             sw_real.syscall(SYS_kill, (long)pid, (long)SIGKILL);
             while (sw_real.syscall(SYS_wait4, (long)pid, &status, (long)__WALL, NULL) < 0 &&
@@ -308,7 +302,7 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
         /* Killed by a fault: the snapshot caught a running thread mid-change. Again. */
         *note = "CPython's dump of its threads failed on a thread that was running";
         result = SW_PY_PARTIAL;
-        if (deadline_ns != 0 && mono_ns() >= deadline_ns)
+        if (deadline_ns != 0 && sw_mono_ns() >= deadline_ns)
             break;
     }
     /* What was written ends at the file offset (the size is TEXT_MAX or more). */

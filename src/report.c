@@ -310,6 +310,23 @@ static void text_thread_head(struct emitter *e, struct sw_buf *b, const struct s
     }
 }
 
+/* "function (file:line)" of a frame, native or Python: "??" for an unknown function, the
+ * parenthesis only with a file, the line only when known. */
+static void text_where(struct emitter *e, struct sw_buf *b, const char *function, const char *file,
+                       unsigned line)
+{
+    text_str(e, b, function ? function : "??");
+    if (file) {
+        sw_buf_put(b, " (", 2);
+        text_str(e, b, file);
+        if (line) {
+            sw_buf_putc(b, ':');
+            sw_buf_put_u64(b, line);
+        }
+        sw_buf_putc(b, ')');
+    }
+}
+
 static void text_frame(struct emitter *e, unsigned k, const struct sw_frame *f)
 {
     struct sw_buf b;
@@ -320,16 +337,7 @@ static void text_frame(struct emitter *e, unsigned k, const struct sw_frame *f)
     sw_buf_putc(&b, ' ');
     sw_buf_put_hex(&b, f->pc);
     sw_buf_putc(&b, ' ');
-    text_str(e, &b, f->function ? f->function : "??");
-    if (f->file) {
-        sw_buf_put(&b, " (", 2);
-        text_str(e, &b, f->file);
-        if (f->line) {
-            sw_buf_putc(&b, ':');
-            sw_buf_put_u64(&b, f->line);
-        }
-        sw_buf_putc(&b, ')');
-    }
+    text_where(e, &b, f->function, f->file, f->line);
     if (f->module) {
         sw_buf_put(&b, " [", 2);
         text_str(e, &b, f->module);
@@ -356,16 +364,7 @@ static void text_py_frame(struct emitter *e, unsigned k, const struct sw_py_fram
     sw_buf_puts(&b, "py#");
     sw_buf_put_u64(&b, k);
     sw_buf_putc(&b, ' ');
-    text_str(e, &b, f->function ? f->function : "??");
-    if (f->file) {
-        sw_buf_put(&b, " (", 2);
-        text_str(e, &b, f->file);
-        if (f->line) {
-            sw_buf_putc(&b, ':');
-            sw_buf_put_u64(&b, f->line);
-        }
-        sw_buf_putc(&b, ')');
-    }
+    text_where(e, &b, f->function, f->file, f->line);
     line_end(e, &b);
 }
 

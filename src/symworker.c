@@ -17,8 +17,10 @@
 #include <time.h>
 
 #define SW_DW_NO_MACROS /* only sw_dw_loaded: no libdw calls here */
+#include "clock.h"
 #include "dwload.h"
 #include "fdtrack.h"
+#include "ownthread.h"
 #include "pystack.h"
 #include "real.h"
 #include "slot.h"
@@ -48,13 +50,6 @@ static struct sw_pcs job_pcs;
 static struct sw_frame job_frames[SW_FRAMES_MAX];
 static unsigned job_nframes;
 static const char *job_error;
-
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static void wake(void)
 {
@@ -121,17 +116,8 @@ void sw_symworker_init(const struct sw_config *c)
 
 static bool start(void)
 {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t t;
     atomic_store(&stage, ST_IDLE);
-    int r = sw_real.pthread_create(&t, &attr, run, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
+    int r = sw_own_thread_start(run);
     if (r != 0)
         atomic_store(&stage, ST_NONE);
     return r == 0;
@@ -148,11 +134,11 @@ static bool acquire(uint64_t deadline_ns)
      * LOAD_GRACE_NS, is a first job still loading libdw (a few milliseconds when the dynamic
      * loader is free): the loader's lock it needs may be held by the very thread being
      * reported (see dwload.c); this report then has raw frames. */
-    uint64_t load_deadline = mono_ns() + LOAD_GRACE_NS;
+    uint64_t load_deadline = sw_mono_ns() + LOAD_GRACE_NS;
     if (deadline_ns != 0 && deadline_ns < load_deadline)
         load_deadline = deadline_ns;
     while (job_warmup && (st == ST_SUBMITTED || st == ST_UNWOUND)) {
-        uint64_t now = mono_ns();
+        uint64_t now = sw_mono_ns();
         bool loaded = sw_dw_loaded();
         uint64_t until = loaded ? deadline_ns : load_deadline;
         if (until != 0 && now >= until)
@@ -204,7 +190,7 @@ enum sw_sym_result sw_symworker_run(unsigned max, bool new_report, uint64_t dead
             atomic_store(&stage, ST_IDLE);
             return SW_SYM_DONE;
         }
-        if (deadline_ns != 0 && mono_ns() >= deadline_ns) {
+        if (deadline_ns != 0 && sw_mono_ns() >= deadline_ns) {
             if (st == ST_UNWOUND) {
                 *pcs = job_pcs;
                 return SW_SYM_UNWOUND;
@@ -237,7 +223,7 @@ enum sw_sym_result sw_symworker_python(uint64_t deadline_ns, enum sw_py_status *
             atomic_store(&stage, ST_IDLE);
             return SW_SYM_DONE;
         }
-        if (wait_until != 0 && mono_ns() >= wait_until)
+        if (wait_until != 0 && sw_mono_ns() >= wait_until)
             return SW_SYM_NOTHING;
         wait_while(st, wait_until);
     }

@@ -23,9 +23,11 @@
 
 #include "api.h"
 #include "buf.h"
+#include "clock.h"
 #include "diagnose.h"
 #include "inspect.h"
 #include "output.h"
+#include "ownthread.h"
 #include "owner.h"
 #include "policy.h"
 #include "procinfo.h"
@@ -91,20 +93,6 @@ static struct waiter waiters[CANDS_MAX];
 static unsigned nwaiters;
 static int next_node[CANDS_MAX];
 static bool in_cycle[CANDS_MAX];
-
-static uint64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 /* Reads word and object as one consistent pair; false if the thread changed them meanwhile
  * (which is progress, and the next scan will see the new state). */
@@ -463,7 +451,7 @@ static void add_owner_chain(void)
         read_slot(os, &word, &obj);
         struct sw_watch *ow = &os->watch;
         enum sw_call call = call_of(word);
-        uint64_t waited = ow->word == word && ow->first_ns != 0 ? mono_ns() - ow->first_ns : 0;
+        uint64_t waited = ow->word == word && ow->first_ns != 0 ? sw_mono_ns() - ow->first_ns : 0;
         struct sw_subject su =
             subject_of(os, atomic_load(&os->gen), owner, word, obj,
                        call != SW_CALL_NONE ? class_of(call, obj) : SW_CLASS_NONE, waited);
@@ -531,7 +519,7 @@ static void report_recovered(const struct cand *c, uint64_t now)
     t->wchan = NULL;
     t->owner_tid = 0;
     struct report_ctx rc;
-    write_report(&rc, "recovered", c->stall_report, c->fingerprint, real_ns());
+    write_report(&rc, "recovered", c->stall_report, c->fingerprint, sw_real_ns());
     /* Threads that were stalled together with this one get a report of their own if they
      * still are. */
     unsigned cap = sw_registry_capacity();
@@ -595,7 +583,7 @@ static void find_deadlocks(uint64_t now)
         }
         if (!fresh)
             continue;
-        uint64_t detected = real_ns();
+        uint64_t detected = sw_real_ns();
         bool allowed = may_report(now);
         uint64_t fps[CHAIN_MAX * 4];
         unsigned nfp = 0;
@@ -676,7 +664,7 @@ static void report_stall(struct cand *first, uint64_t now)
         su->slot->watch.stall_report = open;
         return;
     }
-    uint64_t detected = real_ns();
+    uint64_t detected = sw_real_ns();
     bool allowed = may_report(now);
     static struct group groups[GROUPS_MAX];
     unsigned ngroups = 0;
@@ -819,7 +807,7 @@ static void report_repeat(struct cand *c, uint64_t now)
     w->next_repeat_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, w->repeats);
     if (!may_report(now))
         return;
-    uint64_t detected = real_ns();
+    uint64_t detected = sw_real_ns();
     sw_inspect_begin();
     struct sw_thread_report *t = sw_inspect_thread(&c->su, true, true);
     if (t == NULL)
@@ -863,7 +851,7 @@ static void report_promise(struct cand *c, uint64_t now)
         c->su.word &= ~SW_CALL_MASK;
         c->su.obj = 0;
     }
-    uint64_t detected = real_ns();
+    uint64_t detected = sw_real_ns();
     sw_inspect_begin();
     struct sw_thread_report *t = sw_inspect_thread(&c->su, !back, false);
     if (t == NULL)
@@ -900,7 +888,7 @@ static void report_suppressed(uint64_t now)
     sw_inspect_begin();
     struct report_ctx rc;
     suppressed_count = n;
-    write_report(&rc, "suppressed", 0, 0, real_ns());
+    write_report(&rc, "suppressed", 0, 0, sw_real_ns());
 }
 
 static void process(uint64_t now, bool recoveries_only)
@@ -949,7 +937,7 @@ static void *run(void *arg)
     (void)arg;
     sw_self = &sw_slot_internal;
     pthread_setname_np(pthread_self(), "stallwatch");
-    uint64_t last = mono_ns();
+    uint64_t last = sw_mono_ns();
     sw_rate_init(&rate, cfg->rate_per_min, last);
     for (;;) {
         uint64_t wake = last + period_ns;
@@ -957,10 +945,10 @@ static void *run(void *arg)
                               .tv_nsec = (long)(wake % 1000000000u)};
         /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
         uint32_t seen = atomic_load(&wake_word);
-        while (mono_ns() < wake && !atomic_load(&final_requested))
+        while (sw_mono_ns() < wake && !atomic_load(&final_requested))
             sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAIT_BITSET_PRIVATE, seen, &ts, NULL,
                             FUTEX_BITSET_MATCH_ANY);
-        uint64_t now = mono_ns();
+        uint64_t now = sw_mono_ns();
         uint64_t excess = sw_watch_excess_ns(period_ns, now - last);
         last = now;
         pace();
@@ -980,18 +968,7 @@ static void *run(void *arg)
 
 static int start_thread(void)
 {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* Process-directed signals must never be delivered to our thread: block them all. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t t;
-    int r = sw_real.pthread_create(&t, &attr, run, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    return -r;
+    return -sw_own_thread_start(run);
 }
 
 int sw_watchdog_start(const struct sw_config *c)
@@ -1030,10 +1007,10 @@ void sw_watchdog_quiesce(void)
         atomic_store(&final_requested, true);
         atomic_fetch_add(&wake_word, 1);
         sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-        uint64_t deadline = mono_ns() + 500 * MS;
+        uint64_t deadline = sw_mono_ns() + 500 * MS;
         struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
                               .tv_nsec = (long)(deadline % 1000000000u)};
-        while (atomic_load(&final_done) == 0 && mono_ns() < deadline)
+        while (atomic_load(&final_done) == 0 && sw_mono_ns() < deadline)
             sw_real.syscall(SYS_futex, &final_done, FUTEX_WAIT_BITSET_PRIVATE, 0, &ts, NULL,
                             FUTEX_BITSET_MATCH_ANY);
     }
