@@ -379,12 +379,9 @@ class Bench:
                 time.sleep(0.05)
         raise RuntimeError(f"{name}: nothing listens on 127.0.0.1:{port}")
 
-    @staticmethod
-    def proc_cpu_s(pid):
-        """utime + stime of every thread of a process, in seconds (clock ticks)."""
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def proc_cpu_s(self, pid):
+        """utime + stime of every thread of a process, in seconds."""
+        return self.cpu_ticks(f"/proc/{pid}/stat") / os.sysconf("SC_CLK_TCK")
 
     def cpu_rows(self, name, cpu_us):
         """The server's CPU time per request (cpu_us[variant]: one value per client run)."""
