@@ -12,16 +12,16 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "buf.h"
-#include "capture.h"
-#include "config.h"
-#include "output.h"
-#include "real.h"
-#include "registry.h"
-#include "symworker.h"
-#include "unwind.h"
-#include "watchdog.h"
+#include "hook/api.h"
+#include "core/buf.h"
+#include "hook/capture.h"
+#include "core/config.h"
+#include "watchdog/output.h"
+#include "hook/real.h"
+#include "hook/registry.h"
+#include "symbolizer/symworker.h"
+#include "symbolizer/unwind.h"
+#include "watchdog/watchdog.h"
 
 extern char **environ;
 

@@ -24,7 +24,7 @@
 #include <elfutils/libdwelf.h>
 
 #include "cli.h"
-#include "config.h"
+#include "core/config.h"
 
 #ifndef SW_BIN_TO_LIB
 #define SW_BIN_TO_LIB "../lib/stallwatch"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "core/config.h"
 
 #ifndef SW_VERSION
 #define SW_VERSION "unknown"

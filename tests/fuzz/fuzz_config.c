@@ -22,8 +22,8 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "config.h"
-#include "glob.h"
+#include "core/config.h"
+#include "core/glob.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "report.h"
-#include "syslog_frame.h"
+#include "core/buf.h"
+#include "core/report.h"
+#include "core/syslog_frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1118,7 +1118,7 @@ def test_exports_match_call_table(shim):
                          text=True, check=True).stdout
     exported = {l.split()[-1] for l in out.splitlines() if l.strip()}
     calls = set()
-    with open(os.path.join(SRC, "calls.def")) as f:
+    with open(os.path.join(SRC, "core", "calls.def")) as f:
         for line in f:
             m = re.match(r'SW_CALL\(\w+, "([^"]+)"', line)
             if m:

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "support.h"
 
 /* ---- reference helpers ------------------------------------------------------------------ */

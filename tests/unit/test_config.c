@@ -11,7 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "support.h"
 
 #define S  1000000000ULL

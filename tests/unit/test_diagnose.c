@@ -2,7 +2,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "diagnose.h"
+#include "core/diagnose.h"
 #include "support.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"

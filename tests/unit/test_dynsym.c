@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "dynsym.h"
-#include "modmap.h"
-#include "real.h"
+#include "symbolizer/dynsym.h"
+#include "watchdog/modmap.h"
+#include "hook/real.h"
 #include "support.h"
 
 int sw_test_exported_function(int x);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "glob.h"
+#include "core/glob.h"
 #include "support.h"
 
 #define MATCH(p, s)    ck_assert_msg(sw_glob_match(p, s), "\"%s\" should match \"%s\"", p, s)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "journal.h"
+#include "core/journal.h"
 #include "support.h"
 
 static char out[4096];

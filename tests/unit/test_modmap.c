@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "modmap.h"
-#include "real.h"
+#include "watchdog/modmap.h"
+#include "hook/real.h"
 #include "support.h"
 
 static struct sw_modmap map;

@@ -2,7 +2,7 @@
  * the reports-per-minute limit, on an injected clock. */
 #include <check.h>
 
-#include "policy.h"
+#include "core/policy.h"
 #include "support.h"
 
 #define S   1000000000ull

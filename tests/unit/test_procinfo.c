@@ -13,8 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "procinfo.h"
-#include "real.h"
+#include "watchdog/procinfo.h"
+#include "hook/real.h"
 #include "support.h"
 
 static void setup(void)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyparse.h"
+#include "core/pyparse.h"
 #include "support.h"
 
 #define REQUIRE(cond, ...)                                                                         \

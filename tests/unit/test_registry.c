@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "hook/registry.h"
 #include "support.h"
 
 static unsigned live_slots(void)

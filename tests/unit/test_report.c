@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "core/report.h"
 #include "support.h"
 
 /* ---- recording and checking every record ------------------------------------------------ */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "syslog_frame.h"
+#include "core/syslog_frame.h"
 #include "support.h"
 
 /* ck_assert records every passed assertion through a pipe; loops only call Check on failure. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timefmt.h"
+#include "core/timefmt.h"
 #include "support.h"
 
 /* ck_assert records every passed assertion through a pipe; loops only call Check on failure. */

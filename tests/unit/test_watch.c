@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "watch.h"
+#include "core/config.h"
+#include "core/watch.h"
 #include "support.h"
 
 #define MS 1000000ull
@@ -17,7 +17,7 @@ static uint64_t in_call(uint64_t entries, enum sw_call call)
 
 START_TEST(test_outside_calls_time_since_the_last_completed_call_accumulates)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(5, SW_CALL_NONE), 1 * S), 0);
     ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(5, SW_CALL_NONE), 100 * S), 99 * S);
     /* It completed another call since: progress. */
@@ -27,7 +27,7 @@ END_TEST
 
 START_TEST(test_same_call_accumulates_from_first_look)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     uint64_t word = in_call(7, SW_CALL_PTHREAD_MUTEX_LOCK);
     ck_assert_uint_eq(sw_watch_observe(&w, 1, word, 10 * S), 0);
     ck_assert_uint_eq(sw_watch_observe(&w, 1, word, 10 * S + 200 * MS), 200 * MS);
@@ -37,7 +37,7 @@ END_TEST
 
 START_TEST(test_new_entry_of_same_call_is_progress)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     sw_watch_observe(&w, 1, in_call(7, SW_CALL_READ), 1 * S);
     ck_assert_uint_eq(sw_watch_observe(&w, 1, in_call(7, SW_CALL_READ), 4 * S), 3 * S);
     /* The thread left read() and entered it again between two looks. */
@@ -48,7 +48,7 @@ END_TEST
 
 START_TEST(test_new_episode_clears_reported_and_decided)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     sw_watch_observe(&w, 1, in_call(1, SW_CALL_READ), 1 * S);
     w.reported = 1;
     w.decided = 1;
@@ -64,7 +64,7 @@ END_TEST
 
 START_TEST(test_slot_reuse_starts_over)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     uint64_t word = in_call(3, SW_CALL_SEM_WAIT);
     sw_watch_observe(&w, 1, word, 1 * S);
     ck_assert_uint_eq(sw_watch_observe(&w, 1, word, 9 * S), 8 * S);
@@ -78,7 +78,7 @@ END_TEST
 
 START_TEST(test_forgiven_oversleep_is_not_waiting)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     uint64_t word = in_call(1, SW_CALL_PTHREAD_MUTEX_LOCK);
     sw_watch_observe(&w, 1, word, 1 * S);
     sw_watch_forgive(&w, 3 * S); /* the process was stopped for 3 s */
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(test_forgive_ignores_slots_never_looked_at)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     sw_watch_forgive(&w, 3 * S);
     ck_assert_uint_eq(w.first_ns, 0);
 }
@@ -96,7 +96,7 @@ END_TEST
 
 START_TEST(test_new_episode_forgets_the_last_ones_report_and_lock_edge)
 {
-    struct sw_watch w = {0};
+    struct sw_episode w = {0};
     sw_watch_observe(&w, 1, in_call(1, SW_CALL_PTHREAD_MUTEX_LOCK), 1 * S);
     w.stall_report = 7;
     w.subject = 1;
@@ -188,7 +188,7 @@ START_TEST(test_detection_deadline_holds_for_any_phase)
     for (unsigned k = 0; k < sizeof thresholds / sizeof thresholds[0]; k++) {
         uint64_t t = thresholds[k], p = sw_watch_period_ns(t);
         for (uint64_t phase = 0; phase < p; phase += p / 7 + 1) {
-            struct sw_watch w = {0};
+            struct sw_episode w = {0};
             uint64_t begin = 10 * S + phase, word = in_call(1, SW_CALL_PTHREAD_MUTEX_LOCK);
             uint64_t reported_at = 0;
             for (uint64_t now = 10 * S; now < begin + 2 * t + S; now += p) {

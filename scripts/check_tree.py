@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Checks that the tree keeps the rules its layout stands for (docs/design.md, "The tree").
+
+1. Include direction: a file includes only what its folder may call.
+     core/        core only (pure: no hook, no watchdog, no symbolizer)
+     hook/        hook and core (any program thread or signal handler)
+     watchdog/    watchdog, symbolizer, hook and core
+     symbolizer/  symbolizer, watchdog, hook and core
+     cli/         cli and core
+   Project headers are included by their folder ("core/config.h"), never bare.
+2. One way to call the real functions: outside the wrappers (hook/wrap_*.c and the wrapper
+   shape in hook/interpose.h), code calls libc functions we also export through sw_real.x,
+   never through the wrappers' macros.
+3. With --objects and --lib: no object of the library but the wrappers has an undefined
+   reference to a name the library exports (a plain call such as close() binds to our own
+   wrapper, not to libc).
+4. Every source file under src/ opens with a comment (what it does, in which context).
+5. No function in src/watchdog/ is longer than 60 lines.
+
+Prints one line per violation; exit status 1 if there is any.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ALLOWED = {
+    "core": {"core"},
+    "hook": {"hook", "core"},
+    "watchdog": {"watchdog", "symbolizer", "hook", "core"},
+    "symbolizer": {"symbolizer", "watchdog", "hook", "core"},
+    "cli": {"cli", "core"},
+}
+FOLDERS = set(ALLOWED)
+MAX_FUNCTION_LINES = {"watchdog": 60}
+
+
+def sources(src):
+    for root, _, files in os.walk(src):
+        for f in sorted(files):
+            if re.search(r"\.(c|h|def)$", f):
+                yield os.path.join(root, f)
+
+
+def folder_of(src, path):
+    rel = os.path.relpath(path, src).split(os.sep)
+    return rel[0] if len(rel) > 1 else None
+
+
+def check_includes(src, path, text, problems):
+    folder = folder_of(src, path)
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+        if not m:
+            continue
+        inc = m.group(1)
+        parts = inc.split("/")
+        where = "%s:%d" % (os.path.relpath(path, os.path.dirname(src)), n)
+        if len(parts) == 1:
+            if inc in ("stallwatch.h", "cli.h") or path.endswith("calls.c") and inc == "calls.def":
+                continue
+            problems.append("%s: includes \"%s\" without its folder" % (where, inc))
+            continue
+        if parts[0] not in FOLDERS:
+            continue
+        if folder in ALLOWED and parts[0] not in ALLOWED[folder]:
+            problems.append("%s: %s/ may not include %s (allowed: %s)"
+                            % (where, folder, inc, ", ".join(sorted(ALLOWED[folder]))))
+
+
+def check_real_calls(src, path, text, problems):
+    rel = os.path.relpath(path, src)
+    if re.match(r"hook/(wrap_\w+\.c|interpose\.h|real\.h)$", rel):
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.search(r"\bSW_REAL(_ANY)?\(", line):
+            problems.append("src/%s:%d: outside the wrappers, call libc through sw_real.x" % (rel, n))
+
+
+def check_header_comment(src, path, text, problems):
+    if not text.lstrip().startswith("/*"):
+        problems.append("src/%s: does not open with a comment saying what it does and where it "
+                        "runs" % os.path.relpath(path, src))
+
+
+def check_function_lengths(src, path, text, problems):
+    folder = folder_of(src, path)
+    limit = MAX_FUNCTION_LINES.get(folder)
+    if limit is None or not path.endswith(".c"):
+        return
+    lines = text.splitlines()
+    start = None
+    name = None
+    for i, line in enumerate(lines):
+        if line == "{" and i > 0:
+            # The signature may span lines: find its first line (the one at column 0).
+            j = i - 1
+            while j > 0 and lines[j].startswith((" ", "\t")):
+                j -= 1
+            m = re.search(r"(\w+)\s*\(", lines[j])
+            start, name = i, m.group(1) if m else "?"
+        elif line == "}" and start is not None:
+            length = i - start - 1
+            if length > limit:
+                problems.append("src/%s: %s() has %d lines (at most %d in %s/)"
+                                % (os.path.relpath(path, src), name, length, limit, folder))
+            start = None
+
+
+def check_objects(objects, lib, problems):
+    out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True,
+                         check=True).stdout
+    exported = {l.split()[-1].split("@")[0] for l in out.splitlines() if l.strip()}
+    for obj in objects:
+        if re.search(r"/wrap_\w+\.c\.o$", obj):
+            continue
+        out = subprocess.run(["nm", "-u", obj], capture_output=True, text=True,
+                             check=True).stdout
+        for l in out.splitlines():
+            sym = l.split()[-1].split("@")[0]
+            if sym in exported:
+                problems.append("%s: calls %s by its plain name, which binds to our own "
+                                "wrapper: use sw_real.%s" % (os.path.basename(obj), sym, sym))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), "..", "src"))
+    ap.add_argument("--lib")
+    ap.add_argument("--objects", nargs="*", default=[])
+    args = ap.parse_args()
+    src = os.path.normpath(args.src)
+    problems = []
+    for path in sources(src):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        check_includes(src, path, text, problems)
+        check_real_calls(src, path, text, problems)
+        check_header_comment(src, path, text, problems)
+        check_function_lengths(src, path, text, problems)
+    if args.lib:
+        objects = [o for arg in args.objects for o in arg.split(";") if o]
+        check_objects(objects, args.lib, problems)
+    for p in problems:
+        print(p)
+    if problems:
+        print("check_tree: %d problem(s)" % len(problems))
+        return 1
+    print("check_tree: the tree keeps its rules (%d objects checked)"
+          % sum(len([o for o in a.split(";") if o]) for a in args.objects))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+/* Fingerprints and wait-for cycles. Pure; watchdog thread and unit tests. */
+#include "core/diagnose.h"
+
+#include <string.h>
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME  0x100000001b3ull
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * FNV_PRIME;
+    return (h ^ 0xff) * FNV_PRIME; /* a separator no name contains */
+}
+
+/* The modules whose internals vary between glibc builds. */
+static bool runtime_module(const char *path)
+{
+    if (path == NULL)
+        return false;
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0 ||
+           strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0;
+}
+
+uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigned n)
+{
+    uint64_t h = fnv(FNV_OFFSET, call != NULL ? call : "");
+    for (unsigned i = 0; i < n; i++) {
+        const struct sw_frame *f = &frames[i];
+        if (f->function == NULL || f->inlined || runtime_module(f->module))
+            continue;
+        h = fnv(h, f->function);
+    }
+    return h != 0 ? h : 1;
+}
+
+uint64_t sw_fingerprint_thread(const struct sw_thread_report *t)
+{
+    uint64_t h = sw_fingerprint(t->call, t->frames, t->frames != NULL ? t->nframes : 0);
+    if (t->python_frames == NULL || t->npython_frames == 0)
+        return h;
+    h = fnv(h, "\001python"); /* no function name starts with a control byte */
+    for (unsigned i = 0; i < t->npython_frames; i++)
+        if (t->python_frames[i].function != NULL)
+            h = fnv(h, t->python_frames[i].function);
+    return h != 0 ? h : 1;
+}
+
+uint64_t sw_fingerprint_combine(const uint64_t *fps, unsigned n)
+{
+    /* Sum and xor of mixed values: both are order-independent; mixing first keeps equal
+     * members from cancelling out. */
+    uint64_t sum = 0, x = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v = fps[i] * 0x9e3779b97f4a7c15ull;
+        v ^= v >> 29;
+        sum += v;
+        x ^= v * FNV_PRIME;
+    }
+    uint64_t h = (sum ^ (x >> 1)) * FNV_PRIME;
+    return h != 0 ? h : 1;
+}
+
+void sw_fingerprint_hex(uint64_t fp, char out[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        out[i] = hex[fp & 15];
+        fp >>= 4;
+    }
+    out[16] = '\0';
+}
+
+unsigned sw_find_cycle(const int *next, unsigned n, unsigned start, unsigned *cycle, unsigned max)
+{
+    /* Walk at most n steps: a path that has not returned to start by then never will. */
+    unsigned len = 0, cur = start;
+    for (unsigned steps = 0; steps < n; steps++) {
+        if (len < max)
+            cycle[len] = cur;
+        len++;
+        int nx = next[cur];
+        if (nx < 0 || (unsigned)nx >= n)
+            return 0;
+        if ((unsigned)nx == start)
+            return len <= max ? len : 0;
+        cur = (unsigned)nx;
+    }
+    return 0;
+}

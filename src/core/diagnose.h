@@ -1,0 +1,37 @@
+/* Private: what the watchdog concludes from many threads at once: stable fingerprints of
+ * stacks, and cycles in the wait-for graph (deadlocks). Pure; watchdog and unit tests. */
+#ifndef SW_DIAGNOSE_H
+#define SW_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/report.h"
+
+/* A stable hash of a stalled thread's call and stack: the call's name and the function names
+ * of its frames, leaving out what differs between runs and hosts: addresses, frames without
+ * a function name, inlined frames (they exist only where debuginfo is installed), and frames
+ * in the C library and the dynamic loader (their internals differ between glibc builds).
+ * 0 is never returned. */
+uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigned n);
+
+/* The fingerprint of a report entry: sw_fingerprint of its call and frames, then, when the
+ * thread runs Python code, the function names of its Python frames (a Python program's native
+ * frames are the interpreter's, the same whatever the program waits in). Equal to
+ * sw_fingerprint for a thread without Python frames. */
+uint64_t sw_fingerprint_thread(const struct sw_thread_report *t);
+
+/* Combines several fingerprints regardless of their order (a deadlock's threads). */
+uint64_t sw_fingerprint_combine(const uint64_t *fps, unsigned n);
+
+/* "3f2a9c01b7d4e865": 16 lowercase hex digits and a NUL. */
+void sw_fingerprint_hex(uint64_t fp, char out[17]);
+
+/* The wait-for graph: node i waits for node next[i] (-1: for nobody we know, or its edge is
+ * not stable yet). Finds the cycle through start, if any: fills cycle[] with its nodes in
+ * order, start first, and returns its length; 0 if following the edges from start does not
+ * come back to start (it may end, or run into a cycle start is not part of). */
+unsigned sw_find_cycle(const int *next, unsigned n, unsigned start, unsigned *cycle, unsigned max);
+
+#endif

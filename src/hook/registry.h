@@ -1,0 +1,47 @@
+/* Private: the thread registry, slots in memory mapped in chunks that are never unmapped.
+ * Claim, bind and release run on any thread (claim and release are lock-free, so a thread
+ * interrupted inside them never blocks another); iteration runs on the watchdog. */
+#ifndef SW_REGISTRY_H
+#define SW_REGISTRY_H
+
+#include <stdbool.h>
+
+#include "hook/slot.h"
+
+#define SW_CHUNK_SLOTS 256
+#define SW_MAX_CHUNKS  1024 /* 262,144 threads */
+
+/* Creates the thread-exit key. Called from the constructor; slots claimed before it (by
+ * wrappers that ran in other libraries' constructors) work, they are just not released if
+ * their thread exits before the key exists. Returns 0 or -errno. */
+int sw_registry_init(void);
+
+/* Stop handing out slots: later claims return NULL, so threads first seen after the shim went
+ * passive cost the wrappers nothing but the internal slot's stores. */
+void sw_registry_go_passive(void);
+
+/* Takes a FREE slot (mapping a new chunk when all are taken) and marks it LIVE with a new
+ * generation. tid stays 0 until sw_registry_bind. NULL when passive or out of memory. */
+struct sw_slot *sw_registry_claim(void);
+
+/* Called on the thread that will own s: records its tid and pthread_t, points sw_self at s
+ * and arranges for s to be released when the thread exits (return, pthread_exit,
+ * cancellation). */
+void sw_registry_bind(struct sw_slot *s);
+
+/* Returns s to the free pool. The watchdog notices the new generation at its next look. */
+void sw_registry_release(struct sw_slot *s);
+
+/* Iteration for the watchdog: slots [0, sw_registry_capacity()) are mapped. */
+unsigned sw_registry_capacity(void);
+struct sw_slot *sw_registry_at(unsigned i);
+
+/* The calling thread's slot, claiming and binding one if the thread has none yet. Never
+ * fails: returns sw_slot_internal when no slot can be had. Preserves errno. */
+struct sw_slot *sw_registry_self(void);
+
+/* In a fork child: every slot but the calling thread's is freed; the caller keeps (or gets)
+ * a slot bound to its new tid. */
+void sw_registry_after_fork_child(void);
+
+#endif

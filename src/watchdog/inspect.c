@@ -1,0 +1,466 @@
+/* One thread into one report entry. Watchdog only.
+ *
+ * Capture: a thread inside an interposed call is signalled (our handler copies registers and
+ * stack) unless that would be visible or cannot work: the call cannot be resumed (connect),
+ * the thread is in uninterruptible sleep, blocks the signal, or the program took the signal
+ * over; a thread outside any interposed call is signalled only while it runs on a CPU (then
+ * the signal interrupts user code, never a system call we could not resume). Otherwise the
+ * stack comes from /proc/self/task/TID/syscall (SP and PC of a thread blocked in a system
+ * call), and the report says so.
+ *
+ * Python: the first entry of a report that takes a stack has the symbolizer dump every Python
+ * thread's stack (pystack.c) before anything else, within the report's symbolization budget;
+ * each entry then gets the Python frames of its thread, found by its pthread_t. */
+#include "watchdog/inspect.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "hook/capture.h"
+#define SW_DW_NO_MACROS /* only sw_dw_loaded */
+#include "core/clock.h"
+#include "symbolizer/dwload.h"
+#include "watchdog/owner.h"
+#include "watchdog/procinfo.h"
+#include "hook/real.h"
+#include "watchdog/rawstack.h"
+#include "hook/registry.h"
+#include "symbolizer/symworker.h"
+#include "watchdog/tidmap.h"
+
+#define LOADING_NOTE                                                                               \
+    "the symbolizer is still loading libdw (the dynamic loader's lock may be held by a thread "    \
+    "of the program); raw frames found by scanning the stack, some may be stale"
+
+#define MS              1000000ull
+#define CAPTURE_TIMEOUT (1000 * MS)
+#define FRAME_POOL      16384
+#define PY_BUDGET       (1000 * MS) /* the Python dump's wait, at most, within the report's */
+#define STRING_POOL     (512 * 1024)
+
+static const struct sw_config *cfg;
+
+/* Per-report storage, large and used by the one watchdog thread only: static. */
+static struct sw_thread_report entries[SW_REPORT_THREADS_MAX];
+static unsigned nentries;
+static struct sw_frame frame_pool[FRAME_POOL];
+static unsigned frames_used;
+static char string_pool[STRING_POOL];
+static size_t strings_used;
+/* Where stacks are captured when the symbolizer is busy with a job given up on. */
+static struct sw_snapshot own_snap;
+static struct sw_snapshot *snap = &own_snap;
+static struct sw_pcs pcs;
+static uint64_t deadline_ns; /* of this report's symbolization; 0: none */
+static bool first_job;       /* the next symbolizer job starts this report */
+
+/* This report's Python stacks: asked for with its first stack; the dump (NULL: none), and why
+ * it is missing or incomplete (NULL: nothing to say). */
+static bool py_asked;
+static const struct sw_py_dump *py_dump;
+static const char *py_note;
+
+void sw_inspect_init(const struct sw_config *c)
+{
+    cfg = c;
+    sw_symworker_init(c);
+}
+
+void sw_inspect_begin(void)
+{
+    nentries = 0;
+    frames_used = 0;
+    strings_used = 0;
+    first_job = true;
+    py_asked = false;
+    py_dump = NULL;
+    py_note = NULL;
+    sw_rawstack_begin();
+    uint64_t now = sw_mono_ns();
+    deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
+}
+
+bool sw_inspect_full(void)
+{
+    return nentries >= SW_REPORT_THREADS_MAX;
+}
+
+bool sw_inspect_budget_spent(void)
+{
+    return deadline_ns != 0 && sw_mono_ns() >= deadline_ns;
+}
+
+struct sw_thread_report *sw_inspect_entries(unsigned *n)
+{
+    *n = nentries;
+    return entries;
+}
+
+const char *sw_inspect_strdup(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    if (strings_used + n + 1 > sizeof string_pool)
+        return NULL;
+    char *d = string_pool + strings_used;
+    memcpy(d, s, n + 1);
+    strings_used += n + 1;
+    return d;
+}
+
+/* The lock owner recorded for a thread waiting in call on obj (see owner.h), if it is one of
+ * the threads the registry knows; else 0. */
+static pid_t owner_thread(enum sw_call call, uintptr_t obj)
+{
+    pid_t tid = sw_owner_thread(call, obj);
+    unsigned idx;
+    return tid != 0 && sw_tidmap_find(tid, &idx) ? tid : 0;
+}
+
+/* Appends a sentence to the entry's note ("first; second"). */
+static void add_note(struct sw_thread_report *t, const char *note)
+{
+    if (t->note == NULL) {
+        t->note = note;
+        return;
+    }
+    char both[1024];
+    struct sw_buf b;
+    sw_buf_init(&b, both, sizeof both - 1);
+    sw_buf_puts(&b, t->note);
+    sw_buf_puts(&b, "; ");
+    sw_buf_puts(&b, note);
+    both[b.len] = '\0';
+    const char *s = b.overflow ? NULL : sw_inspect_strdup(both);
+    if (s != NULL)
+        t->note = s;
+}
+
+/* This report's Python stacks, once: the first job of the report, so they are taken at the
+ * moment of the report, with half the report's budget at most (the native stacks keep the
+ * rest) and never more than PY_BUDGET. */
+static void ask_python(void)
+{
+    py_asked = true;
+    uint64_t now = sw_mono_ns(), until = now + PY_BUDGET;
+    if (deadline_ns != 0 && deadline_ns > now && now + (deadline_ns - now) / 2 < until)
+        until = now + (deadline_ns - now) / 2;
+    else if (deadline_ns != 0 && deadline_ns <= now)
+        until = deadline_ns;
+    enum sw_py_status status = SW_PY_NONE;
+    const struct sw_py_dump *d = NULL;
+    const char *note = NULL;
+    if (sw_symworker_python(until, &status, &d, &note) != SW_SYM_DONE) {
+        /* Before the first dump of the process we do not know whether it runs Python. */
+        if (sw_pystack_present())
+            py_note = "the Python stacks were not dumped in time (STALLWATCH_SYMBOLIZE_TIMEOUT)";
+        return;
+    }
+    if (status == SW_PY_OK || status == SW_PY_PARTIAL)
+        py_dump = d;
+    if (status == SW_PY_PARTIAL || status == SW_PY_FAILED)
+        py_note = note;
+}
+
+/* The Python frames of su's thread, if it runs Python code. A thread missing from an
+ * incomplete dump (or when there is none) gets the note that says why. */
+static void attach_python(struct sw_thread_report *t, const struct sw_subject *su)
+{
+    struct sw_slot *slot = sw_registry_at(su->idx);
+    pthread_t self = slot->self;
+    const struct sw_py_thread *pt = NULL;
+    if (py_dump != NULL && self != 0 && atomic_load(&slot->gen) == su->gen)
+        pt = sw_pyparse_find(py_dump, (uint64_t)self);
+    if (pt != NULL && pt->nframes > 0) {
+        t->python_frames = pt->frames;
+        t->npython_frames = pt->nframes < cfg->frames ? pt->nframes : cfg->frames;
+    } else if (pt == NULL && py_note != NULL) {
+        add_note(t, py_note);
+    }
+}
+
+/* Stack from /proc: SP and PC of a thread blocked in a system call, without running anything
+ * on it. Only those two registers are known, so unwinding may stop early. */
+static bool capture_from_proc(pid_t tid)
+{
+    long nr;
+    uint64_t sp, pc;
+    if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
+        return false;
+    memset(snap->regs, 0, sizeof snap->regs);
+    snap->tid = tid;
+    snap->full_regs = false;
+    snap->regs[SW_DWARF_SP] = sp;
+    snap->regs[SW_DWARF_PC] = pc;
+    ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap->stack, sizeof snap->stack);
+    snap->stack_len = n > 0 ? (size_t)n : 0;
+    return true;
+}
+
+/* True when signalling tid is safe: our handler is still installed (the program has not
+ * taken the signal over) and tid does not block the signal. */
+static bool signal_ok(pid_t tid)
+{
+    if (!sw_capture_installed())
+        return false;
+    int signo = sw_capture_signo();
+    /* A thread still finishing our handler from a capture a moment ago shows the handler's
+     * full mask: look again shortly before concluding that it blocks the signal. */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint64_t blocked;
+        if (sw_proc_sigblk(tid, &blocked) != 0)
+            return false;
+        if ((blocked & ((uint64_t)1 << (signo - 1))) == 0)
+            return true;
+        struct timespec ts = {0, 2000000};
+        sw_real.nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* Takes the stack; sets *how and *note; false if the thread is gone or left the call. */
+static bool capture(const struct sw_subject *su, char state, const char **how, const char **note)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    bool in_call = call != SW_CALL_NONE;
+    *how = NULL;
+    *note = NULL;
+    if (in_call && sw_calls[call].intr == SW_INTR_NEVER)
+        *note = "this call cannot be resumed after a signal; stack read from /proc";
+    else if (in_call && sw_calls[call].intr == SW_INTR_SIGWAIT)
+        *note = "the thread waits for signals and is never sent one; stack read from /proc";
+    else if (state == 'D')
+        *note = "the thread is in uninterruptible sleep; stack read from /proc";
+    else if (!in_call && state != 'R')
+        *note = "the thread waits outside the calls stallwatch resumes; stack read from /proc";
+    else if (!signal_ok(su->tid))
+        *note = "the thread blocks the capture signal or the program took it over; stack read "
+                "from /proc";
+    else {
+        switch (sw_capture_signal(sw_registry_at(su->idx), su->gen, su->tid, snap, CAPTURE_TIMEOUT)) {
+        case SW_CAPTURE_OK:
+            *how = "signal";
+            return true;
+        case SW_CAPTURE_GONE:
+            return false;
+        case SW_CAPTURE_TIMEOUT:
+            *note = "the thread did not run the capture signal handler within 1 s; stack "
+                    "read from /proc";
+            break;
+        case SW_CAPTURE_FAILED:
+            *note = "the capture signal could not be sent; stack read from /proc";
+            break;
+        case SW_CAPTURE_TAKEN:
+            *note = "the thread entered a signal wait as it was signalled; stack read from "
+                    "/proc";
+            break;
+        }
+    }
+    if (capture_from_proc(su->tid))
+        *how = "proc";
+    else if (state == 'R')
+        *note = "the thread is running and could not be signalled; no stack";
+    else
+        *note = "the thread was not blocked in a system call; no stack";
+    return true;
+}
+
+static const char *call_name(const struct sw_subject *su)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    if (call != SW_CALL_NONE)
+        return sw_calls[call].name;
+    /* Outside any interposed call: the thread is named for what it failed to do. */
+    switch (su->cls) {
+    case SW_CLASS_BUSY:
+        return "busy";
+    case SW_CLASS_HEARTBEAT:
+        return "heartbeat";
+    case SW_CLASS_SCOPE:
+        return "scope";
+    default:
+        return "none";
+    }
+}
+
+static void describe_object(const struct sw_subject *su, struct sw_thread_report *t)
+{
+    enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
+    t->objkind = call != SW_CALL_NONE ? (enum sw_objkind)sw_calls[call].objkind : SW_OBJ_NONE;
+    char buf[PATH_MAX]; /* any path open() accepts fits */
+    switch (t->objkind) {
+    case SW_OBJ_ADDR:
+    case SW_OBJ_THREAD:
+        t->object = su->obj;
+        break;
+    case SW_OBJ_PID:
+        t->object = (uint64_t)(int64_t)(intptr_t)su->obj;
+        break;
+    case SW_OBJ_FD:
+        t->fd = (int)su->obj;
+        if (sw_proc_fd_target(t->fd, buf, sizeof buf) == 0)
+            t->fd_target = sw_inspect_strdup(buf);
+        t->owner_pid = sw_owner_process(call, t->fd);
+        if (t->owner_pid != 0) {
+            char path[64], comm[64];
+            struct sw_buf b;
+            sw_buf_init(&b, path, sizeof path);
+            sw_buf_puts(&b, "/proc/");
+            sw_buf_put_u64(&b, (uint64_t)t->owner_pid);
+            sw_buf_puts(&b, "/comm");
+            int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                ssize_t n = sw_real.read(fd, comm, sizeof comm - 1);
+                sw_real.close(fd);
+                if (n > 0) {
+                    comm[n] = '\0';
+                    comm[strcspn(comm, "\n")] = '\0';
+                    t->owner_process = sw_inspect_strdup(comm);
+                }
+            }
+        }
+        break;
+    case SW_OBJ_PATH:
+        if (sw_proc_read_string(su->obj, buf, sizeof buf) >= 0)
+            t->path = sw_inspect_strdup(buf);
+        break;
+    case SW_OBJ_NONE:
+        break;
+    }
+    if (t->objkind == SW_OBJ_ADDR)
+        t->owner_tid = owner_thread(call, su->obj);
+}
+
+/* The worker's frames for the snapshot it holds, with what to say when they are late or raw. */
+static unsigned symbolized_frames(struct sw_thread_report *t, unsigned want, struct sw_frame *out)
+{
+    const char *late = "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); "
+                       "raw frames";
+    const char *err = NULL;
+    unsigned n = 0;
+    switch (sw_symworker_run(want, first_job, deadline_ns, out, &n, &pcs, &err)) {
+    case SW_SYM_DONE:
+        if (err != NULL && n <= 1) {
+            /* No libdw, so no unwinding: the return addresses on the stack are the best
+             * there is. */
+            n = sw_rawstack_scan(snap, out, want);
+            char both[512];
+            struct sw_buf b;
+            sw_buf_init(&b, both, sizeof both);
+            sw_buf_puts(&b, err);
+            sw_buf_puts(&b, "; raw frames found by scanning the stack, some may be stale");
+            if (t->note == NULL)
+                t->note = sw_inspect_strdup(both);
+        } else if (err != NULL && t->note == NULL) {
+            t->note = sw_inspect_strdup(err);
+        }
+        break;
+    case SW_SYM_UNWOUND:
+        n = sw_rawstack_from_pcs(&pcs, out, want);
+        t->note = late;
+        break;
+    case SW_SYM_NOTHING:
+        n = sw_rawstack_scan(snap, out, want);
+        t->note = sw_dw_loaded() ? "symbolization did not finish in time "
+                                   "(STALLWATCH_SYMBOLIZE_TIMEOUT); raw frames found by scanning "
+                                   "the stack, some may be stale"
+                                 : LOADING_NOTE;
+        break;
+    }
+    return n;
+}
+
+/* The frames of the stack just captured into snap: symbolized by the worker when it has
+ * the snapshot, else (or past the budget) raw. */
+static void take_frames(struct sw_thread_report *t, const struct sw_snapshot *worker_snap)
+{
+    unsigned room = FRAME_POOL - frames_used;
+    unsigned want = cfg->frames < room ? cfg->frames : room;
+    struct sw_frame *out = &frame_pool[frames_used];
+    unsigned n = 0;
+    if (snap == worker_snap) {
+        n = symbolized_frames(t, want, out);
+        first_job = false;
+    } else {
+        n = sw_rawstack_scan(snap, out, want);
+        t->note = sw_dw_loaded()
+                      ? "the symbolizer is still busy with an earlier stack; raw frames found "
+                        "by scanning the stack, some may be stale"
+                      : LOADING_NOTE;
+    }
+    t->frames = out;
+    t->nframes = n;
+    frames_used += n;
+}
+
+struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool with_stack,
+                                           bool must_still_be_in_call)
+{
+    if (nentries >= SW_REPORT_THREADS_MAX)
+        return NULL;
+    if (with_stack && !py_asked)
+        ask_python();
+    /* Capture into the symbolizer's buffer when it is free; into our own when it is still
+     * busy with a job we gave up on (that stack then gets raw frames). */
+    struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot(deadline_ns) : NULL;
+    snap = worker_snap != NULL ? worker_snap : &own_snap;
+    /* State and wait channel before the capture: our signal briefly wakes the thread. */
+    char state = 0, wchan[64];
+    sw_proc_state(su->tid, &state);
+    bool have_wchan = sw_proc_wchan(su->tid, wchan, sizeof wchan) == 0;
+    const char *how = NULL, *note = NULL;
+    if (with_stack && !capture(su, state, &how, &note))
+        return NULL;
+    /* The thread left the call while we looked: that is progress, not a stall. */
+    struct sw_slot *slot = sw_registry_at(su->idx);
+    if (must_still_be_in_call &&
+        (atomic_load(&slot->word) != su->word || atomic_load(&slot->gen) != su->gen))
+        return NULL;
+
+    struct sw_thread_report *t = &entries[nentries];
+    memset(t, 0, sizeof *t);
+    t->tid = su->tid;
+    t->name = sw_inspect_strdup(su->name);
+    t->call = call_name(su);
+    t->cls = su->cls;
+    t->waited_ms = su->waited_ns / MS;
+    t->state = state;
+    t->wchan = have_wchan ? sw_inspect_strdup(wchan) : NULL;
+    t->capture = how;
+    t->note = note;
+    describe_object(su, t);
+    if (how != NULL)
+        take_frames(t, worker_snap);
+    if (with_stack)
+        attach_python(t, su);
+    nentries++;
+    return t;
+}
+
+void sw_inspect_warm(const struct sw_subject *su)
+{
+    struct sw_snapshot *worker_snap = sw_symworker_snapshot(0);
+    if (worker_snap == NULL)
+        return;
+    snap = worker_snap;
+    char state = 0;
+    const char *how, *note;
+    sw_proc_state(su->tid, &state);
+    if (capture(su, state, &how, &note) && how != NULL)
+        sw_symworker_warm(cfg->frames);
+}
+
+void sw_inspect_drop_last(void)
+{
+    if (nentries == 0)
+        return;
+    struct sw_thread_report *t = &entries[--nentries];
+    /* Its frames are the last ones taken from the pool; its strings are not reclaimed. */
+    if (t->frames != NULL)
+        frames_used = (unsigned)(t->frames - frame_pool);
+}

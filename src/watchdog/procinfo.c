@@ -1,0 +1,276 @@
+/* Readers for /proc/self, fstat and our own memory. Watchdog thread only. Files are opened
+ * O_CLOEXEC, read once into a stack buffer and closed at once: no descriptor outlives the
+ * function. The real open/read are called directly so our wrappers are not involved. */
+#include "watchdog/procinfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "hook/real.h"
+
+static void task_path(struct sw_buf *b, pid_t tid, const char *leaf)
+{
+    sw_buf_puts(b, "/proc/self/task/");
+    sw_buf_put_u64(b, (uint64_t)tid);
+    sw_buf_putc(b, '/');
+    sw_buf_puts(b, leaf);
+}
+
+/* Reads up to cap - 1 bytes of a small file, NUL-terminated. Returns length or -errno. */
+static ssize_t read_file(const char *path, char *out, size_t cap)
+{
+    int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t len = 0;
+    while (len + 1 < cap) {
+        ssize_t n = sw_real.read(fd, out + len, cap - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            sw_real.close(fd);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    sw_real.close(fd);
+    out[len] = '\0';
+    return (ssize_t)len;
+}
+
+static ssize_t read_task_file(pid_t tid, const char *leaf, char *out, size_t cap)
+{
+    char path[64];
+    struct sw_buf b;
+    sw_buf_init(&b, path, sizeof path);
+    task_path(&b, tid, leaf);
+    return read_file(path, out, cap);
+}
+
+/* Copies n bytes of src into out as a NUL-terminated string cut to cap. */
+static int copy_out(char *out, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0)
+        return -EINVAL;
+    size_t k = n < cap - 1 ? n : cap - 1;
+    memcpy(out, src, k);
+    out[k] = '\0';
+    return 0;
+}
+
+int sw_proc_comm(pid_t tid, char *out, size_t cap)
+{
+    char tmp[64];
+    ssize_t n = read_task_file(tid, "comm", tmp, sizeof tmp);
+    if (n < 0)
+        return (int)n;
+    while (n > 0 && tmp[n - 1] == '\n')
+        tmp[--n] = '\0';
+    return copy_out(out, cap, tmp, (size_t)n);
+}
+
+/* The stat line is "tid (comm) S ...": comm may hold spaces and parentheses, so fields are
+ * counted from the last ')'. Returns a pointer to field 3 (the state), or NULL. */
+static const char *stat_fields(char *line)
+{
+    char *p = strrchr(line, ')');
+    if (p == NULL || p[1] != ' ')
+        return NULL;
+    return p + 2;
+}
+
+int sw_proc_state(pid_t tid, char *state)
+{
+    char line[512];
+    ssize_t n = read_task_file(tid, "stat", line, sizeof line);
+    if (n < 0)
+        return (int)n;
+    const char *f = stat_fields(line);
+    if (f == NULL || *f == '\0')
+        return -EINVAL;
+    *state = *f;
+    return 0;
+}
+
+static bool parse_u64(const char **p, uint64_t *v, int base)
+{
+    const char *s = *p;
+    uint64_t x = 0;
+    int digits = 0;
+    for (;; s++, digits++) {
+        int d;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = *s - 'a' + 10;
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = *s - 'A' + 10;
+        else
+            break;
+        x = x * (uint64_t)base + (uint64_t)d;
+    }
+    if (digits == 0)
+        return false;
+    *v = x;
+    *p = s;
+    return true;
+}
+
+int sw_proc_cputime(pid_t tid, uint64_t *ticks)
+{
+    char line[512];
+    ssize_t n = read_task_file(tid, "stat", line, sizeof line);
+    if (n < 0)
+        return (int)n;
+    const char *p = stat_fields(line);
+    if (p == NULL)
+        return -EINVAL;
+    /* Fields from 3 (state): utime and stime are fields 14 and 15. */
+    for (int field = 3; field < 14; field++) {
+        p = strchr(p, ' ');
+        if (p == NULL)
+            return -EINVAL;
+        p++;
+    }
+    uint64_t ut, st;
+    if (!parse_u64(&p, &ut, 10) || *p++ != ' ' || !parse_u64(&p, &st, 10))
+        return -EINVAL;
+    *ticks = ut + st;
+    return 0;
+}
+
+int sw_proc_wchan(pid_t tid, char *out, size_t cap)
+{
+    char tmp[128];
+    ssize_t n = read_task_file(tid, "wchan", tmp, sizeof tmp);
+    if (n < 0)
+        return (int)n;
+    if (n == 0 || strcmp(tmp, "0") == 0)
+        return -ENOENT;
+    return copy_out(out, cap, tmp, (size_t)n);
+}
+
+int sw_proc_sigblk(pid_t tid, uint64_t *mask)
+{
+    char text[2048];
+    ssize_t n = read_task_file(tid, "status", text, sizeof text);
+    if (n < 0)
+        return (int)n;
+    const char *p = strstr(text, "\nSigBlk:");
+    if (p == NULL)
+        return -EINVAL;
+    p += strlen("\nSigBlk:");
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return parse_u64(&p, mask, 16) ? 0 : -EINVAL;
+}
+
+int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
+{
+    char line[256];
+    ssize_t n = read_task_file(tid, "syscall", line, sizeof line);
+    if (n < 0)
+        return (int)n;
+    /* "nr a1 a2 a3 a4 a5 a6 sp pc", "-1 sp pc" (blocked, not in a syscall) or "running". */
+    if (strncmp(line, "running", 7) == 0)
+        return -EAGAIN;
+    const char *p = line;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    uint64_t num;
+    if (!parse_u64(&p, &num, 10))
+        return -EINVAL;
+    uint64_t v[8];
+    int k = 0;
+    while (k < 8 && *p == ' ') {
+        p++;
+        if (p[0] == '0' && p[1] == 'x')
+            p += 2;
+        if (!parse_u64(&p, &v[k], 16))
+            return -EINVAL;
+        k++;
+    }
+    if (k < 2)
+        return -EINVAL;
+    *nr = neg ? -(long)num : (long)num;
+    *sp = v[k - 2];
+    *pc = v[k - 1];
+    return 0;
+}
+
+int sw_proc_fd_target(int fd, char *out, size_t cap)
+{
+    char path[48];
+    struct sw_buf b;
+    sw_buf_init(&b, path, sizeof path);
+    sw_buf_puts(&b, "/proc/self/fd/");
+    sw_buf_put_u64(&b, (uint64_t)fd);
+    if (cap < 2)
+        return -EINVAL;
+    ssize_t n = readlink(path, out, cap - 1);
+    if (n < 0)
+        return -errno;
+    out[n] = '\0';
+    return 0;
+}
+
+enum sw_class sw_proc_fd_class(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return SW_CLASS_PEER;
+    return S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? SW_CLASS_DISK
+                                                                             : SW_CLASS_PEER;
+}
+
+enum sw_class sw_proc_path_class(int dirfd, const char *path)
+{
+    struct stat st;
+    if (path == NULL || fstatat(dirfd, path, &st, 0) != 0)
+        return SW_CLASS_DISK;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) ? SW_CLASS_PEER
+                                                                               : SW_CLASS_DISK;
+}
+
+ssize_t sw_proc_read_mem(uintptr_t addr, void *out, size_t len)
+{
+    struct iovec local = {out, len}, remote = {(void *)addr, len};
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    return n < 0 ? -errno : n;
+}
+
+int sw_proc_read_string(uintptr_t addr, char *out, size_t cap)
+{
+    if (cap == 0)
+        return -EINVAL;
+    /* Read page by page: a string near the end of a mapping must not fail as a whole. */
+    size_t len = 0;
+    while (len + 1 < cap) {
+        uintptr_t a = addr + len;
+        size_t chunk = 4096 - (a & 4095);
+        if (chunk > cap - 1 - len)
+            chunk = cap - 1 - len;
+        ssize_t n = sw_proc_read_mem(a, out + len, chunk);
+        if (n <= 0) {
+            if (len == 0)
+                return n < 0 ? (int)n : -EFAULT;
+            break;
+        }
+        char *nul = memchr(out + len, '\0', (size_t)n);
+        if (nul != NULL)
+            return (int)(nul - out);
+        len += (size_t)n;
+    }
+    out[len] = '\0';
+    return (int)len;
+}

@@ -1,0 +1,24 @@
+/* Private: carrying out the decisions' report plans: each thread of a plan inspected (state,
+ * object, owner, stack), the owners and other threads a report takes in, the report numbered,
+ * rendered and written. Watchdog thread only. */
+#ifndef SW_REPORTS_H
+#define SW_REPORTS_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/episode.h"
+
+void sw_reports_init(const struct sw_config *cfg, pid_t pid);
+
+/* Writes the report plan p asks for (or, for a warm-up, only captures and symbolizes) and
+ * tells E the outcome. */
+void sw_reports_carry_out(struct sw_episodes *E, const struct sw_plan *p);
+
+/* Whether this process has written a report (its stalls may need closing at exit). */
+bool sw_reports_any(void);
+
+/* In a fork child: numbering starts again at 1 under the child's pid. */
+void sw_reports_after_fork_child(pid_t pid);
+
+#endif
