@@ -1,4 +1,4 @@
-/* C++ demangling with libiberty's cplus_demangle_v3_callback. Watchdog only. */
+/* C++ demangling with libiberty's cplus_demangle_v3_callback. Symbolizer thread only. */
 #include "symbolizer/demangle.h"
 
 #include <stdbool.h>

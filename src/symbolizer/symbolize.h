@@ -1,5 +1,6 @@
 /* Private: turning unwound program counters into report frames: module, offset, build-id,
- * function, file and line, with inlined functions as frames of their own. Watchdog only.
+ * function, file and line, with inlined functions as frames of their own. Symbolizer
+ * thread only (symworker.c).
  * Strings in the frames point into libdw's memory, the module map and our name arena; they
  * stay valid until sw_symbolize_reset, which starts the next report. */
 #ifndef SW_SYMBOLIZE_H

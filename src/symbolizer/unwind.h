@@ -1,6 +1,7 @@
 /* Private: the libdw session for our own process (one Dwfl built from our module map) and the
- * unwinding of captured snapshots into program counters. Watchdog only: libdw is not
- * thread-safe, and its allocations happen here, never in the program's threads. */
+ * unwinding of captured snapshots into program counters. Symbolizer thread only
+ * (symworker.c): libdw is not thread-safe, and its allocations happen there, never in the
+ * program's threads. */
 #ifndef SW_UNWIND_H
 #define SW_UNWIND_H
 
