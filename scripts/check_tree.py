@@ -16,6 +16,8 @@
    wrapper, not to libc).
 4. Every source file under src/ opens with a comment (what it does, in which context).
 5. No function in src/watchdog/ is longer than 60 lines.
+6. Every file under src/ has its row in docs/design.md's table of the tree ("## The tree"), and
+   every row names a file that exists.
 
 Prints one line per violation; exit status 1 if there is any.
 """
@@ -108,6 +110,45 @@ def check_function_lengths(src, path, text, problems):
             start = None
 
 
+def table_files(design):
+    """The files named by the rows of the tree's table: "`core/buf.c`, `.h`" names two."""
+    with open(design, encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("## The tree")
+    end = text.find("\n## ", start + 1)
+    named = set()
+    for line in text[start:end].splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = re.findall(r"`([^`]+)`", line.split("|")[1])
+        if not cells:
+            continue
+        folder, _, first = cells[0].rpartition("/")
+        stem = first.rsplit(".", 1)[0]
+        named.add(cells[0])
+        for c in cells[1:]:
+            if c.startswith("."):
+                named.add((folder + "/" if folder else "") + stem + c)
+            else:
+                named.add((folder + "/" if folder else "") + c)
+    return named
+
+
+def check_table(src, design, problems):
+    named = table_files(design)
+    present = set()
+    for root, _, files in os.walk(src):
+        for f in files:
+            if f.endswith(".md"):
+                continue
+            present.add(os.path.relpath(os.path.join(root, f), src))
+    for f in sorted(present - named):
+        problems.append("src/%s: no row in docs/design.md's table of the tree" % f)
+    for f in sorted(named - present):
+        problems.append("docs/design.md: the table of the tree names src/%s, which does not "
+                        "exist" % f)
+
+
 def check_objects(objects, lib, problems):
     out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True,
                          check=True).stdout
@@ -129,9 +170,12 @@ def main():
     ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), "..", "src"))
     ap.add_argument("--lib")
     ap.add_argument("--objects", nargs="*", default=[])
+    ap.add_argument("--design")
     args = ap.parse_args()
     src = os.path.normpath(args.src)
+    design = args.design or os.path.join(src, "..", "docs", "design.md")
     problems = []
+    check_table(src, design, problems)
     for path in sources(src):
         with open(path, encoding="utf-8") as f:
             text = f.read()

@@ -45,7 +45,7 @@ struct sw_slot {
     _Atomic uintptr_t obj; /* the call's object (see enum sw_objkind) */
     /* Signals handled on this thread, read together by the resuming wrappers: the low half
      * counts our capture signal, the high half the program's own handlers (through the
-     * trampoline of interpose_signal.c). */
+     * trampoline of wrap_signal.c). */
     union {
         _Atomic uint64_t signals;
         struct {

@@ -1,4 +1,4 @@
-/* Exported wrappers for the idle class: epoll, poll, select, accept (in interpose_peer.c),
+/* Exported wrappers for the idle class: epoll, poll, select, accept (in wrap_peer.c),
  * signal waits, pause, and the sleeps. Any thread.
  *
  * These calls return EINTR even under SA_RESTART, so our capture signal would be visible.
