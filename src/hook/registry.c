@@ -166,10 +166,18 @@ void sw_registry_after_fork_child(void)
         if (s != mine)
             sw_registry_release(s);
     }
+    /* fork() is no call of ours, so any call marked now was interrupted by the signal handler
+     * that forks (postgres's postmaster starts its children from one): in the child the
+     * handler goes on, maybe for the child's whole life, and that call is not what it does.
+     * The child starts with nothing marked; the calls it enters from here on are marked as
+     * usual, and when the handler returns into the interrupted wrapper, its leave finds the
+     * mark clear already. */
+    atomic_fetch_and(&sw_slot_internal.word, ~SW_CALL_MASK);
     if (mine != &sw_slot_lazy && mine != &sw_slot_internal) {
         /* Same slot, new identity: a new generation so no watchdog state carries over. */
         atomic_fetch_add(&mine->gen, 1);
         atomic_store(&mine->tid, gettid());
         mine->self = pthread_self();
+        atomic_fetch_and(&mine->word, ~SW_CALL_MASK);
     }
 }

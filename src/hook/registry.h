@@ -41,7 +41,8 @@ struct sw_slot *sw_registry_at(unsigned i);
 struct sw_slot *sw_registry_self(void);
 
 /* In a fork child: every slot but the calling thread's is freed; the caller keeps (or gets)
- * a slot bound to its new tid. */
+ * a slot bound to its new tid, with no call marked (a call marked at fork time was
+ * interrupted by the handler that forked). */
 void sw_registry_after_fork_child(void);
 
 #endif
