@@ -8,6 +8,7 @@
  * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "core/buf.h"
 #include "hook/capture.h"
 #include "core/config.h"
+#include "watchdog/errout.h"
 #include "watchdog/output.h"
 #include "hook/real.h"
 #include "hook/registry.h"
@@ -56,6 +58,7 @@ static void after_fork_child(void)
     if (!active)
         return;
     sw_registry_after_fork_child();
+    sw_errout_after_fork_child();
     sw_capture_after_fork_child();
     sw_unwind_after_fork_child();
     sw_symworker_after_fork_child();
@@ -69,6 +72,9 @@ __attribute__((constructor)) static void sw_preload_init(void)
     sw_config_parse(&config, environ, program_invocation_short_name, diag_to_stderr, NULL);
     if (getauxval(AT_SECURE))
         sw_config_secure(&config, diag_to_stderr, NULL);
+    /* secure_getenv: in secure-execution mode the environment is a less privileged user's,
+     * who must not choose where our files go. */
+    sw_errout_init(config.ident, secure_getenv("XDG_RUNTIME_DIR"));
     if (config.disabled) {
         sw_registry_go_passive();
         goto out;

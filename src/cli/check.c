@@ -231,6 +231,11 @@ static void print_outputs(const struct sw_config *c)
             break;
         }
     }
+    /* As watchdog/errout.c picks it: the directory now, the name with the program's pid. */
+    const char *xdg = secure_getenv("XDG_RUNTIME_DIR");
+    printf("  (what is meant for stderr goes there only while descriptor 2 is the stderr the "
+           "program started with;\n   else to %s/stallwatch-%s.PID.log, created 0600)\n",
+           xdg != NULL && xdg[0] == '/' ? xdg : "/tmp", c->ident);
 }
 
 /* Where the debuginfo for an ELF file would come from, as the shim looks for it. */

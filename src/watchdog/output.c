@@ -26,6 +26,7 @@
 #include "core/journal.h"
 #include "hook/real.h"
 #include "core/syslog_frame.h"
+#include "watchdog/errout.h"
 
 #define SW_RENDER_SCRATCH   (256 * 1024)
 #define SW_SEVERITY_WARNING 4
@@ -54,10 +55,7 @@ void sw_output_init(const struct sw_config *c)
 
 void sw_output_stderr_line(const char *line)
 {
-    int saved = errno;
-    struct iovec iov[2] = {{(void *)line, strlen(line)}, {"\n", 1}};
-    sw_real.writev(STDERR_FILENO, iov, 2);
-    errno = saved;
+    sw_errout_line(line);
 }
 
 static void write_all(int fd, const char *rec, size_t len)
@@ -83,7 +81,9 @@ static void write_all(int fd, const char *rec, size_t len)
 }
 
 struct sink {
-    int fd; /* stderr, file, or the syslog socket */
+    int fd;     /* the file, the syslog or journal socket, or stderr's (see fd_is_err); -1 none */
+    bool fd_is_err; /* fd came from sw_errout_open */
+    int err_fd; /* where the rest goes when syslog stops taking records; -2: not opened yet */
     bool is_syslog;
     bool is_journal; /* records are gathered into message[], sent as one entry at the end */
     bool failed;     /* syslog stopped taking records: the rest went to stderr */
@@ -204,7 +204,14 @@ static void on_record(void *ctx, const char *rec, size_t len)
         note_socket_trouble(false, "stopped taking records", errno);
         s->failed = true;
     }
-    write_all(s->is_syslog ? STDERR_FILENO : s->fd, rec, len);
+    int fd = s->fd;
+    if (s->is_syslog) {
+        if (s->err_fd == -2)
+            s->err_fd = sw_errout_open();
+        fd = s->err_fd;
+    }
+    if (fd >= 0)
+        write_all(fd, rec, len);
 }
 
 static int open_socket(bool journal)
@@ -291,48 +298,68 @@ static bool send_journal(struct sink *s)
     return send_memfd(s->fd, s->dgram, len);
 }
 
+/* Opens the destination o for one report: a socket, a file, or stderr's descriptor (stderr,
+ * or what stands in for it; also where a destination that cannot be opened sends its
+ * report). */
+static void open_sink(unsigned i, const struct sw_output *o, const struct sw_report *r)
+{
+    sink.is_syslog = false;
+    sink.is_journal = false;
+    sink.failed = false;
+    sink.r = r;
+    sink.message_len = 0;
+    sink.err_fd = -2;
+    sink.fd = -1;
+    switch (o->kind) {
+    case SW_OUT_SYSLOG:
+    case SW_OUT_JOURNAL:
+        sink.local_s = (int64_t)(r->time_ns / 1000000000u) + tz_offset_s;
+        sink.fd = open_socket(o->kind == SW_OUT_JOURNAL);
+        sink.is_syslog = sink.fd >= 0 && o->kind == SW_OUT_SYSLOG;
+        sink.is_journal = sink.fd >= 0 && o->kind == SW_OUT_JOURNAL;
+        break;
+    case SW_OUT_STDERR:
+        break;
+    case SW_OUT_FILE:
+        sink.fd =
+            sw_real.open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (sink.fd < 0)
+            note_file_trouble(i, o->path, errno);
+        break;
+    }
+    sink.fd_is_err = sink.fd < 0;
+    if (sink.fd_is_err)
+        sink.fd = sw_errout_open();
+}
+
+static void close_sink(void)
+{
+    if (sink.fd_is_err)
+        sw_errout_close(sink.fd);
+    else if (sink.fd >= 0)
+        sw_real.close(sink.fd);
+    if (sink.err_fd >= 0)
+        sw_errout_close(sink.err_fd);
+}
+
 void sw_output_report(const struct sw_report *r)
 {
     static char scratch[SW_RENDER_SCRATCH];
     for (unsigned i = 0; i < cfg->noutputs; i++) {
-        const struct sw_output *o = &cfg->outputs[i];
-        sink.is_syslog = false;
-        sink.is_journal = false;
-        sink.failed = false;
-        sink.r = r;
-        sink.message_len = 0;
-        switch (o->kind) {
-        case SW_OUT_SYSLOG:
-        case SW_OUT_JOURNAL:
-            sink.local_s = (int64_t)(r->time_ns / 1000000000u) + tz_offset_s;
-            sink.fd = open_socket(o->kind == SW_OUT_JOURNAL);
-            sink.is_syslog = sink.fd >= 0 && o->kind == SW_OUT_SYSLOG;
-            sink.is_journal = sink.fd >= 0 && o->kind == SW_OUT_JOURNAL;
-            if (sink.fd < 0)
-                sink.fd = STDERR_FILENO;
-            break;
-        case SW_OUT_STDERR:
-            sink.fd = STDERR_FILENO;
-            break;
-        case SW_OUT_FILE:
-            sink.fd =
-                sw_real.open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-            if (sink.fd < 0) {
-                note_file_trouble(i, o->path, errno);
-                sink.fd = STDERR_FILENO;
-            }
-            break;
-        }
+        open_sink(i, &cfg->outputs[i], r);
+        if (sink.fd < 0)
+            continue; /* not even stderr's stand-in: dropped, and counted there */
         sw_report_emit(r, cfg->format, scratch, sizeof scratch, on_record, &sink);
         if (sink.is_journal && !send_journal(&sink)) {
             /* journald took nothing: the whole report goes to stderr. */
             note_socket_trouble(true, "did not take the report", errno);
             sink.is_journal = false;
             sw_real.close(sink.fd);
-            sink.fd = STDERR_FILENO;
-            sw_report_emit(r, cfg->format, scratch, sizeof scratch, on_record, &sink);
+            sink.fd = sw_errout_open();
+            sink.fd_is_err = true;
+            if (sink.fd >= 0)
+                sw_report_emit(r, cfg->format, scratch, sizeof scratch, on_record, &sink);
         }
-        if (sink.fd != STDERR_FILENO)
-            sw_real.close(sink.fd);
+        close_sink();
     }
 }

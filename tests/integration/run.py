@@ -10,6 +10,7 @@ import argparse
 import datetime
 import difflib
 import importlib
+import json
 import os
 import re
 import signal
@@ -240,6 +241,58 @@ def test_no_syslog_falls_back_to_stderr(shim):
     check(len(notes) == 1, "expected one note about the missing socket", res)
     check(sum(1 for l in err if re.match(r"^stallwatch #\d+ stall ", l)) == 2,
           "the two reports did not reach stderr", res)
+
+
+def daemon_stdio_run(shim, output):
+    """Runs daemon_stdio (closes 0-2, reopens three data files there) with no syslog socket;
+    returns the result, the data files' lines and the stand-in file's path and lines."""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = shim.run(["daemon_stdio", tmp],
+                       env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_SYSLOG_SOCKET": "/nonexistent/log",
+                            "XDG_RUNTIME_DIR": tmp},
+                       output=output, timeout=10)
+        data = []
+        for i in range(3):
+            with open(os.path.join(tmp, "data%d" % i)) as f:
+                data.append(f.read().splitlines())
+        standins = [n for n in os.listdir(tmp) if n.startswith("stallwatch-")]
+        lines, mode = [], None
+        if len(standins) == 1:
+            path = os.path.join(tmp, standins[0])
+            mode = os.stat(path).st_mode & 0o777
+            with open(path) as f:
+                lines = f.read().splitlines()
+    return res, data, standins, mode, lines
+
+
+def test_daemon_with_data_files_on_0_to_2_keeps_them_clean(shim):
+    """A daemon that closed 0-2 and reopened data files there, with no syslog daemon: the
+    report meant for stderr goes to a stand-in file (XDG_RUNTIME_DIR/stallwatch-IDENT.PID.log,
+    0600) that starts with a line saying why, the same line reaches the original stderr by
+    name, and not one byte lands in the data files."""
+    res, data, standins, mode, lines = daemon_stdio_run(shim, "syslog")
+    check(res.returncode == 0, "daemon_stdio failed", res)
+    for i in range(3):
+        check(data[i] == ["data%d line %d" % (i, k) for k in range(1, 7)],
+              "data%d was written into: %r" % (i, data[i]), res)
+    check(len(standins) == 1 and re.match(r"^stallwatch-daemon_stdio\.\d+\.log$", standins[0]),
+          "no stand-in file: %s" % standins, res)
+    check(mode == 0o600, "stand-in mode %o" % (mode or 0), res)
+    check(lines and "no longer the stderr" in lines[0], "no first line saying why", res)
+    check(any(l.startswith("{") and json.loads(l)["event"] == "stall" for l in lines),
+          "the report is not in the stand-in:\n%s" % "\n".join(lines), res)
+    check("no longer the stderr" in res.stderr and standins[0] in res.stderr,
+          "the original stderr was not told where reports went", res)
+
+
+def test_stderr_output_chosen_explicitly_follows_the_same_rule(shim):
+    """STALLWATCH_OUTPUT=stderr: written only while descriptor 2 is the original stderr;
+    here it is a data file, so the report goes to the stand-in."""
+    res, data, standins, mode, lines = daemon_stdio_run(shim, "stderr")
+    check(res.returncode == 0, "daemon_stdio failed", res)
+    check(all(len(d) == 6 for d in data), "a data file was written into: %r" % data, res)
+    check(len(standins) == 1 and any(l.startswith("{") for l in lines),
+          "the report is not in the stand-in", res)
 
 
 def test_no_debuginfo_raw_frames(shim):
