@@ -37,6 +37,9 @@ FULL = dict(
     kvload_per_conn=25000,
     spawn_rounds=30,
     spawn_batch=100,
+    fork_rounds=15,
+    fork_n={"exit": 1000, "exec": 300},
+    git_rounds=7,
     rss_rounds=7,
     watchdog_s=60,
     stalls=20,
@@ -58,6 +61,9 @@ QUICK = dict(
     kvload_per_conn=3000,
     spawn_rounds=5,
     spawn_batch=30,
+    fork_rounds=3,
+    fork_n={"exit": 300, "exec": 100},
+    git_rounds=1,
     rss_rounds=2,
     watchdog_s=5,
     stalls=5,
@@ -597,6 +603,65 @@ class Bench:
                  f"{signed_spread(added_cpu, 3, ' ms')} (with STALLWATCH_DISABLE=1: "
                  f"{signed(med(loading_cpu), 3)})", "", "")
 
+    def forks(self):
+        """fork + _exit and fork + exec of /bin/true in a loop, in a process with and without
+        the shim preloaded, the two alternating round by round."""
+        res = {m: {"without": [], "with": []} for m in ("exit", "exec")}
+        for r in range(self.cfg["fork_rounds"]):
+            for mode in ("exit", "exec"):
+                order = ("without", "with") if r % 2 == 0 else ("with", "without")
+                for variant in order:
+                    out = self.run([self.prog("forks"), str(self.cfg["fork_n"][mode]), mode],
+                                   env=self.env(variant == "with"))
+                    res[mode][variant].append(float(out.split()[1]) / 1000)
+        self.raw["fork_ms"] = res
+        for mode, label, limit in (("exit", "fork + _exit in the child, then wait", 0.05),
+                                   ("exec", "fork + exec /bin/true, then wait", 0.35)):
+            a, b = res[mode]["without"], res[mode]["with"]
+            added = [y - x for x, y in zip(a, b)]
+            self.row(f"Fork: {label}, wall ms per fork", spread(a, 3), spread(b, 3),
+                     signed_spread(added, 3, " ms"), f"<= +{limit} ms",
+                     self.verdict(med(added) <= limit, added, limit))
+
+    GIT_SCRIPT = r"""set -e
+cd "$1"
+git init -q repo
+cd repo
+git config user.email bench@localhost
+git config user.name bench
+for i in $(seq 1 30); do
+    echo "line $i" >> file
+    git add file
+    git commit -q -m "commit $i"
+done
+git gc -q
+git fsck --no-progress
+git log --oneline > /dev/null
+"""
+
+    def git_sequence(self):
+        """git init, 30 commits, gc, fsck and log, with and without the shim: a fork-heavy
+        program (every git command spawns several processes)."""
+        if shutil.which("git") is None:
+            self.row("git sequence", "-", "git is not installed", "-", "", "ERROR")
+            return
+        res = {"without": [], "with": []}
+        for r in range(self.cfg["git_rounds"]):
+            order = ("without", "with") if r % 2 == 0 else ("with", "without")
+            for variant in order:
+                d = tempfile.mkdtemp(dir=self.tmp)
+                t0 = time.monotonic()
+                subprocess.run(["sh", "-c", self.GIT_SCRIPT, "sh", d], check=True,
+                               env=self.env(variant == "with", HOME=d),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                res[variant].append(time.monotonic() - t0)
+                shutil.rmtree(d, ignore_errors=True)
+        self.raw["git_s"] = res
+        ratio = [w / o for w, o in zip(res["with"], res["without"])]
+        self.row("git: init, 30 commits, gc, fsck, log; wall s", spread(res["without"], 2),
+                 spread(res["with"], 2), spread(ratio, 3, "x"), "<= 1.10x",
+                 self.verdict(med(ratio) <= 1.10, ratio, 1.10))
+
     @staticmethod
     def status_kib(pid):
         v = {}
@@ -901,7 +966,7 @@ class Bench:
 
 
 SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
-            "startup", "rss",
+            "startup", "forks", "git", "rss",
             "watchdog", "latency", "eustack")
 
 
@@ -932,6 +997,8 @@ def main():
         "memcached": b.memcached,
         "serverinstr": b.server_instructions,
         "startup": b.startup,
+        "forks": b.forks,
+        "git": b.git_sequence,
         "rss": b.rss,
         "watchdog": b.watchdog_cpu,
         "latency": b.latency,

@@ -53,16 +53,26 @@ static void go_passive(const char *what, int err)
     active = false;
 }
 
+/* The fork child's watching, started by its first interposed call, API call or thread
+ * creation rather than by the fork: a child that execs or exits at once (shells, build
+ * systems, git) pays nothing but the handler below. */
+static void child_starts_watching(void)
+{
+    sw_registry_settle_child();
+    sw_errout_after_fork_child();
+    sw_watchdog_start_in_child();
+}
+
+/* A few stores: every fork of the program pays for it. */
 static void after_fork_child(void)
 {
     if (!active)
         return;
-    sw_registry_after_fork_child();
-    sw_errout_after_fork_child();
     sw_capture_after_fork_child();
     sw_unwind_after_fork_child();
     sw_symworker_after_fork_child();
     sw_watchdog_after_fork_child();
+    sw_registry_after_fork_child(child_starts_watching);
 }
 
 __attribute__((constructor)) static void sw_preload_init(void)

@@ -230,7 +230,11 @@ static void look_at_api(struct sw_episodes *E, struct sw_episode *ep, const stru
 void sw_episodes_init(struct sw_episodes *E, const struct sw_config *cfg,
                       const struct sw_world *world, pid_t pid, uint64_t now_ns)
 {
-    memset(E, 0, sizeof *E);
+    /* Field by field: the scan's arrays (most of the struct's megabyte) are written only as
+     * far as a scan fills them, so an idle process never touches their pages (resident memory,
+     * and the page tables every fork copies). */
+    E->warmed = false;
+    E->ncands = E->nwaiters = E->ncycles = 0;
     E->cfg = cfg;
     E->world = world;
     E->pid = pid;

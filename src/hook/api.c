@@ -38,7 +38,7 @@ void sw_api_init(uint64_t threshold_ns)
 static struct sw_slot *self(void)
 {
     struct sw_slot *s = sw_self;
-    if (s == &sw_slot_lazy) {
+    if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
         sw_real_ensure();
         s = sw_registry_self();
     }

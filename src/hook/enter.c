@@ -6,7 +6,7 @@
 
 struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj)
 {
-    if (s == &sw_slot_lazy) {
+    if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
         /* Resolve before claiming: once this thread has a slot its wrappers take the fast
          * path, which calls the real functions without checking them. */
         sw_real_ensure();

@@ -15,6 +15,10 @@ __thread struct sw_slot sw_slot_internal __attribute__((tls_model("initial-exec"
 /* Never written: its call byte stays non-zero so every unregistered thread's first interposed
  * call takes the slow path. */
 struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};
+/* The fork child's forking thread until it next needs its slot: its call byte is never 0, so
+ * that call takes the slow path, which starts the child's watching; its signal counts stand
+ * in for the slot's meanwhile (written by this one thread only: the child has no other). */
+struct sw_slot sw_slot_deferred = {.word = SW_CALL_MASK};
 
 static struct sw_slot *_Atomic chunks[SW_MAX_CHUNKS];
 static _Atomic unsigned nchunks;
@@ -22,6 +26,17 @@ static _Atomic unsigned claim_hint;
 static _Atomic bool passive;
 static pthread_key_t exit_key;
 static _Atomic bool exit_key_ok;
+/* In a fork child: the forking thread's slot, and what starts the child's watching, both
+ * waiting for the child's first call of interest (see sw_registry_after_fork_child). */
+static struct sw_slot *deferred_slot;
+static void (*_Atomic deferred_start)(void);
+
+static void start_deferred(void)
+{
+    void (*start)(void) = atomic_exchange(&deferred_start, NULL);
+    if (start != NULL)
+        start();
+}
 
 static void on_thread_exit(void *p)
 {
@@ -105,6 +120,13 @@ struct sw_slot *sw_registry_claim(void)
 {
     if (atomic_load_explicit(&passive, memory_order_relaxed))
         return NULL;
+    /* A fork child creating a thread is one to watch: the slots are settled first. */
+    if (__builtin_expect(atomic_load_explicit(&deferred_start, memory_order_relaxed) != NULL, 0)) {
+        if (sw_self == &sw_slot_deferred)
+            sw_registry_self(); /* the forking thread takes its slot back, then starts */
+        else
+            start_deferred();
+    }
     for (;;) {
         unsigned n = atomic_load_explicit(&nchunks, memory_order_acquire);
         unsigned cap = n * SW_CHUNK_SLOTS;
@@ -142,6 +164,15 @@ void sw_registry_release(struct sw_slot *s)
 struct sw_slot *sw_registry_self(void)
 {
     struct sw_slot *s = sw_self;
+    if (s == &sw_slot_deferred) {
+        int saved = errno;
+        s = deferred_slot;
+        atomic_store(&s->signals, atomic_load(&sw_slot_deferred.signals));
+        sw_self = s;
+        start_deferred();
+        errno = saved;
+        return s;
+    }
     if (s != &sw_slot_lazy)
         return s;
     int saved = errno;
@@ -157,15 +188,8 @@ struct sw_slot *sw_registry_self(void)
     return s;
 }
 
-void sw_registry_after_fork_child(void)
+void sw_registry_after_fork_child(void (*start)(void))
 {
-    struct sw_slot *mine = sw_self;
-    unsigned cap = sw_registry_capacity();
-    for (unsigned i = 0; i < cap; i++) {
-        struct sw_slot *s = sw_registry_at(i);
-        if (s != mine)
-            sw_registry_release(s);
-    }
     /* fork() is no call of ours, so any call marked now was interrupted by the signal handler
      * that forks (postgres's postmaster starts its children from one): in the child the
      * handler goes on, maybe for the child's whole life, and that call is not what it does.
@@ -173,11 +197,32 @@ void sw_registry_after_fork_child(void)
      * usual, and when the handler returns into the interrupted wrapper, its leave finds the
      * mark clear already. */
     atomic_fetch_and(&sw_slot_internal.word, ~SW_CALL_MASK);
+    struct sw_slot *mine = sw_self;
+    deferred_slot = NULL;
     if (mine != &sw_slot_lazy && mine != &sw_slot_internal) {
+        atomic_fetch_and(&mine->word, ~SW_CALL_MASK);
+        /* Until its next call of interest the thread counts signals on the sentinel. */
+        atomic_store(&sw_slot_deferred.signals, atomic_load(&mine->signals));
+        deferred_slot = mine;
+        sw_self = &sw_slot_deferred;
+    }
+    atomic_store(&deferred_start, start);
+}
+
+void sw_registry_settle_child(void)
+{
+    struct sw_slot *mine = deferred_slot != NULL ? deferred_slot : sw_self;
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (s != mine)
+            sw_registry_release(s);
+    }
+    if (mine != &sw_slot_lazy && mine != &sw_slot_internal && mine != &sw_slot_deferred) {
         /* Same slot, new identity: a new generation so no watchdog state carries over. */
         atomic_fetch_add(&mine->gen, 1);
         atomic_store(&mine->tid, gettid());
         mine->self = pthread_self();
-        atomic_fetch_and(&mine->word, ~SW_CALL_MASK);
     }
+    deferred_slot = NULL;
 }

@@ -40,9 +40,15 @@ struct sw_slot *sw_registry_at(unsigned i);
  * fails: returns sw_slot_internal when no slot can be had. Preserves errno. */
 struct sw_slot *sw_registry_self(void);
 
-/* In a fork child: every slot but the calling thread's is freed; the caller keeps (or gets)
- * a slot bound to its new tid, with no call marked (a call marked at fork time was
- * interrupted by the handler that forked). */
-void sw_registry_after_fork_child(void);
+/* In a fork child's handler: a few stores. The forking thread's slot has no call marked (a
+ * call marked at fork time was interrupted by the handler that forked), and the thread uses
+ * sw_slot_deferred until it next needs its slot: its next interposed call, API call or
+ * thread creation runs start (once) on its way, so a child that execs or exits at once pays
+ * for nothing more. */
+void sw_registry_after_fork_child(void (*start)(void));
+
+/* In a fork child, once it starts watching (from start above): every slot but the calling
+ * thread's is freed; the caller keeps its slot, bound to its new tid in a new generation. */
+void sw_registry_settle_child(void);
 
 #endif

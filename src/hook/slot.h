@@ -94,6 +94,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "call must be word's l
 extern __thread struct sw_slot *sw_self
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
 extern struct sw_slot sw_slot_lazy __attribute__((visibility("hidden")));
+/* The fork child's forking thread until its first interposed call (registry.h). */
+extern struct sw_slot sw_slot_deferred __attribute__((visibility("hidden")));
 
 /* A slot that no watchdog scan ever looks at, one per thread (so the stores to it never bounce
  * a cache line between threads): our own threads point at theirs, so wrappers they call

@@ -32,6 +32,7 @@ static uint64_t period_ns, base_period_ns;
 static struct sw_episodes episodes;
 static _Atomic bool quiescing;
 static _Atomic bool reporting;
+static _Atomic bool running; /* this process has a watchdog thread */
 /* The destructor's last request: one more look, reporting only recoveries. The watchdog
  * sleeps on wake_word so the request does not wait out a scan period. */
 static _Atomic uint32_t wake_word;
@@ -104,7 +105,9 @@ int sw_watchdog_start(const struct sw_config *c)
     sw_reports_init(c, getpid());
     sw_episodes_init(&episodes, c, sw_world(), getpid(), sw_mono_ns());
     base_period_ns = period_ns = sw_episodes_base_period_ns(&episodes);
-    return -sw_own_thread_start(run);
+    int r = -sw_own_thread_start(run);
+    atomic_store(&running, r == 0);
+    return r;
 }
 
 void sw_watchdog_quiesce(void)
@@ -112,7 +115,7 @@ void sw_watchdog_quiesce(void)
     /* One last look reports the stalls that ended just before exit as recovered; then no
      * more reports, and none in progress when our dependencies are finalized. A process that
      * never reported has nothing to recover and exits without waiting for anyone. */
-    if (sw_reports_any()) {
+    if (atomic_load(&running) && sw_reports_any()) {
         atomic_store(&final_requested, true);
         atomic_fetch_add(&wake_word, 1);
         sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
@@ -131,15 +134,21 @@ void sw_watchdog_quiesce(void)
 
 void sw_watchdog_after_fork_child(void)
 {
-    pid_t pid = getpid();
+    atomic_store(&running, false);
     atomic_store(&final_requested, false);
     atomic_store(&final_done, 0);
     atomic_store(&reporting, false);
-    sw_reports_after_fork_child(pid);
-    if (cfg == NULL || atomic_load(&quiescing))
+    sw_reports_after_fork_child(0);
+}
+
+void sw_watchdog_start_in_child(void)
+{
+    if (cfg == NULL || atomic_load(&quiescing) || atomic_load(&running))
         return;
     /* Only the forking thread exists here: the decisions start afresh under the child's pid
      * (the slots' episodes start again with their new generations). */
+    pid_t pid = getpid();
+    sw_reports_after_fork_child(pid);
     sw_episodes_init(&episodes, cfg, sw_world(), pid, sw_mono_ns());
-    sw_own_thread_start(run);
+    atomic_store(&running, sw_own_thread_start(run) == 0);
 }

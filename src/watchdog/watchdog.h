@@ -13,7 +13,12 @@ int sw_watchdog_start(const struct sw_config *cfg);
  * called from the library destructor so libdw is not torn down under it. */
 void sw_watchdog_quiesce(void);
 
-/* In a fork child: the watchdog thread did not survive the fork; start a new one. */
+/* In a fork child's handler: the watchdog thread did not survive the fork; forget it (a few
+ * stores: no thread is started here). */
 void sw_watchdog_after_fork_child(void);
+
+/* In a fork child, when it first needs watching (see sw_registry_after_fork_child): a new
+ * watchdog thread, numbering reports from 1 under the child's pid. */
+void sw_watchdog_start_in_child(void);
 
 #endif

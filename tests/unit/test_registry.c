@@ -143,6 +143,14 @@ START_TEST(test_lazy_registration_binds_and_releases)
 }
 END_TEST
 
+static int settled;
+
+static void settle(void)
+{
+    settled++;
+    sw_registry_settle_child();
+}
+
 START_TEST(test_fork_child_keeps_only_the_forking_thread)
 {
     struct sw_slot *mine = sw_registry_self();
@@ -150,7 +158,8 @@ START_TEST(test_fork_child_keeps_only_the_forking_thread)
     uint32_t gen = atomic_load(&mine->gen);
     pid_t pid = fork();
     if (pid == 0) {
-        sw_registry_after_fork_child();
+        sw_registry_after_fork_child(settle);
+        sw_registry_settle_child();
         int ok = atomic_load(&other->state) == SW_SLOT_FREE && live_slots() == 1 &&
                  atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid() &&
                  atomic_load(&mine->gen) != gen;
@@ -160,6 +169,48 @@ START_TEST(test_fork_child_keeps_only_the_forking_thread)
     waitpid(pid, &status, 0);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     sw_registry_release(other);
+}
+END_TEST
+
+/* The handler only stores; the child's first need of its slot runs the start, once, and a
+ * call marked when the handler forked is not the child's. */
+START_TEST(test_fork_child_starts_watching_at_its_first_need_of_its_slot)
+{
+    struct sw_slot *mine = sw_registry_self();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* As if fork() ran in a handler that interrupted a call. */
+        atomic_fetch_or(&mine->word, (uint64_t)SW_CALL_PTHREAD_MUTEX_LOCK);
+        sw_registry_after_fork_child(settle);
+        int ok = settled == 0 && sw_self == &sw_slot_deferred &&
+                 (atomic_load(&mine->word) & SW_CALL_MASK) == 0;
+        struct sw_slot *s = sw_registry_self();
+        ok = ok && s == mine && sw_self == mine && settled == 1;
+        sw_registry_self();
+        ok = ok && settled == 1 && atomic_load(&mine->tid) == getpid();
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
+/* A child whose first act is to create a thread: the forking thread keeps its slot. */
+START_TEST(test_fork_child_creating_a_thread_first_keeps_its_slot)
+{
+    struct sw_slot *mine = sw_registry_self();
+    pid_t pid = fork();
+    if (pid == 0) {
+        sw_registry_after_fork_child(settle);
+        struct sw_slot *other = sw_registry_claim();
+        int ok = other != NULL && other != mine && settled == 1 && sw_self == mine &&
+                 atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid();
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 END_TEST
 
@@ -184,6 +235,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_slot_released_on_cancellation);
     tcase_add_test(tc, test_lazy_registration_binds_and_releases);
     tcase_add_test(tc, test_fork_child_keeps_only_the_forking_thread);
+    tcase_add_test(tc, test_fork_child_starts_watching_at_its_first_need_of_its_slot);
+    tcase_add_test(tc, test_fork_child_creating_a_thread_first_keeps_its_slot);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
     return s;
