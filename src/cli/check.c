@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -354,6 +355,46 @@ static void libraries_of(const char *exe)
         waitpid(pid, NULL, 0);
 }
 
+/* Whether the shim can be in exe at all: the dynamic loader, which loads LD_PRELOAD, must run
+ * (not a static binary), and must honour LD_PRELOAD (no secure-execution mode: set-user-ID or
+ * set-group-ID for someone else, or file capabilities). Each obstacle is a problem. */
+static void watchable(const char *exe)
+{
+    int fd = open(exe, O_RDONLY | O_CLOEXEC);
+    Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+    size_t n;
+    bool dynamic = false, is_elf = elf != NULL && elf_kind(elf) == ELF_K_ELF;
+    if (is_elf && elf_getphdrnum(elf, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_INTERP)
+                dynamic = true;
+        }
+    }
+    if (elf != NULL)
+        elf_end(elf);
+    if (is_elf && !dynamic)
+        problem("%s is statically linked: no dynamic loader runs in it, so nothing preloaded "
+                "is ever loaded; stallwatch cannot watch it", exe);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        bool suid = (st.st_mode & S_ISUID) && st.st_uid != geteuid();
+        bool sgid = (st.st_mode & S_ISGID) && st.st_gid != getegid();
+        if (suid || sgid)
+            problem("%s is set-%s-ID (%s %u) and you are uid %u gid %u: it runs in secure-"
+                    "execution mode, where the loader ignores LD_PRELOAD paths; stallwatch cannot "
+                    "watch it (run it as its %s, or watch a copy without the bit)",
+                    exe, suid ? "user" : "group", suid ? "owner" : "group",
+                    suid ? (unsigned)st.st_uid : (unsigned)st.st_gid, (unsigned)geteuid(),
+                    (unsigned)getegid(), suid ? "owner" : "group");
+        else if (fgetxattr(fd, "security.capability", NULL, 0) > 0)
+            problem("%s has file capabilities: it runs in secure-execution mode, where the loader "
+                    "ignores LD_PRELOAD paths; stallwatch cannot watch it", exe);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
 static bool find_in_path(const char *name, char *out, size_t cap)
 {
     if (strchr(name, '/') != NULL) {
@@ -394,6 +435,7 @@ int sw_cli_check(const char *lib, const char *command)
         if (!find_in_path(command, exe, sizeof exe))
             problem("%s: not found or not executable", command);
         else {
+            watchable(exe);
             debuginfo_of(exe);
             libraries_of(exe);
         }

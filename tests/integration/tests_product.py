@@ -368,6 +368,38 @@ def test_command_exit_status_is_the_commands(shim):
     check(rc == 42, "sh -c 'exit 42' gave %s" % rc)
 
 
+def test_command_check_says_when_a_program_can_never_be_watched(shim):
+    """--check names what stands between the shim and a program: a statically linked program
+    (no dynamic loader runs, nothing is preloaded) and a set-user-ID program of another user
+    (secure-execution mode: the loader ignores LD_PRELOAD paths). Status 1 for each."""
+    cli = cli_path(shim)
+    with tempfile.TemporaryDirectory(prefix="stallwatch-check-") as tmp:
+        sock_path = os.path.join(tmp, "log")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(sock_path)
+        env = {"STALLWATCH_SYSLOG_SOCKET": sock_path}
+        try:
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello_static")], env=env)
+            check(rc == 1 and re.search(r"PROBLEM: .*hello_static is statically linked", out),
+                  "a static program passed --check:\n" + out)
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")], env=env)
+            check(rc == 0 and "statically linked" not in out, "hello is dynamic:\n" + out)
+            if os.geteuid() == 0:
+                suid = os.path.join(tmp, "hello_suid")
+                shutil.copy(shim.prog("hello"), suid)
+                os.chmod(tmp, 0o755)
+                os.chown(suid, 65534, -1)
+                os.chmod(suid, 0o4755)
+                rc, out, _ = run_cli(shim, [cli, "--check", suid], env=env)
+                check(rc == 1 and re.search(r"PROBLEM: .*hello_suid is set-user-ID .*"
+                                            r"secure-execution mode", out),
+                      "a set-user-ID program of another user passed --check:\n" + out)
+            else:
+                print("note: not root, the set-user-ID case is not checked")
+        finally:
+            sock.close()
+
+
 def test_command_check_says_where_reports_go(shim):
     """stallwatch --check: the effective settings, the capture signal, each destination and
     whether it answers, debuginfo of the command and its libraries; status 1 when something
