@@ -41,6 +41,7 @@ static const char usage_tail[] =
 struct setting {
     const char *name;   /* without the STALLWATCH_ prefix */
     const char *kind;   /* "OUTPUTS": the option may be repeated */
+    const char *values; /* "KEYWORD": the words --help shows */
     const char *dflt;   /* as --help shows it */
     const char *option; /* without "--"; "": no option */
     int short_name;     /* 0: none */
@@ -50,7 +51,7 @@ struct setting {
 
 static const struct setting settings[] = {
 #define SW_SETTING(name, kind, values, dflt, field, option, short_name, arg, help)                 \
-    {#name, #kind, dflt, option, short_name, arg, help},
+    {#name, #kind, values, dflt, option, short_name, arg, help},
 #include "core/settings.def"
 #undef SW_SETTING
 };
@@ -130,6 +131,7 @@ static void print_option(const char *left, const char *help, const char *paren)
 static void print_setting_option(const struct setting *s)
 {
     char left[64];
+    char help[128];
     char paren[128];
     bool repeatable = strcmp(s->kind, "OUTPUTS") == 0;
 
@@ -137,14 +139,17 @@ static void print_setting_option(const struct setting *s)
         snprintf(left, sizeof left, "-%c, --%s", s->short_name, s->option);
     else
         snprintf(left, sizeof left, "    --%s", s->option);
+    snprintf(help, sizeof help, "%s", s->help);
     if (takes_argument(s)) {
         snprintf(left + strlen(left), sizeof left - strlen(left), " %s", s->arg);
+        if (strcmp(s->kind, "KEYWORD") == 0)
+            snprintf(help, sizeof help, "%s: %s", s->help, s->values);
         snprintf(paren, sizeof paren, "STALLWATCH_%s, default: %s%s", s->name, s->dflt,
                  repeatable ? "; repeatable" : "");
     } else {
         snprintf(paren, sizeof paren, "STALLWATCH_%s%s", s->name, s->arg);
     }
-    print_option(left, s->help, paren);
+    print_option(left, help, paren);
 }
 
 /* The thresholds (DURATION settings) first, then the other options in table order. */
