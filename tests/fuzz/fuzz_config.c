@@ -1,13 +1,15 @@
-/* libFuzzer target for the settings parser (src/config.c) and the pieces it is built on:
- * durations (sw_parse_duration, sw_format_duration) and thread-name globs (src/glob.c).
+/* libFuzzer target for the settings parser (src/core/config.c) and the pieces it is built
+ * on: durations (sw_parse_duration, sw_format_duration) and thread-name globs
+ * (src/core/glob.c).
  * Built only with clang and -fsanitize=fuzzer,address,undefined (tests/fuzz/CMakeLists.txt).
  *
  * Input: entries separated by NUL or newline bytes.
  * - An entry starting with "STALLWATCH_" goes into envp as it is.
  * - An entry starting with '#' sets progname to the rest of it ("#" alone: empty progname).
- * - Any other entry's first byte picks a name from `names` below (the 24 known settings,
- *   near misses and one "keep the rest raw" slot), and the rest becomes the value, so
- *   almost every input exercises real settings.
+ * - Any other entry's first byte picks a name from `settings` (the known settings, from
+ *   core/settings.def, each twice) or `extra_names` below (near misses and one "keep the
+ *   rest raw" slot), and the rest becomes the value, so almost every input exercises real
+ *   settings.
  *
  * Every check compares the code with a model written from the headers' contracts, not from
  * the implementation: a failure is reported on stderr with what differed and then abort()s,
@@ -46,49 +48,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NS_MS 1000000ULL
 #define NS_S  1000000000ULL
 
-/* ---- the settings, as documented in config.h ------------------------------------------- */
+/* ---- the settings, from the table (core/settings.def) ------------------------------------- */
 
-/* In the order config.c applies and diagnoses them (its setting_names order), which the
- * I_ indices below follow. */
+/* In table order, which is the order config.c applies and diagnoses them; I_<NAME> indexes
+ * them. The model of each setting below is written by hand from the documentation. */
 static const char *const settings[] = {
-    "THRESHOLD", "LOCK",     "DISK",        "PEER",          "WAIT",       "IDLE",
-    "HEARTBEAT", "OUTPUT",   "FORMAT",      "SYSLOG_SOCKET", "FACILITY",   "IDENT",
-    "FRAMES",    "WATCH",    "IGNORE",      "DISABLE",       "DEBUGINFOD", "REPEAT",
-    "RATE",      "DEADLOCK", "ALL_THREADS", "ACTION",        "BUSY",       "SYMBOLIZE_TIMEOUT",
-    "SYSLOG_FORMAT", "JOURNAL_SOCKET",
+#define SW_SETTING(name, ...) #name,
+#include "core/settings.def"
+#undef SW_SETTING
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 enum {
-    I_THRESHOLD,
-    I_LOCK,
-    I_DISK,
-    I_PEER,
-    I_WAIT,
-    I_IDLE,
-    I_HEARTBEAT,
-    I_OUTPUT,
-    I_FORMAT,
-    I_SOCKET,
-    I_FACILITY,
-    I_IDENT,
-    I_FRAMES,
-    I_WATCH,
-    I_IGNORE,
-    I_DISABLE,
-    I_DEBUGINFOD,
-    I_REPEAT,
-    I_RATE,
-    I_DEADLOCK,
-    I_ALL_THREADS,
-    I_ACTION,
-    I_BUSY,
-    I_SYMBOLIZE_TIMEOUT,
-    I_SYSLOG_FORMAT,
-    I_JOURNAL_SOCKET,
+#define SW_SETTING(name, ...) I_##name,
+#include "core/settings.def"
+#undef SW_SETTING
     I_COUNT,
 };
-_Static_assert(I_COUNT == NSETTINGS, "one index per setting");
+/* A new row needs its model in check_config: its bad values and the value it must give. */
+_Static_assert(I_COUNT == 26, "check_config models 26 settings");
 
 /* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
@@ -864,10 +842,11 @@ static void check_config(char *const *envp, const char *progname)
         CHECK(c.format == (json ? SW_FORMAT_JSON : SW_FORMAT_TEXT), "FORMAT");
     }
     {
-        const char *s = v[I_SOCKET];
+        const char *s = v[I_SYSLOG_SOCKET];
 
-        bad[I_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
-        CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0, "SYSLOG_SOCKET");
+        bad[I_SYSLOG_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
+        CHECK(strcmp(c.syslog_socket, s && !bad[I_SYSLOG_SOCKET] ? s : "/dev/log") == 0,
+              "SYSLOG_SOCKET");
     }
     {
         const char *s = v[I_JOURNAL_SOCKET];
