@@ -4,10 +4,12 @@
  *
  *   stallwatch [OPTIONS] [--] COMMAND [ARGS...]
  *
- * Every option value is checked with the shim's own settings parser, so a value the shim
- * would refuse is refused here, with the same words, before COMMAND starts: bad usage exits 2
- * with one line. Otherwise COMMAND replaces this process (exec), so its exit status is ours;
- * 127 if it cannot be found, 126 if it cannot be run, as env(1) and shells do. */
+ * The options that set a variable, and their lines in --help, are the rows of
+ * core/settings.def that name an option. Every option value is checked with the shim's own
+ * settings parser, so a value the shim would refuse is refused here, with the same words,
+ * before COMMAND starts: bad usage exits 2 with one line. Otherwise COMMAND replaces this
+ * process (exec), so its exit status is ours; 127 if it cannot be found, 126 if it cannot be
+ * run, as env(1) and shells do. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -25,66 +27,147 @@
 #define SW_VERSION "unknown"
 #endif
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: stallwatch [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       stallwatch --check [OPTIONS] [COMMAND]\n"
     "Runs COMMAND with libstallwatch.so preloaded: a thread that stops making progress is\n"
     "reported (syslog by default) with its stack, what it waits for and who holds it.\n"
-    "\n"
-    "  -t, --threshold D   base threshold (STALLWATCH_THRESHOLD, default 5s)\n"
-    "      --lock D        waiting for locks (STALLWATCH_LOCK, default: the threshold)\n"
-    "      --disk D        file and block-device I/O (STALLWATCH_DISK, default: the threshold)\n"
-    "      --peer D        sockets, pipes, terminals, children (STALLWATCH_PEER, default off)\n"
-    "      --wait D        condvars, semaphores, joins (STALLWATCH_WAIT, default off)\n"
-    "      --idle D        poll, epoll, sleep, accept (STALLWATCH_IDLE, default off)\n"
-    "      --busy D        running without any call (STALLWATCH_BUSY, default off)\n"
-    "      --heartbeat G   threads (name globs, \"main\") that must keep completing calls\n"
-    "  -o, --output DEST   syslog, stderr, journal or file:/abs/path; repeatable\n"
-    "      --format F      text or json\n"
-    "      --all-threads   show every thread in each report\n"
-    "      --abort         abort (core dump) after the first report\n"
-    "      --frames N      frames per stack at most (1-256)\n"
-    "      --check         say where reports go and what could keep them from coming\n"
-    "  -h, --help          this help\n"
-    "      --version       the version\n"
+    "\n";
+static const char usage_tail[] =
     "Durations: 250ms, 5s, 1.5s, 2m, 1h; off disables. Every option sets the STALLWATCH_*\n"
     "variable named beside it; see stallwatch(1) for all of them.\n";
 
-enum {
-    OPT_LOCK = 256,
-    OPT_DISK,
-    OPT_PEER,
-    OPT_WAIT,
-    OPT_IDLE,
-    OPT_BUSY,
-    OPT_HEARTBEAT,
-    OPT_FORMAT,
-    OPT_ALL_THREADS,
-    OPT_ABORT,
-    OPT_FRAMES,
-    OPT_CHECK,
-    OPT_VERSION,
+/* The settings (core/settings.def); those with an option are the command's options. */
+struct setting {
+    const char *name;   /* without the STALLWATCH_ prefix */
+    const char *kind;   /* "OUTPUTS": the option may be repeated */
+    const char *values; /* "KEYWORD": the words --help shows */
+    const char *dflt;   /* as --help shows it */
+    const char *option; /* without "--"; "": no option */
+    int short_name;     /* 0: none */
+    const char *arg;    /* "D"; "=VALUE": takes no argument and sets VALUE */
+    const char *help;
 };
 
-static const struct option options[] = {
-    {"threshold", required_argument, NULL, 't'},
-    {"lock", required_argument, NULL, OPT_LOCK},
-    {"disk", required_argument, NULL, OPT_DISK},
-    {"peer", required_argument, NULL, OPT_PEER},
-    {"wait", required_argument, NULL, OPT_WAIT},
-    {"idle", required_argument, NULL, OPT_IDLE},
-    {"busy", required_argument, NULL, OPT_BUSY},
-    {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
-    {"output", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"all-threads", no_argument, NULL, OPT_ALL_THREADS},
-    {"abort", no_argument, NULL, OPT_ABORT},
-    {"frames", required_argument, NULL, OPT_FRAMES},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+static const struct setting settings[] = {
+#define SW_SETTING(name, kind, values, dflt, field, option, short_name, arg, help)                 \
+    {#name, #kind, values, dflt, option, short_name, arg, help},
+#include "core/settings.def"
+#undef SW_SETTING
 };
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* getopt values of the options without a one-letter form: OPT_SETTING + row for settings. */
+enum {
+    OPT_CHECK = 256,
+    OPT_VERSION,
+    OPT_SETTING = 1024,
+};
+
+static bool takes_argument(const struct setting *s)
+{
+    return s->arg[0] != '=';
+}
+
+/* The long options and the getopt short option string, from the table, then --check, --help
+ * and --version. */
+static struct option options[NSETTINGS + 4];
+static char short_options[2 * NSETTINGS + 3];
+
+static void build_options(void)
+{
+    size_t n = 0;
+    size_t k = 0;
+
+    /* "+": options end at COMMAND, so its own options are left alone. */
+    short_options[k++] = '+';
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+
+        if (s->option[0] == '\0')
+            continue;
+        options[n++] =
+            (struct option){s->option, takes_argument(s) ? required_argument : no_argument, NULL,
+                            s->short_name != 0 ? s->short_name : OPT_SETTING + (int)i};
+        if (s->short_name != 0) {
+            short_options[k++] = (char)s->short_name;
+            if (takes_argument(s))
+                short_options[k++] = ':';
+        }
+    }
+    options[n++] = (struct option){"check", no_argument, NULL, OPT_CHECK};
+    options[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    options[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    options[n] = (struct option){NULL, 0, NULL, 0};
+    short_options[k++] = 'h';
+    short_options[k] = '\0';
+}
+
+/* The setting whose option getopt returned as opt, or NULL. */
+static const struct setting *setting_of(int opt)
+{
+    if (opt >= OPT_SETTING && opt < OPT_SETTING + (int)NSETTINGS)
+        return &settings[opt - OPT_SETTING];
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (settings[i].short_name != 0 && settings[i].short_name == opt)
+            return &settings[i];
+    }
+    return NULL;
+}
+
+/* One option line of --help: "  -t, --threshold D   base threshold (STALLWATCH_THRESHOLD,
+ * default: 5s)", the parenthesis on a line of its own when the line would pass 79 columns. */
+static void print_option(const char *left, const char *help, const char *paren)
+{
+    int col = printf("  %-18s  %s", left, help);
+
+    if (paren != NULL && col + 3 + (int)strlen(paren) > 79)
+        printf("\n%22s(%s)", "", paren);
+    else if (paren != NULL)
+        printf(" (%s)", paren);
+    putchar('\n');
+}
+
+static void print_setting_option(const struct setting *s)
+{
+    char left[64];
+    char help[128];
+    char paren[128];
+    bool repeatable = strcmp(s->kind, "OUTPUTS") == 0;
+
+    if (s->short_name != 0)
+        snprintf(left, sizeof left, "-%c, --%s", s->short_name, s->option);
+    else
+        snprintf(left, sizeof left, "    --%s", s->option);
+    snprintf(help, sizeof help, "%s", s->help);
+    if (takes_argument(s)) {
+        snprintf(left + strlen(left), sizeof left - strlen(left), " %s", s->arg);
+        if (strcmp(s->kind, "KEYWORD") == 0)
+            snprintf(help, sizeof help, "%s: %s", s->help, s->values);
+        snprintf(paren, sizeof paren, "STALLWATCH_%s, default: %s%s", s->name, s->dflt,
+                 repeatable ? "; repeatable" : "");
+    } else {
+        snprintf(paren, sizeof paren, "STALLWATCH_%s%s", s->name, s->arg);
+    }
+    print_option(left, help, paren);
+}
+
+/* The thresholds (DURATION settings) first, then the other options in table order. */
+static void print_usage(void)
+{
+    fputs(usage_head, stdout);
+    for (int durations = 1; durations >= 0; durations--) {
+        for (size_t i = 0; i < NSETTINGS; i++) {
+            if (settings[i].option[0] != '\0' &&
+                (strcmp(settings[i].kind, "DURATION") == 0) == durations)
+                print_setting_option(&settings[i]);
+        }
+    }
+    print_option("    --check", "say where reports go and what could keep them from coming", NULL);
+    print_option("-h, --help", "this help", NULL);
+    print_option("    --version", "the version", NULL);
+    fputs(usage_tail, stdout);
+}
 
 /* Exits 2 with one line on stderr. */
 __attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
@@ -143,61 +226,39 @@ static void set(const char *option, const char *var, const char *value)
 
 int main(int argc, char **argv)
 {
-    char outputs[4096] = "";
+    /* The values of repeatable options, joined with commas, by row. */
+    static char lists[NSETTINGS][4096];
     bool check = false;
     int opt;
-    /* "+": options end at COMMAND, so its own options are left alone. */
-    while ((opt = getopt_long(argc, argv, "+t:o:h", options, NULL)) != -1) {
+
+    build_options();
+    while ((opt = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
+        const struct setting *s = setting_of(opt);
+
+        if (s != NULL) {
+            char option[64];
+            char *list = lists[s - settings];
+            const char *value = takes_argument(s) ? optarg : s->arg + 1;
+
+            snprintf(option, sizeof option, "--%s", s->option);
+            if (strcmp(s->kind, "OUTPUTS") != 0) {
+                set(option, s->name, value);
+                continue;
+            }
+            if (strlen(list) + strlen(value) + 2 > sizeof lists[0])
+                fail("%s: too many destinations", option);
+            if (list[0] != '\0')
+                strcat(list, ",");
+            strcat(list, value);
+            check_value(option, s->name, value);
+            continue;
+        }
         switch (opt) {
-        case 't':
-            set("--threshold", "THRESHOLD", optarg);
-            break;
-        case OPT_LOCK:
-            set("--lock", "LOCK", optarg);
-            break;
-        case OPT_DISK:
-            set("--disk", "DISK", optarg);
-            break;
-        case OPT_PEER:
-            set("--peer", "PEER", optarg);
-            break;
-        case OPT_WAIT:
-            set("--wait", "WAIT", optarg);
-            break;
-        case OPT_IDLE:
-            set("--idle", "IDLE", optarg);
-            break;
-        case OPT_BUSY:
-            set("--busy", "BUSY", optarg);
-            break;
-        case OPT_HEARTBEAT:
-            set("--heartbeat", "HEARTBEAT", optarg);
-            break;
-        case 'o':
-            if (strlen(outputs) + strlen(optarg) + 2 > sizeof outputs)
-                fail("--output: too many destinations");
-            if (outputs[0] != '\0')
-                strcat(outputs, ",");
-            strcat(outputs, optarg);
-            check_value("--output", "OUTPUT", optarg);
-            break;
-        case OPT_FORMAT:
-            set("--format", "FORMAT", optarg);
-            break;
-        case OPT_ALL_THREADS:
-            set("--all-threads", "ALL_THREADS", "1");
-            break;
-        case OPT_ABORT:
-            set("--abort", "ACTION", "abort");
-            break;
-        case OPT_FRAMES:
-            set("--frames", "FRAMES", optarg);
-            break;
         case OPT_CHECK:
             check = true;
             break;
         case 'h':
-            fputs(usage, stdout);
+            print_usage();
             return 0;
         case OPT_VERSION:
             printf("stallwatch %s\n", SW_VERSION);
@@ -208,8 +269,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (outputs[0] != '\0')
-        set("--output", "OUTPUT", outputs);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (lists[i][0] != '\0') {
+            char option[64];
+
+            snprintf(option, sizeof option, "--%s", settings[i].option);
+            set(option, settings[i].name, lists[i]);
+        }
+    }
 
     char lib[PATH_MAX];
     bool have_lib = sw_cli_find_library(lib, sizeof lib) == 0;

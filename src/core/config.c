@@ -6,7 +6,11 @@
  * tests. It reads only the envp it is given (no getenv), uses only stack memory and
  * snprintf (no malloc, no stdio streams), never exits or aborts, and is independent of the
  * locale (all character tests are ASCII). Parsing never fails: a bad value is reported and
- * replaced by its documented fallback. */
+ * replaced by its documented fallback.
+ *
+ * The settings themselves (names, order, kinds, defaults, the words diagnostics use) are the
+ * rows of core/settings.def; this file has one parser per kind and applies each row with its
+ * kind's parser. */
 #include "core/config.h"
 
 #include <errno.h>
@@ -21,16 +25,11 @@
 #define NS_PER_M  (60 * NS_PER_S)
 #define NS_PER_H  (3600 * NS_PER_S)
 
-#define DEFAULT_THRESHOLD_NS  (5 * NS_PER_S)
-#define DEFAULT_FRAMES        64
-#define DEFAULT_REPEAT_NS     (60 * NS_PER_S)
-#define DEFAULT_RATE          30
-#define RATE_MAX              100000
-#define DEFAULT_DEADLOCK_NS   (1 * NS_PER_S)
-#define DEFAULT_SYMBOLIZE_NS  (2 * NS_PER_S)
-#define DEFAULT_SYSLOG_SOCKET "/dev/log"
-#define DEFAULT_JOURNAL_SOCKET "/run/systemd/journal/socket"
-#define DEFAULT_IDENT         "stallwatch"
+#define RATE_MAX 100000
+/* A DURATION row's default in settings.def that means THRESHOLD's parsed value. */
+#define DEFAULT_THRESHOLD "the threshold"
+/* IDENT's default when there is no program name. */
+#define DEFAULT_IDENT "stallwatch"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
@@ -50,64 +49,23 @@
 #define SUGGEST_MAX 24
 
 enum setting {
-    S_THRESHOLD, /* first: LOCK and DISK fall back to it */
-    S_LOCK,
-    S_DISK,
-    S_PEER,
-    S_WAIT,
-    S_IDLE,
-    S_HEARTBEAT,
-    S_OUTPUT,
-    S_FORMAT,
-    S_SYSLOG_SOCKET,
-    S_FACILITY,
-    S_IDENT,
-    S_FRAMES,
-    S_WATCH,
-    S_IGNORE,
-    S_DISABLE,
-    S_DEBUGINFOD,
-    S_REPEAT,
-    S_RATE,
-    S_DEADLOCK,
-    S_ALL_THREADS,
-    S_ACTION,
-    S_BUSY,
-    S_SYMBOLIZE_TIMEOUT,
-    S_SYSLOG_FORMAT,
-    S_JOURNAL_SOCKET,
+#define SW_SETTING(name, ...) S_##name,
+#include "core/settings.def"
+#undef SW_SETTING
     S_COUNT,
 };
 
-/* Names without the STALLWATCH_ prefix, indexed by enum setting. Also the order in which
- * settings are applied and diagnosed, and the tie-break order for suggestions. */
-static const char *const setting_names[S_COUNT] = {
-    [S_THRESHOLD] = "THRESHOLD",
-    [S_LOCK] = "LOCK",
-    [S_DISK] = "DISK",
-    [S_PEER] = "PEER",
-    [S_WAIT] = "WAIT",
-    [S_IDLE] = "IDLE",
-    [S_HEARTBEAT] = "HEARTBEAT",
-    [S_OUTPUT] = "OUTPUT",
-    [S_FORMAT] = "FORMAT",
-    [S_SYSLOG_SOCKET] = "SYSLOG_SOCKET",
-    [S_FACILITY] = "FACILITY",
-    [S_IDENT] = "IDENT",
-    [S_FRAMES] = "FRAMES",
-    [S_WATCH] = "WATCH",
-    [S_IGNORE] = "IGNORE",
-    [S_DISABLE] = "DISABLE",
-    [S_DEBUGINFOD] = "DEBUGINFOD",
-    [S_REPEAT] = "REPEAT",
-    [S_RATE] = "RATE",
-    [S_DEADLOCK] = "DEADLOCK",
-    [S_ALL_THREADS] = "ALL_THREADS",
-    [S_ACTION] = "ACTION",
-    [S_BUSY] = "BUSY",
-    [S_SYMBOLIZE_TIMEOUT] = "SYMBOLIZE_TIMEOUT",
-    [S_SYSLOG_FORMAT] = "SYSLOG_FORMAT",
-    [S_JOURNAL_SOCKET] = "JOURNAL_SOCKET",
+/* The table's words, indexed by enum setting: the name without the STALLWATCH_ prefix, what
+ * the setting accepts (KEYWORD rows: its words) and its default. The table order is also the
+ * order in which settings are applied and diagnosed, and the tie-break order for suggestions. */
+static const struct {
+    const char *name;
+    const char *values;
+    const char *dflt;
+} settings[S_COUNT] = {
+#define SW_SETTING(name, kind, values, dflt, ...) [S_##name] = {#name, values, dflt},
+#include "core/settings.def"
+#undef SW_SETTING
 };
 
 static const struct {
@@ -380,11 +338,23 @@ static void bad_value(const struct diag *d, enum setting s, const char *value, c
 {
     char shown[SHOW_BUF];
 
-    diagf(d, "stallwatch: " PREFIX "%s=%s is not %s; using %s", setting_names[s],
+    diagf(d, "stallwatch: " PREFIX "%s=%s is not %s; using %s", settings[s].name,
           show(shown, value, strlen(value), true), expected, fallback);
 }
 
-/* ---- one parser per kind of setting ---- */
+/* ---- one parser per kind of setting (settings.def's KIND column) ---- */
+
+/* DURATION: the row's default is a duration, or "the threshold" for THRESHOLD's value, which
+ * is applied first. */
+static uint64_t duration_default(const struct sw_config *c, enum setting s)
+{
+    uint64_t ns = 0;
+
+    if (strcmp(settings[s].dflt, DEFAULT_THRESHOLD) == 0)
+        return c->threshold_ns;
+    (void)sw_parse_duration(settings[s].dflt, &ns); /* test_every_default_is_a_value */
+    return ns;
+}
 
 static void set_duration(const struct diag *d, enum setting s, const char *value,
                          uint64_t fallback_ns, uint64_t *out)
@@ -398,8 +368,8 @@ static void set_duration(const struct diag *d, enum setting s, const char *value
     bad_value(d, s, value, "a duration (e.g. 500ms, 5s, 2m, off)", text);
 }
 
-static void set_globs(const struct diag *d, enum setting s, const char *value, const char *fallback,
-                      struct sw_globs *g)
+/* GLOBS: the default is the empty list; the row's default says what that means. */
+static void set_globs(const struct diag *d, enum setting s, const char *value, struct sw_globs *g)
 {
     char expected[96];
 
@@ -408,40 +378,52 @@ static void set_globs(const struct diag *d, enum setting s, const char *value, c
     snprintf(expected, sizeof expected,
              "a comma-separated list of at most %d thread-name globs (e.g. main,worker-*)",
              SW_GLOBS_MAX);
-    bad_value(d, s, value, expected, fallback);
+    bad_value(d, s, value, expected, settings[s].dflt);
 }
 
-static void set_bool(const struct diag *d, enum setting s, const char *value, bool *out)
+/* The index of word among the words of list ("text or json"), compared case-insensitively;
+ * -1 if it is none of them. */
+static int keyword_index(const char *list, const char *word)
 {
-    *out = false;
-    if (value == NULL)
-        return;
-    if (strcmp(value, "0") == 0 || strcmp(value, "1") == 0)
-        *out = value[0] == '1';
-    else
-        bad_value(d, s, value, "0 or 1", "0");
+    size_t n = strlen(word);
+
+    for (int i = 0;; i++) {
+        const char *end = strstr(list, " or ");
+        size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
+
+        size_t j = 0;
+
+        while (j < n && j < len && ascii_lower(word[j]) == ascii_lower(list[j]))
+            j++;
+        if (j == n && j == len)
+            return i;
+        if (end == NULL)
+            return -1;
+        list = end + 4;
+    }
 }
 
-static void set_format(const struct diag *d, const char *value, enum sw_format *out)
+/* KEYWORD: the index of the value's word, or of the default's (which is one of the words:
+ * test_every_default_is_a_value). */
+static unsigned set_keyword(const struct diag *d, enum setting s, const char *value)
 {
-    *out = SW_FORMAT_TEXT;
-    if (value == NULL)
-        return;
-    if (word_eq(value, strlen(value), "text"))
-        *out = SW_FORMAT_TEXT;
-    else if (word_eq(value, strlen(value), "json"))
-        *out = SW_FORMAT_JSON;
-    else
-        bad_value(d, S_FORMAT, value, "text or json", "text");
+    int dflt = keyword_index(settings[s].values, settings[s].dflt);
+    int i = value != NULL ? keyword_index(settings[s].values, value) : -1;
+
+    if (i >= 0)
+        return (unsigned)i;
+    if (value != NULL)
+        bad_value(d, s, value, settings[s].values, settings[s].dflt);
+    return dflt >= 0 ? (unsigned)dflt : 0;
 }
 
-/* An AF_UNIX socket path setting: absolute, fits sun_path with its NUL. */
-static void set_socket(const struct diag *d, enum setting which, const char *value,
-                       const char *dflt, char *out, size_t cap)
+/* PATH: an AF_UNIX socket path setting: absolute, fits sun_path with its NUL. */
+static void set_socket(const struct diag *d, enum setting s, const char *value, char *out,
+                       size_t cap)
 {
     char expected[64];
 
-    snprintf(out, cap, "%s", dflt);
+    snprintf(out, cap, "%s", settings[s].dflt);
     if (value == NULL)
         return;
     if (value[0] == '/' && strlen(value) < cap) {
@@ -449,36 +431,29 @@ static void set_socket(const struct diag *d, enum setting which, const char *val
         return;
     }
     snprintf(expected, sizeof expected, "an absolute path of at most %zu bytes", cap - 1);
-    bad_value(d, which, value, expected, dflt);
+    bad_value(d, s, value, expected, settings[s].dflt);
 }
 
-static void set_syslog_format(const struct diag *d, const char *value, bool *rfc5424)
+/* Sets *out to the LOG_* value of the facility named name (any case); false if none is. */
+static bool facility_value(const char *name, int *out)
 {
-    *rfc5424 = false;
-    if (value == NULL)
-        return;
-    size_t n = strlen(value);
-    if (word_eq(value, n, "rfc5424"))
-        *rfc5424 = true;
-    else if (!word_eq(value, n, "rfc3164"))
-        bad_value(d, S_SYSLOG_FORMAT, value, "rfc3164 or rfc5424", "rfc3164");
-}
-
-static void set_facility(const struct diag *d, const char *value, int *out)
-{
-    *out = LOG_USER;
-    if (value == NULL)
-        return;
     for (size_t i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
-        if (word_eq(value, strlen(value), facilities[i].name)) {
+        if (word_eq(name, strlen(name), facilities[i].name)) {
             *out = facilities[i].value;
-            return;
+            return true;
         }
     }
-    bad_value(d, S_FACILITY, value,
-              "a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
-              "cron, authpriv, ftp, local0..local7)",
-              "user");
+    return false;
+}
+
+static void set_facility(const struct diag *d, enum setting s, const char *value, int *out)
+{
+    if (value != NULL && facility_value(value, out))
+        return;
+    *out = 0;
+    (void)facility_value(settings[s].dflt, out); /* test_every_default_is_a_value */
+    if (value != NULL)
+        bad_value(d, s, value, settings[s].values, settings[s].dflt);
 }
 
 static bool ident_byte_ok(char c)
@@ -499,8 +474,8 @@ static void default_ident(const char *progname, char *out, size_t cap)
     out[i] = '\0';
 }
 
-static void set_ident(const struct diag *d, const char *value, const char *progname, char *out,
-                      size_t cap)
+static void set_ident(const struct diag *d, enum setting s, const char *value, const char *progname,
+                      char *out, size_t cap)
 {
     char expected[96];
     size_t n;
@@ -521,70 +496,74 @@ static void set_ident(const struct diag *d, const char *value, const char *progn
     }
     snprintf(expected, sizeof expected,
              "1 to %zu printable characters without space, '[', ']' or ':'", cap - 1);
-    bad_value(d, S_IDENT, value, expected, out);
+    bad_value(d, s, value, expected, out);
 }
 
-static void set_frames(const struct diag *d, const char *value, unsigned *out)
+/* FRAMES: an integer from 1 to SW_FRAMES_MAX. Sets *out if s is one. */
+static bool frames_value(const char *s, unsigned *out)
 {
-    char expected[48];
-    char fallback[16];
     unsigned long v = 0;
-    const char *p = value;
+    const char *p = s;
 
-    *out = DEFAULT_FRAMES;
-    if (value == NULL)
-        return;
     for (; is_digit(*p); p++) {
         v = v * 10 + (unsigned long)(*p - '0');
         if (v > SW_FRAMES_MAX)
             break; /* out of range already; also keeps v from overflowing */
     }
-    if (p != value && *p == '\0' && v >= 1) {
-        *out = (unsigned)v;
-        return;
-    }
-    snprintf(expected, sizeof expected, "an integer from 1 to %d", SW_FRAMES_MAX);
-    snprintf(fallback, sizeof fallback, "%d", DEFAULT_FRAMES);
-    bad_value(d, S_FRAMES, value, expected, fallback);
+    if (p == s || *p != '\0' || v < 1)
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
-/* RATE: reports a minute, an integer from 1 to RATE_MAX, or off (or 0) for no limit. */
-static void set_rate(const struct diag *d, const char *value, unsigned *out)
+static void set_frames(const struct diag *d, enum setting s, const char *value, unsigned *out)
 {
-    char expected[64];
-    unsigned long v = 0;
-    const char *p = value;
+    char expected[48];
 
-    *out = DEFAULT_RATE;
+    if (value != NULL && frames_value(value, out))
+        return;
+    *out = 0;
+    (void)frames_value(settings[s].dflt, out); /* test_every_default_is_a_value */
     if (value == NULL)
         return;
-    if (word_eq(value, strlen(value), "off")) {
+    snprintf(expected, sizeof expected, "an integer from 1 to %d", SW_FRAMES_MAX);
+    bad_value(d, s, value, expected, settings[s].dflt);
+}
+
+/* RATE: reports a minute, an integer from 1 to RATE_MAX, or off (or 0) for no limit. Sets
+ * *out if s is one. */
+static bool rate_value(const char *s, unsigned *out)
+{
+    unsigned long v = 0;
+    const char *p = s;
+
+    if (word_eq(s, strlen(s), "off")) {
         *out = 0;
-        return;
+        return true;
     }
     for (; is_digit(*p); p++) {
         v = v * 10 + (unsigned long)(*p - '0');
         if (v > RATE_MAX)
             break;
     }
-    if (p != value && *p == '\0') {
-        *out = (unsigned)v;
-        return;
-    }
-    snprintf(expected, sizeof expected, "a number of reports a minute (1 to %d, or off)", RATE_MAX);
-    bad_value(d, S_RATE, value, expected, STR(DEFAULT_RATE));
+    if (p == s || *p != '\0')
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
-static void set_action(const struct diag *d, const char *value, bool *abort_out)
+static void set_rate(const struct diag *d, enum setting s, const char *value, unsigned *out)
 {
-    *abort_out = false;
+    char expected[64];
+
+    if (value != NULL && rate_value(value, out))
+        return;
+    *out = 0;
+    (void)rate_value(settings[s].dflt, out); /* test_every_default_is_a_value */
     if (value == NULL)
         return;
-    size_t n = strlen(value);
-    if (word_eq(value, n, "abort"))
-        *abort_out = true;
-    else if (!word_eq(value, n, "log"))
-        bad_value(d, S_ACTION, value, "log or abort", "log");
+    snprintf(expected, sizeof expected, "a number of reports a minute (1 to %d, or off)", RATE_MAX);
+    bad_value(d, s, value, expected, settings[s].dflt);
 }
 
 /* Parses one output item [p, p + n) into o. Returns NULL, or why the item is bad. */
@@ -617,10 +596,20 @@ static const char *parse_output(const char *p, size_t n, struct sw_output *o)
     return NULL;
 }
 
-/* Comma-separated, blanks around items ignored, empty items skipped (as in glob lists), so a
- * path can neither contain ',' nor begin or end with a blank. Duplicates are kept. Any bad
- * item, too many items or no item at all: one line, and the whole list becomes syslog. */
-static void set_outputs(const struct diag *d, const char *value, struct sw_config *c)
+/* OUTPUT's default, a list of one output (test_every_default_is_a_value). */
+static void default_outputs(enum setting s, struct sw_config *c)
+{
+    memset(c->outputs, 0, sizeof c->outputs);
+    (void)parse_output(settings[s].dflt, strlen(settings[s].dflt), &c->outputs[0]);
+    c->noutputs = 1;
+}
+
+/* OUTPUTS: comma-separated, blanks around items ignored, empty items skipped (as in glob
+ * lists), so a path can neither contain ',' nor begin or end with a blank. Duplicates are
+ * kept. Any bad item, too many items or no item at all: one line, and the whole list becomes
+ * the default. */
+static void set_outputs(const struct diag *d, enum setting s, const char *value,
+                        struct sw_config *c)
 {
     const char *p = value;
     const char *why = NULL;
@@ -629,9 +618,7 @@ static void set_outputs(const struct diag *d, const char *value, struct sw_confi
     char shown_list[SHOW_BUF];
     char shown_item[SHOW_BUF];
 
-    memset(c->outputs, 0, sizeof c->outputs);
-    c->outputs[0].kind = SW_OUT_SYSLOG;
-    c->noutputs = 1;
+    default_outputs(s, c);
     if (value == NULL)
         return;
 
@@ -660,20 +647,41 @@ static void set_outputs(const struct diag *d, const char *value, struct sw_confi
     if (why == NULL && c->noutputs > 0)
         return;
 
-    memset(c->outputs, 0, sizeof c->outputs);
-    c->outputs[0].kind = SW_OUT_SYSLOG;
-    c->noutputs = 1;
+    default_outputs(s, c);
     show(shown_list, value, strlen(value), true);
     if (why == NULL) {
         diagf(d,
-              "stallwatch: " PREFIX "OUTPUT=%s names no output (expected syslog, journal, "
-              "stderr or file:/absolute/path); using syslog",
-              shown_list);
+              "stallwatch: " PREFIX "%s=%s names no output (expected syslog, journal, "
+              "stderr or file:/absolute/path); using %s",
+              settings[s].name, shown_list, settings[s].dflt);
         return;
     }
-    diagf(d, "stallwatch: " PREFIX "OUTPUT=%s has bad item %s (%s); using syslog", shown_list,
-          show(shown_item, item, item_len, true), why);
+    diagf(d, "stallwatch: " PREFIX "%s=%s has bad item %s (%s); using %s", settings[s].name,
+          shown_list, show(shown_item, item, item_len, true), why, settings[s].dflt);
 }
+
+/* Each kind's parser as the table's rows call it: SET_<KIND>(a, setting, value, field), field
+ * being the row's member of *a->c (an lvalue). */
+struct apply {
+    const struct diag *d;
+    struct sw_config *c;
+    const char *progname;
+};
+
+#define SET_DURATION(a, s, v, field)                                                               \
+    set_duration((a)->d, s, v, duration_default((a)->c, s), &(field))
+#define SET_GLOBS(a, s, v, field)    set_globs((a)->d, s, v, &(field))
+#define SET_KEYWORD(a, s, v, field)  ((field) = set_keyword((a)->d, s, v))
+#define SET_PATH(a, s, v, field)     set_socket((a)->d, s, v, field, sizeof(field))
+#define SET_OUTPUTS(a, s, v, field)  set_outputs((a)->d, s, v, (a)->c)
+#define SET_FACILITY(a, s, v, field) set_facility((a)->d, s, v, &(field))
+#define SET_IDENT(a, s, v, field)    set_ident((a)->d, s, v, (a)->progname, field, sizeof(field))
+#define SET_FRAMES(a, s, v, field)   set_frames((a)->d, s, v, &(field))
+#define SET_RATE(a, s, v, field)     set_rate((a)->d, s, v, &(field))
+
+/* KEYWORD values are stored as the word's index: enum fields list their members in the
+ * order of the row's words. */
+_Static_assert(SW_FORMAT_TEXT == 0 && SW_FORMAT_JSON == 1, "FORMAT's words are text, json");
 
 /* ---- names ---- */
 
@@ -681,7 +689,7 @@ static void set_outputs(const struct diag *d, const char *value, struct sw_confi
 static enum setting find_setting(const char *suffix, size_t n)
 {
     for (int s = 0; s < S_COUNT; s++) {
-        if (strlen(setting_names[s]) == n && memcmp(setting_names[s], suffix, n) == 0)
+        if (strlen(settings[s].name) == n && memcmp(settings[s].name, suffix, n) == 0)
             return (enum setting)s;
     }
     return S_COUNT;
@@ -715,7 +723,7 @@ static unsigned edit_distance(const char *a, size_t na, const char *b, size_t nb
 }
 
 /* The known setting closest to the unknown suffix, compared case-insensitively, if within
- * distance 2; ties go to the earlier entry of setting_names. S_COUNT if none. */
+ * distance 2; ties go to the earlier row of settings.def. S_COUNT if none. */
 static enum setting suggest(const char *suffix, size_t n)
 {
     char upper[SUGGEST_MAX];
@@ -727,7 +735,7 @@ static enum setting suggest(const char *suffix, size_t n)
     for (size_t i = 0; i < n; i++)
         upper[i] = ascii_upper(suffix[i]);
     for (int s = 0; s < S_COUNT; s++) {
-        unsigned dist = edit_distance(upper, n, setting_names[s], strlen(setting_names[s]));
+        unsigned dist = edit_distance(upper, n, settings[s].name, strlen(settings[s].name));
 
         if (dist < best_dist) {
             best_dist = dist;
@@ -763,20 +771,21 @@ static void report_unknown(const struct diag *d, char *const *envp)
             diagf(d, "stallwatch: unknown setting %s ignored", shown);
         else
             diagf(d, "stallwatch: unknown setting %s ignored; did you mean " PREFIX "%s?", shown,
-                  setting_names[hint]);
+                  settings[hint].name);
     }
 }
 
 /* ---- the whole configuration ---- */
 
 /* Precedence and fallbacks: the first envp entry for a name wins, like getenv; an empty value
- * counts as unset. Settings are applied (and diagnosed) in setting_names order, THRESHOLD
+ * counts as unset. Settings are applied (and diagnosed) in settings.def order, THRESHOLD
  * first so that LOCK and DISK, whether unset or bad, get the parsed THRESHOLD; unknown names
  * are reported last. class_ns[SW_CLASS_NONE] is 0. diag may be NULL; envp may be NULL. */
 void sw_config_parse(struct sw_config *c, char *const *envp, const char *progname, sw_diag_fn diag,
                      void *ctx)
 {
     const struct diag d = {diag, ctx};
+    const struct apply a = {&d, c, progname};
     const char *value[S_COUNT] = {0};
 
     memset(c, 0, sizeof *c);
@@ -796,35 +805,11 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
             value[s] = NULL;
     }
 
-    set_duration(&d, S_THRESHOLD, value[S_THRESHOLD], DEFAULT_THRESHOLD_NS, &c->threshold_ns);
-    set_duration(&d, S_LOCK, value[S_LOCK], c->threshold_ns, &c->class_ns[SW_CLASS_LOCK]);
-    set_duration(&d, S_DISK, value[S_DISK], c->threshold_ns, &c->class_ns[SW_CLASS_DISK]);
-    set_duration(&d, S_PEER, value[S_PEER], 0, &c->class_ns[SW_CLASS_PEER]);
-    set_duration(&d, S_WAIT, value[S_WAIT], 0, &c->class_ns[SW_CLASS_WAIT]);
-    set_duration(&d, S_IDLE, value[S_IDLE], 0, &c->class_ns[SW_CLASS_IDLE]);
-    set_globs(&d, S_HEARTBEAT, value[S_HEARTBEAT], "none", &c->heartbeat);
-    set_outputs(&d, value[S_OUTPUT], c);
-    set_format(&d, value[S_FORMAT], &c->format);
-    set_socket(&d, S_SYSLOG_SOCKET, value[S_SYSLOG_SOCKET], DEFAULT_SYSLOG_SOCKET,
-               c->syslog_socket, sizeof c->syslog_socket);
-    set_facility(&d, value[S_FACILITY], &c->facility);
-    set_ident(&d, value[S_IDENT], progname, c->ident, sizeof c->ident);
-    set_frames(&d, value[S_FRAMES], &c->frames);
-    set_globs(&d, S_WATCH, value[S_WATCH], "all threads", &c->watch);
-    set_globs(&d, S_IGNORE, value[S_IGNORE], "none", &c->ignore);
-    set_bool(&d, S_DISABLE, value[S_DISABLE], &c->disabled);
-    set_bool(&d, S_DEBUGINFOD, value[S_DEBUGINFOD], &c->debuginfod);
-    set_duration(&d, S_REPEAT, value[S_REPEAT], DEFAULT_REPEAT_NS, &c->repeat_ns);
-    set_rate(&d, value[S_RATE], &c->rate_per_min);
-    set_duration(&d, S_DEADLOCK, value[S_DEADLOCK], DEFAULT_DEADLOCK_NS, &c->deadlock_ns);
-    set_bool(&d, S_ALL_THREADS, value[S_ALL_THREADS], &c->all_threads);
-    set_action(&d, value[S_ACTION], &c->action_abort);
-    set_duration(&d, S_BUSY, value[S_BUSY], 0, &c->class_ns[SW_CLASS_BUSY]);
-    set_duration(&d, S_SYMBOLIZE_TIMEOUT, value[S_SYMBOLIZE_TIMEOUT], DEFAULT_SYMBOLIZE_NS,
-                 &c->symbolize_timeout_ns);
-    set_syslog_format(&d, value[S_SYSLOG_FORMAT], &c->syslog_rfc5424);
-    set_socket(&d, S_JOURNAL_SOCKET, value[S_JOURNAL_SOCKET], DEFAULT_JOURNAL_SOCKET,
-               c->journal_socket, sizeof c->journal_socket);
+    /* SET_<KIND>(&a, S_<NAME>, value[S_<NAME>], c-><field>); in table order. */
+#define SW_SETTING(name, kind, values, dflt, field, ...)                                           \
+    SET_##kind(&a, S_##name, value[S_##name], c->field);
+#include "core/settings.def"
+#undef SW_SETTING
     if (envp != NULL)
         report_unknown(&d, envp);
 }
@@ -845,10 +830,12 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
         kept = 1;
     }
     c->noutputs = kept;
-    bool dropped_syslog = strcmp(c->syslog_socket, DEFAULT_SYSLOG_SOCKET) != 0;
-    bool dropped_journal = strcmp(c->journal_socket, DEFAULT_JOURNAL_SOCKET) != 0;
-    snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", DEFAULT_SYSLOG_SOCKET);
-    snprintf(c->journal_socket, sizeof c->journal_socket, "%s", DEFAULT_JOURNAL_SOCKET);
+    const char *syslog_default = settings[S_SYSLOG_SOCKET].dflt;
+    const char *journal_default = settings[S_JOURNAL_SOCKET].dflt;
+    bool dropped_syslog = strcmp(c->syslog_socket, syslog_default) != 0;
+    bool dropped_journal = strcmp(c->journal_socket, journal_default) != 0;
+    snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", syslog_default);
+    snprintf(c->journal_socket, sizeof c->journal_socket, "%s", journal_default);
     c->debuginfod = false;
     if (diag == NULL || !(dropped_file || dropped_syslog || dropped_journal || dropped_debuginfod))
         return;

@@ -1,13 +1,15 @@
-/* libFuzzer target for the settings parser (src/config.c) and the pieces it is built on:
- * durations (sw_parse_duration, sw_format_duration) and thread-name globs (src/glob.c).
+/* libFuzzer target for the settings parser (src/core/config.c) and the pieces it is built
+ * on: durations (sw_parse_duration, sw_format_duration) and thread-name globs
+ * (src/core/glob.c).
  * Built only with clang and -fsanitize=fuzzer,address,undefined (tests/fuzz/CMakeLists.txt).
  *
  * Input: entries separated by NUL or newline bytes.
  * - An entry starting with "STALLWATCH_" goes into envp as it is.
  * - An entry starting with '#' sets progname to the rest of it ("#" alone: empty progname).
- * - Any other entry's first byte picks a name from `names` below (the 24 known settings,
- *   near misses and one "keep the rest raw" slot), and the rest becomes the value, so
- *   almost every input exercises real settings.
+ * - Any other entry's first byte picks a name from `settings` (the known settings, from
+ *   core/settings.def, each twice) or `extra_names` below (near misses and one "keep the
+ *   rest raw" slot), and the rest becomes the value, so almost every input exercises real
+ *   settings.
  *
  * Every check compares the code with a model written from the headers' contracts, not from
  * the implementation: a failure is reported on stderr with what differed and then abort()s,
@@ -46,49 +48,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NS_MS 1000000ULL
 #define NS_S  1000000000ULL
 
-/* ---- the settings, as documented in config.h ------------------------------------------- */
+/* ---- the settings, from the table (core/settings.def) ------------------------------------- */
 
-/* In the order config.c applies and diagnoses them (its setting_names order), which the
- * I_ indices below follow. */
+/* In table order, which is the order config.c applies and diagnoses them; I_<NAME> indexes
+ * them. The model of each setting below is written by hand from the documentation. */
 static const char *const settings[] = {
-    "THRESHOLD", "LOCK",     "DISK",        "PEER",          "WAIT",       "IDLE",
-    "HEARTBEAT", "OUTPUT",   "FORMAT",      "SYSLOG_SOCKET", "FACILITY",   "IDENT",
-    "FRAMES",    "WATCH",    "IGNORE",      "DISABLE",       "DEBUGINFOD", "REPEAT",
-    "RATE",      "DEADLOCK", "ALL_THREADS", "ACTION",        "BUSY",       "SYMBOLIZE_TIMEOUT",
-    "SYSLOG_FORMAT", "JOURNAL_SOCKET",
+#define SW_SETTING(name, ...) #name,
+#include "core/settings.def"
+#undef SW_SETTING
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 enum {
-    I_THRESHOLD,
-    I_LOCK,
-    I_DISK,
-    I_PEER,
-    I_WAIT,
-    I_IDLE,
-    I_HEARTBEAT,
-    I_OUTPUT,
-    I_FORMAT,
-    I_SOCKET,
-    I_FACILITY,
-    I_IDENT,
-    I_FRAMES,
-    I_WATCH,
-    I_IGNORE,
-    I_DISABLE,
-    I_DEBUGINFOD,
-    I_REPEAT,
-    I_RATE,
-    I_DEADLOCK,
-    I_ALL_THREADS,
-    I_ACTION,
-    I_BUSY,
-    I_SYMBOLIZE_TIMEOUT,
-    I_SYSLOG_FORMAT,
-    I_JOURNAL_SOCKET,
+#define SW_SETTING(name, ...) I_##name,
+#include "core/settings.def"
+#undef SW_SETTING
     I_COUNT,
 };
-_Static_assert(I_COUNT == NSETTINGS, "one index per setting");
+/* A new row needs its model in check_config: its bad values and the value it must give. */
+_Static_assert(I_COUNT == 26, "check_config models 26 settings");
 
 /* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
@@ -309,137 +287,209 @@ static void check_duration_text(const char *s)
     }
 }
 
-/* ---- globs: a reference tokenizer and matcher ------------------------------------------- */
+/* ---- globs: an independent oracle ----------------------------------------------------------- */
 
-enum tok_kind { T_STAR, T_SET };
-struct tok {
-    enum tok_kind kind;
-    bool set[256]; /* T_SET: the bytes this token matches */
+/* Written from the contract, not from glob.c, and in another shape, so that a misreading of
+ * the syntax would have to be made twice to go unnoticed. The contract (glob.h; design.md,
+ * "Settings"; fnmatch(3) without flags in the C locale; POSIX's bracket expressions):
+ *
+ * - '*' matches any run of bytes (also none), '?' any one byte, "\x" the byte x, a '\' that
+ *   ends the pattern a '\' itself; every other byte itself. Bytes are compared unsigned.
+ * - '[' opens a bracket expression that matches one byte. A '!' right after the '[' negates
+ *   it. Its members are bytes, escaped bytes ("\]" is ']') and ranges "a-z" (both ends
+ *   included, empty when reversed; an end may be escaped). A ']' closes the expression unless
+ *   it is the first member; a '-' is a range's middle only between two members inside the
+ *   expression, so a '-' first, last or right after a range is a member.
+ * - A '[' whose expression never closes (including one cut by a final '\') is malformed: the
+ *   matcher takes it for a plain '[' and reads on after it; a list (sw_globs_parse) refuses a
+ *   pattern with a malformed '[' or a final '\'.
+ *
+ * Here a bracket expression is first cut into members up to its closing ']' (phase one), and
+ * only then are ranges formed from the member list (phase two); a pattern is cut into items
+ * (each '*' or a set of bytes) before a memoized recursion over (item, input position)
+ * decides the match. */
+
+/* One member of a bracket expression as written: its byte, and whether it was escaped (an
+ * escaped '-' or ']' is a plain member). */
+struct member {
+    unsigned char byte;
+    bool escaped;
 };
 
-/* Parses a bracket body at p (after '['), per glob.h/glob.c's documented syntax. Returns the
- * position after ']', or NULL if malformed. */
-static const char *ref_class(const char *p, bool set[256])
+/* Phase one: the members from body (just after '[' and any '!') up to the closing ']'.
+ * Returns how many, with *close set to the ']', or -1 if the expression never closes. */
+static int bracket_members(const unsigned char *body, struct member *m, const unsigned char **close)
 {
-    bool neg = false, first = true;
-    bool mem[256] = {false};
+    int n = 0;
 
-    if (*p == '!') {
-        neg = true;
-        p++;
-    }
-    for (;;) {
-        unsigned lo, hi;
-
-        if (*p == '\0')
-            return NULL;
-        if (*p == ']' && !first)
-            break;
-        first = false;
-        if (*p == '\\') {
-            if (p[1] == '\0')
-                return NULL;
-            lo = (unsigned char)p[1];
-            p += 2;
+    for (size_t i = 0;; n++) {
+        if (body[i] == '\0')
+            return -1;
+        if (body[i] == ']' && n > 0) {
+            *close = body + i;
+            return n;
+        }
+        if (body[i] == '\\') {
+            if (body[i + 1] == '\0')
+                return -1;
+            m[n] = (struct member){body[i + 1], true};
+            i += 2;
         } else {
-            lo = (unsigned char)*p++;
+            m[n] = (struct member){body[i], false};
+            i += 1;
         }
-        hi = lo;
-        if (p[0] == '-' && p[1] != ']' && p[1] != '\0') {
-            if (p[1] == '\\') {
-                if (p[2] == '\0')
-                    return NULL;
-                hi = (unsigned char)p[2];
-                p += 3;
-            } else {
-                hi = (unsigned char)p[1];
-                p += 2;
-            }
-        }
-        for (unsigned c = lo; c <= hi; c++)
-            mem[c] = true;
     }
-    for (unsigned c = 0; c < 256; c++)
-        set[c] = mem[c] != neg;
-    return p + 1;
 }
 
-/* Tokenizes pat; a malformed '[' is a literal '[' and a trailing '\' a literal '\'. */
-static size_t ref_tokens(const char *pat, struct tok *t)
+/* The set of bytes the bracket expression opening at open ('[') matches. Returns the byte
+ * after its ']', or NULL if it is malformed. */
+static const unsigned char *oracle_bracket(const unsigned char *open, bool set[256])
 {
+    const unsigned char *body = open + 1;
+    const unsigned char *close = NULL;
+    bool negated = *body == '!';
+    bool in[256] = {false};
+    struct member *m;
+    int n;
+
+    if (negated)
+        body++;
+    m = malloc((strlen((const char *)body) + 1) * sizeof *m);
+    CHECK(m != NULL, "out of memory");
+    n = bracket_members(body, m, &close);
+    /* Phase two: "x - y" over three members, the middle an unescaped '-', is a range. */
+    for (int k = 0; k < n;) {
+        int lo = m[k].byte, hi = lo;
+
+        if (k + 2 < n && m[k + 1].byte == '-' && !m[k + 1].escaped) {
+            hi = m[k + 2].byte;
+            k += 3;
+        } else {
+            k += 1;
+        }
+        for (int c = lo; c <= hi; c++)
+            in[c] = true;
+    }
+    free(m);
+    if (n < 0)
+        return NULL;
+    for (int c = 0; c < 256; c++)
+        set[c] = in[c] != negated;
+    return close + 1;
+}
+
+struct item {
+    bool star;     /* '*': any run of bytes */
+    bool set[256]; /* otherwise: what the one byte may be */
+};
+
+/* Cuts pat into items. *malformed: a '[' never closed or a final '\' was taken literally. */
+static size_t oracle_items(const char *pat, struct item *it, bool *malformed)
+{
+    const unsigned char *p = (const unsigned char *)pat;
     size_t n = 0;
 
-    for (const char *p = pat; *p;) {
-        struct tok *k = &t[n++];
+    *malformed = false;
+    while (*p != '\0') {
+        struct item *i = &it[n++];
 
-        memset(k->set, 0, sizeof k->set);
-        k->kind = T_SET;
-        if (*p == '*') {
-            k->kind = T_STAR;
+        memset(i, 0, sizeof *i);
+        switch (*p) {
+        case '*':
+            i->star = true;
             p++;
-        } else if (*p == '?') {
-            memset(k->set, 1, sizeof k->set);
+            break;
+        case '?':
+            memset(i->set, true, sizeof i->set);
             p++;
-        } else if (*p == '[') {
-            const char *end = ref_class(p + 1, k->set);
+            break;
+        case '[': {
+            const unsigned char *after = oracle_bracket(p, i->set);
 
-            if (end == NULL) {
-                memset(k->set, 0, sizeof k->set);
-                k->set['['] = true;
-                p++;
-            } else {
-                p = end;
+            if (after != NULL) {
+                p = after;
+                break;
             }
-        } else if (*p == '\\') {
+            *malformed = true;
+            memset(i->set, false, sizeof i->set);
+            i->set['['] = true;
+            p++;
+            break;
+        }
+        case '\\':
             if (p[1] == '\0') {
-                k->set['\\'] = true;
+                *malformed = true;
+                i->set['\\'] = true;
                 p++;
             } else {
-                k->set[(unsigned char)p[1]] = true;
+                i->set[p[1]] = true;
                 p += 2;
             }
-        } else {
-            k->set[(unsigned char)*p] = true;
+            break;
+        default:
+            i->set[*p] = true;
             p++;
         }
     }
     return n;
 }
 
-/* Dynamic programming over (token, position): exact, no backtracking shortcuts. */
-static bool ref_match(const char *pat, const char *s)
+struct oracle {
+    const struct item *it;
+    size_t nit;
+    const unsigned char *s;
+    size_t ns;
+    unsigned char *memo; /* [k * (ns + 1) + j]: 0 unknown, 1 no, 2 yes */
+};
+
+/* Do items k.. match s[j..]? */
+static bool oracle_from(struct oracle *o, size_t k, size_t j)
 {
-    size_t np = strlen(pat), ns = strlen(s);
-    struct tok *t = malloc((np + 1) * sizeof *t);
-    bool *cur = calloc(ns + 1, 1), *next = calloc(ns + 1, 1);
-    size_t nt;
+    unsigned char *m = &o->memo[k * (o->ns + 1) + j];
     bool r;
 
-    CHECK(t && cur && next, "out of memory");
-    nt = ref_tokens(pat, t);
-    cur[0] = true; /* cur[j]: the tokens so far match s[0..j) */
-    for (size_t i = 0; i < nt; i++) {
-        memset(next, 0, ns + 1);
-        if (t[i].kind == T_STAR) {
-            bool any = false;
-
-            for (size_t j = 0; j <= ns; j++) {
-                any = any || cur[j];
-                next[j] = any;
-            }
-        } else {
-            for (size_t j = 0; j < ns; j++)
-                next[j + 1] = cur[j] && t[i].set[(unsigned char)s[j]];
-        }
-        bool *tmp = cur;
-        cur = next;
-        next = tmp;
-    }
-    r = cur[ns];
-    free(t);
-    free(cur);
-    free(next);
+    if (*m != 0)
+        return *m == 2;
+    if (k == o->nit)
+        r = j == o->ns;
+    else if (o->it[k].star)
+        r = oracle_from(o, k + 1, j) || (j < o->ns && oracle_from(o, k, j + 1));
+    else
+        r = j < o->ns && o->it[k].set[o->s[j]] && oracle_from(o, k + 1, j + 1);
+    *m = r ? 2 : 1;
     return r;
+}
+
+static bool oracle_match(const char *pat, const char *s)
+{
+    struct item *it = malloc((strlen(pat) + 1) * sizeof *it);
+    struct oracle o;
+    bool malformed;
+    bool r;
+
+    CHECK(it != NULL, "out of memory");
+    o.it = it;
+    o.nit = oracle_items(pat, it, &malformed);
+    o.s = (const unsigned char *)s;
+    o.ns = strlen(s);
+    o.memo = calloc((o.nit + 1) * (o.ns + 1), 1);
+    CHECK(o.memo != NULL, "out of memory");
+    r = oracle_from(&o, 0, 0);
+    free(o.memo);
+    free(it);
+    return r;
+}
+
+/* A pattern a list may hold: no malformed '[', no final '\'. */
+static bool oracle_pattern_ok(const char *pat)
+{
+    struct item *it = malloc((strlen(pat) + 1) * sizeof *it);
+    bool malformed;
+
+    CHECK(it != NULL, "out of memory");
+    oracle_items(pat, it, &malformed);
+    free(it);
+    return !malformed;
 }
 
 static double cpu_seconds(void)
@@ -466,72 +516,68 @@ static void check_glob_match(const char *pat, const char *s)
           "\"%.40s\", name starts \"%.40s\")",
           spent, strlen(pat), strlen(s), pat, s);
     if (strlen(pat) <= 512 && strlen(s) <= 512) {
-        bool want = ref_match(pat, s);
+        bool want = oracle_match(pat, s);
 
         CHECK(got == want, "sw_glob_match(\"%s\", \"%s\") = %d, reference says %d", pat, s, got,
               want);
     }
 }
 
-/* glob.h's list syntax, restated: items end at an unescaped ','; blanks (space, tab) around
- * an item are dropped, an escaped blank is kept; empty items are skipped; at most
- * SW_GLOBS_MAX items stored NUL-separated in SW_GLOBS_TEXT bytes; an item with an
- * unterminated '[' or a trailing '\' is malformed. Returns the number of items or -1. */
+/* glob.h's list syntax, restated: items end at a ',' that is not escaped ("\," is kept, as
+ * two bytes, inside its pattern); blanks (space, tab) at an item's ends are dropped, but not
+ * an escaped one; empty items are skipped; at most SW_GLOBS_MAX items, stored NUL-separated
+ * in SW_GLOBS_TEXT bytes; a malformed pattern (above) makes the whole list bad. Cut in two
+ * passes: first the raw items with, for each byte, whether an escape covers it; then the
+ * ends are trimmed. Returns the number of items or -1. */
 static int ref_globs_parse(const char *list, char items[][SW_GLOBS_TEXT])
 {
-    const char *p = list;
+    size_t len = strlen(list);
+    char *raw = malloc(len + 1);
+    bool *escaped = malloc(len + 1); /* raw[i] is the second byte of an escape */
     size_t used = 0;
     int n = 0;
 
-    while (*p) {
-        const char *start, *end;
-        size_t len;
-        bool malformed;
+    CHECK(raw != NULL && escaped != NULL, "out of memory");
+    for (size_t i = 0; i <= len;) {
+        size_t r = 0, first = 0, end;
 
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = end = p;
-        while (*p && *p != ',') {
-            if (*p == '\\' && p[1]) {
-                p += 2;
-                end = p;
+        /* Pass one: the raw item up to the next unescaped ',' or the end. */
+        while (i < len && list[i] != ',') {
+            if (list[i] == '\\' && i + 1 < len) {
+                raw[r] = '\\';
+                escaped[r++] = false;
+                raw[r] = list[i + 1];
+                escaped[r++] = true;
+                i += 2;
             } else {
-                if (*p != ' ' && *p != '\t')
-                    end = p + 1;
-                p++;
+                raw[r] = list[i++];
+                escaped[r++] = false;
             }
         }
-        if (*p == ',')
-            p++;
-        len = (size_t)(end - start);
-        if (len == 0)
+        i++; /* past the ',' (or the end) */
+        /* Pass two: its ends without unescaped blanks. */
+        end = r;
+        while (first < end && (raw[first] == ' ' || raw[first] == '\t'))
+            first++;
+        while (end > first && (raw[end - 1] == ' ' || raw[end - 1] == '\t') && !escaped[end - 1])
+            end--;
+        if (end == first)
             continue;
-        if (n == SW_GLOBS_MAX || used + len + 1 > SW_GLOBS_TEXT)
-            return -1;
-        memcpy(items[n], start, len);
-        items[n][len] = '\0';
-        /* Malformed: a trailing lone '\' or a '[' whose class does not close. */
-        malformed = false;
-        for (const char *q = items[n]; !malformed && *q;) {
-            bool set[256];
-
-            if (*q == '\\') {
-                if (q[1] == '\0')
-                    malformed = true;
-                else
-                    q += 2;
-            } else if (*q == '[') {
-                q = ref_class(q + 1, set);
-                malformed = q == NULL;
-            } else {
-                q++;
-            }
+        if (n == SW_GLOBS_MAX || used + (end - first) + 1 > SW_GLOBS_TEXT) {
+            n = -1;
+            break;
         }
-        if (malformed)
-            return -1;
-        used += len + 1;
+        memcpy(items[n], raw + first, end - first);
+        items[n][end - first] = '\0';
+        if (!oracle_pattern_ok(items[n])) {
+            n = -1;
+            break;
+        }
+        used += end - first + 1;
         n++;
     }
+    free(raw);
+    free(escaped);
     return n;
 }
 
@@ -864,10 +910,11 @@ static void check_config(char *const *envp, const char *progname)
         CHECK(c.format == (json ? SW_FORMAT_JSON : SW_FORMAT_TEXT), "FORMAT");
     }
     {
-        const char *s = v[I_SOCKET];
+        const char *s = v[I_SYSLOG_SOCKET];
 
-        bad[I_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
-        CHECK(strcmp(c.syslog_socket, s && !bad[I_SOCKET] ? s : "/dev/log") == 0, "SYSLOG_SOCKET");
+        bad[I_SYSLOG_SOCKET] = s && !(s[0] == '/' && strlen(s) < sizeof c.syslog_socket);
+        CHECK(strcmp(c.syslog_socket, s && !bad[I_SYSLOG_SOCKET] ? s : "/dev/log") == 0,
+              "SYSLOG_SOCKET");
     }
     {
         const char *s = v[I_JOURNAL_SOCKET];

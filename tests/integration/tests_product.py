@@ -353,6 +353,36 @@ def test_command_refuses_bad_usage_with_status_2(shim):
                       "%s: %r" % (args, err))
 
 
+def settings_table():
+    """The rows of src/core/settings.def, read by the script that generates stallwatch(1)."""
+    import importlib.util
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        "gen_settings_doc", os.path.join(root, "scripts", "gen_settings_doc.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    return gen.read_table(os.path.join(root, "src", "core", "settings.def"))
+
+
+def test_command_help_names_each_options_variable(shim):
+    """--help lists every option of the settings table, each with the variable it sets, in
+    option lines of at most 80 columns."""
+    cli = cli_path(shim)
+    rc, out, err = run_cli(shim, [cli, "--help"])
+    check(rc == 0 and err == "", "--help: status %s, %r" % (rc, err))
+    lines = out.splitlines()
+    check(all(len(l) <= 80 for l in lines if l.startswith("  ")),
+          "option lines over 80 columns:\n" + out)
+    for row in settings_table():
+        if not row["option"]:
+            continue
+        at = [i for i, l in enumerate(lines) if re.search(r"--%s\b" % row["option"], l)]
+        check(len(at) == 1, "--%s listed %d times:\n%s" % (row["option"], len(at), out))
+        entry = " ".join(lines[at[0]:at[0] + 2])
+        check("STALLWATCH_" + row["name"] in entry,
+              "--%s does not name STALLWATCH_%s:\n%s" % (row["option"], row["name"], out))
+
+
 def test_command_exit_status_is_the_commands(shim):
     """COMMAND's exit status and output come back unchanged; 127 when COMMAND does not exist,
     126 when it cannot be run."""

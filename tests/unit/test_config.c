@@ -1209,6 +1209,93 @@ START_TEST(test_secure_mode_says_nothing_when_nothing_is_ignored)
 }
 END_TEST
 
+/* ---- the table (core/settings.def) and the parser agree ---- */
+
+static const struct {
+    const char *name;
+    const char *kind;
+    const char *values;
+    const char *dflt;
+} table[] = {
+#define SW_SETTING(name, kind, values, dflt, ...) {#name, #kind, values, dflt},
+#include "core/settings.def"
+#undef SW_SETTING
+};
+#define NTABLE (sizeof table / sizeof table[0])
+
+/* Defaults that are words, not values: what an empty glob list means, where IDENT's default
+ * comes from, and THRESHOLD's value. */
+static bool default_is_words(size_t i)
+{
+    return strcmp(table[i].kind, "GLOBS") == 0 || strcmp(table[i].kind, "IDENT") == 0 ||
+           strcmp(table[i].dflt, "the threshold") == 0;
+}
+
+START_TEST(test_every_default_is_a_value)
+{
+    struct sw_config unset;
+
+    parse(NULL);
+    unset = cfg;
+    for (size_t i = 0; i < NTABLE; i++) {
+        char entry[128];
+
+        if (default_is_words(i))
+            continue;
+        snprintf(entry, sizeof entry, "STALLWATCH_%s=%s", table[i].name, table[i].dflt);
+        parse(entry, NULL);
+        assert_no_lines();
+        ck_assert_msg(memcmp(&cfg, &unset, sizeof cfg) == 0, "%s gives another value than unset",
+                      entry);
+    }
+}
+END_TEST
+
+START_TEST(test_diagnostics_use_the_tables_words)
+{
+    for (size_t i = 0; i < NTABLE; i++) {
+        char entry[64];
+        char start[512];
+        char end[128];
+        const char *fallback = table[i].dflt;
+        const char *line;
+        size_t n;
+
+        snprintf(entry, sizeof entry, "STALLWATCH_%s=[", table[i].name);
+        parse(entry, NULL);
+        ck_assert_msg(diag.n == 1, "%s gave %u lines", entry, diag.n);
+        line = diag.line[0];
+        if (strcmp(table[i].dflt, "the threshold") == 0)
+            fallback = table[0].dflt; /* THRESHOLD's, the first row */
+        else if (strcmp(table[i].kind, "IDENT") == 0)
+            fallback = "prog";
+        snprintf(end, sizeof end, "; using %s", fallback);
+        n = strlen(line);
+        ck_assert_msg(n > strlen(end) && strcmp(line + n - strlen(end), end) == 0,
+                      "%s: \"%s\" does not end with \"%s\"", entry, line, end);
+        if (strcmp(table[i].kind, "OUTPUTS") == 0)
+            continue; /* says which item is bad instead */
+        /* "is not <values>;" or, with examples, "is not <values> (e.g. ...);" */
+        snprintf(start, sizeof start, "stallwatch: STALLWATCH_%s=\"[\" is not %s", table[i].name,
+                 table[i].values);
+        ck_assert_msg(
+            strncmp(line, start, strlen(start)) == 0 &&
+                (line[strlen(start)] == ';' || strncmp(line + strlen(start), " (", 2) == 0),
+            "%s: \"%s\" does not say \"%s\"", entry, line, start);
+    }
+}
+END_TEST
+
+START_TEST(test_table_starts_with_threshold)
+{
+    ck_assert_str_eq(table[0].name, "THRESHOLD");
+    for (size_t i = 0; i < NTABLE; i++)
+        ck_assert_msg(strcmp(table[i].dflt, "the threshold") != 0 ||
+                          strcmp(table[i].kind, "DURATION") == 0,
+                      "%s: only a duration can default to the threshold", table[i].name);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1304,6 +1391,9 @@ static Suite *config_suite(void)
     tcase_add_test(dg, test_each_bad_value_yields_exactly_one_line);
     tcase_add_test(dg, test_hostile_value_stays_on_one_line);
     tcase_add_test(dg, test_value_of_64_bytes_is_shown_whole);
+    tcase_add_test(dg, test_every_default_is_a_value);
+    tcase_add_test(dg, test_diagnostics_use_the_tables_words);
+    tcase_add_test(dg, test_table_starts_with_threshold);
     suite_add_tcase(s, dg);
     return s;
 }
