@@ -79,8 +79,8 @@ struct matcher {
 
 /* Matches the single-byte token at p (anything but '*' and the end) against c. Returns the
  * position after the token, or NULL if it does not match. A malformed '[' is a literal '['
- * and a trailing '\' a literal '\', as fnmatch(3) treats them; sw_globs_parse rejects both,
- * so only direct callers of sw_glob_match can meet them. */
+ * (as in fnmatch(3)) and a trailing '\' a literal '\' (glibc's fnmatch matches nothing
+ * there); sw_globs_parse rejects both, so only direct callers of sw_glob_match meet them. */
 static const char *match_token(struct matcher *m, const char *p, unsigned char c)
 {
     switch (*p) {
