@@ -377,13 +377,32 @@ def test_watch_and_ignore_select_threads(shim):
     check(names == {"worker-b"}, "WATCH=*-b reported %s" % names, res)
 
 
+# descend() frames of deep_lock's stalled thread (tests/progs/deep_lock.c: depths 40 to 0).
+DEEP_LOCK_CALLS = 41
+
+
+def deep_lock_report(shim, env):
+    res = shim.run(["deep_lock"], env=dict(env, STALLWATCH_LOCK="300ms"), reports=1)
+    check(res.reports, "no report", res)
+    t = res.reports[0]["threads"][0]
+    check(t.get("name") == "deep" and t["call"] == "pthread_mutex_lock", "not the stall", res)
+    return res
+
+
 def test_frames_setting_bounds_the_stack(shim):
-    """STALLWATCH_FRAMES caps the frames per stack."""
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "300ms", "STALLWATCH_FRAMES": "2"},
-                   reports=1)
-    check(res.reports and len(res.reports[0]["threads"]) == 2, "expected a deadlock", res)
-    for t in res.reports[0]["threads"]:
-        check(len(t["frames"]) == 2, "not two frames", res)
+    """STALLWATCH_FRAMES=N keeps exactly the N innermost frames of each stack longer than N
+    (deep_lock's stalled thread waits 41 calls deep); without it the default, 64, shows that
+    whole stack."""
+    res = deep_lock_report(shim, {})
+    whole = functions(res.reports[0]["threads"][0])
+    check(whole.count("descend") == DEEP_LOCK_CALLS and len(whole) > 6,
+          "not the whole stack without STALLWATCH_FRAMES: %s" % whole, res)
+    res = deep_lock_report(shim, {"STALLWATCH_FRAMES": "6"})
+    cut = functions(res.reports[0]["threads"][0])
+    check(len(cut) == 6, "STALLWATCH_FRAMES=6 kept %d frames" % len(cut), res)
+    check(cut == whole[:6], "not the innermost frames: %s" % cut, res)
+    for t in res.reports[0]["threads"][1:]:
+        check(len(t["frames"]) <= 6, "the owner's stack was not cut", res)
 
 
 def test_disable_loads_and_does_nothing(shim):

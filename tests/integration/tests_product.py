@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Failure, check, read_lines
+from harness import Failure, check, functions, read_lines
 
 RSYSLOG_CONF = """
 global(workDirectory="{d}")
@@ -273,28 +273,55 @@ def run_cli(shim, argv, env=None, timeout=15.0, until=None):
             err.decode("utf-8", "replace"))
 
 
-def cli_deadlock_report(shim, cli, extra_env=None):
-    """A deadlock run through the command: the JSON report it writes to a file."""
+def cli_report(shim, cli, options, prog, extra_env=None):
+    """The JSON report `cli OPTIONS --format json -o file:PATH PROG` writes to the file; the
+    program is stopped once it is written."""
     with tempfile.TemporaryDirectory(prefix="stallwatch-cli-") as tmp:
         path = os.path.join(tmp, "reports")
-        rc, out, err = run_cli(shim, [cli, "--lock", "500ms", "-o", "file:" + path, "--format",
-                                      "json", "--frames", "12", shim.prog("abba")],
+        rc, out, err = run_cli(shim, [cli] + options + ["-o", "file:" + path, "--format", "json",
+                                                        shim.prog(prog)],
                                env=extra_env, until=(path, 1))
         lines = read_lines(path)
     check(len(lines) == 1, "no report from %s: rc=%s\n%s%s" % (cli, rc, out, err))
-    r = json.loads(lines[0])
+    return json.loads(lines[0])
+
+
+def cli_deadlock_report(shim, cli, extra_env=None):
+    """A deadlock run through the command: the JSON report it writes to a file."""
+    r = cli_report(shim, cli, ["--lock", "500ms"], "abba", extra_env)
     names = {t["name"] for t in r["threads"]}
     check(r["event"] == "deadlock" and names >= {"worker-a", "worker-b"},
-          "not the deadlock report: %s" % lines[0])
-    check(all(len(t["frames"]) <= 12 for t in r["threads"]), "--frames 12 not applied")
+          "not the deadlock report: %s" % json.dumps(r))
     return r
+
+
+# descend() frames of deep_lock's stalled thread (tests/progs/deep_lock.c: depths 40 to 0).
+DEEP_LOCK_CALLS = 41
+
+
+def cli_deep_lock_stack(shim, cli, options):
+    """The stalled thread of deep_lock run through the command with options."""
+    r = cli_report(shim, cli, ["--lock", "500ms"] + options, "deep_lock")
+    t = r["threads"][0]
+    check(t.get("name") == "deep" and t["call"] == "pthread_mutex_lock",
+          "not deep_lock's stall: %s" % json.dumps(r))
+    return t
 
 
 def test_command_runs_a_program_under_the_shim(shim):
     """stallwatch [OPTIONS] COMMAND: the options become the settings (a deadlock reported
-    after --lock, in --format json, to the -o file, with at most --frames frames), the
-    library is found beside the command, and COMMAND's arguments are its own."""
-    cli_deadlock_report(shim, cli_path(shim))
+    after --lock, in --format json, to the -o file; --frames 12 keeps exactly the 12
+    innermost frames of a deeper stack, which the default shows whole), the library is found
+    beside the command, and COMMAND's arguments are its own."""
+    cli = cli_path(shim)
+    cli_deadlock_report(shim, cli)
+    whole = cli_deep_lock_stack(shim, cli, [])
+    check(functions(whole).count("descend") == DEEP_LOCK_CALLS and len(whole["frames"]) > 12,
+          "without --frames, not the whole stack: %s" % functions(whole))
+    cut = cli_deep_lock_stack(shim, cli, ["--frames", "12"])
+    check(len(cut["frames"]) == 12, "--frames 12 gave %d frames" % len(cut["frames"]))
+    check(functions(cut) == functions(whole)[:12],
+          "--frames 12 did not keep the innermost frames: %s" % functions(cut))
 
 
 def test_command_sets_the_environment_and_keeps_ld_preload(shim):

@@ -46,7 +46,7 @@ static const char *decode(const char *e, size_t n, const char *name, size_t *len
     return NULL;
 }
 
-START_TEST(test_text_and_binary_fields)
+START_TEST(test_encode_length_prefixes_values_with_a_newline_and_leaves_out_null_ones)
 {
     const char *multi = "line one\nline two";
     const struct sw_journal_field f[] = {
@@ -70,7 +70,7 @@ START_TEST(test_text_and_binary_fields)
 }
 END_TEST
 
-START_TEST(test_entry_that_does_not_fit_is_zero)
+START_TEST(test_encode_fills_cap_exactly_and_returns_zero_for_one_byte_less)
 {
     const struct sw_journal_field f[] = {{"MESSAGE", "0123456789", 10}};
     ck_assert_uint_eq(sw_journal_encode(out, 19, f, 1), 19); /* "MESSAGE=0123456789\n" */
@@ -86,7 +86,7 @@ static const struct sw_frame frames[] = {
      .line = 23},
 };
 
-START_TEST(test_report_fields)
+START_TEST(test_report_fields_name_the_thread_and_its_first_named_frame_outside_libc)
 {
     struct sw_thread_report t = {.tid = 4243, .name = "worker-a", .call = "pthread_mutex_lock",
                                  .cls = SW_CLASS_LOCK, .waited_ms = 5012, .frames = frames,
@@ -119,7 +119,7 @@ START_TEST(test_report_fields)
 }
 END_TEST
 
-START_TEST(test_report_without_threads_or_frames)
+START_TEST(test_report_without_threads_has_stall_report_but_no_thread_or_code_fields)
 {
     struct sw_report r = {.event = "suppressed", .number = 12, .stall_report = 3};
     struct sw_journal_field f[SW_JOURNAL_REPORT_FIELDS];
@@ -130,9 +130,13 @@ START_TEST(test_report_without_threads_or_frames)
     ck_assert(v != NULL && len == 1 && *v == '3');
     ck_assert_ptr_null(decode(out, n, "STALLWATCH_TID", &len));
     ck_assert_ptr_null(decode(out, n, "CODE_FUNC", &len));
+}
+END_TEST
 
+START_TEST(test_code_frame_is_null_for_a_stack_of_c_library_frames_only)
+{
     struct sw_thread_report t = {.tid = 1, .frames = frames, .nframes = 2};
-    ck_assert_ptr_null(sw_journal_code_frame(&t)); /* only C library frames */
+    ck_assert_ptr_null(sw_journal_code_frame(&t));
 }
 END_TEST
 
@@ -140,10 +144,11 @@ static Suite *journal_suite(void)
 {
     Suite *s = suite_create("journal");
     TCase *tc = tcase_create("journal");
-    tcase_add_test(tc, test_text_and_binary_fields);
-    tcase_add_test(tc, test_entry_that_does_not_fit_is_zero);
-    tcase_add_test(tc, test_report_fields);
-    tcase_add_test(tc, test_report_without_threads_or_frames);
+    tcase_add_test(tc, test_encode_length_prefixes_values_with_a_newline_and_leaves_out_null_ones);
+    tcase_add_test(tc, test_encode_fills_cap_exactly_and_returns_zero_for_one_byte_less);
+    tcase_add_test(tc, test_report_fields_name_the_thread_and_its_first_named_frame_outside_libc);
+    tcase_add_test(tc, test_report_without_threads_has_stall_report_but_no_thread_or_code_fields);
+    tcase_add_test(tc, test_code_frame_is_null_for_a_stack_of_c_library_frames_only);
     suite_add_tcase(s, tc);
     return s;
 }
