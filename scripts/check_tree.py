@@ -4,9 +4,9 @@
 1. Include direction: a file includes only what its folder may call.
      core/        core only (pure: no hook, no watchdog, no symbolizer)
      hook/        hook and core (any program thread or signal handler)
-     watchdog/    watchdog, symbolizer, hook and core
-     symbolizer/  symbolizer, watchdog, hook and core
-     cli/         cli and core
+     watchdog/    watchdog, hook and core (the watchdog thread)
+     symbolizer/  symbolizer and core (a program of its own, outside the watched process)
+     cli/         cli, symbolizer (its naming, for `stallwatch symbolize`) and core
    Project headers are included by their folder ("core/config.h"), never bare.
 2. One way to call the real functions: outside the wrappers (hook/wrap_*.c and the wrapper
    shape in hook/interpose.h), code calls libc functions we also export through sw_real.x,
@@ -30,9 +30,9 @@ import sys
 ALLOWED = {
     "core": {"core"},
     "hook": {"hook", "core"},
-    "watchdog": {"watchdog", "symbolizer", "hook", "core"},
-    "symbolizer": {"symbolizer", "watchdog", "hook", "core"},
-    "cli": {"cli", "core"},
+    "watchdog": {"watchdog", "hook", "core"},
+    "symbolizer": {"symbolizer", "core"},
+    "cli": {"cli", "symbolizer", "core"},
 }
 FOLDERS = set(ALLOWED)
 MAX_FUNCTION_LINES = {"watchdog": 60}

@@ -6,6 +6,7 @@
  *
  * Our own trouble never stops the program: any step that fails says so once on stderr and
  * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,8 +22,7 @@
 #include "watchdog/output.h"
 #include "hook/real.h"
 #include "hook/registry.h"
-#include "symbolizer/symworker.h"
-#include "symbolizer/unwind.h"
+#include "watchdog/symclient.h"
 #include "watchdog/watchdog.h"
 
 extern char **environ;
@@ -69,11 +69,12 @@ static void after_fork_child(void)
     if (!active)
         return;
     sw_capture_after_fork_child();
-    sw_unwind_after_fork_child();
-    sw_symworker_after_fork_child();
+    sw_symclient_after_fork_child();
     sw_watchdog_after_fork_child();
     sw_registry_after_fork_child(child_starts_watching);
 }
+
+static void sw_preload_init(void);
 
 __attribute__((constructor)) static void sw_preload_init(void)
 {
@@ -107,6 +108,9 @@ __attribute__((constructor)) static void sw_preload_init(void)
         goto out;
     }
     sw_api_init(config.threshold_ns);
+    Dl_info self;
+    sw_symclient_init(&config, dladdr((void *)&sw_preload_init, &self) != 0 ? self.dli_fname
+                                                                             : NULL);
     r = sw_watchdog_start(&config);
     if (r != 0)
         go_passive("cannot start the watchdog thread", -r);

@@ -1,4 +1,4 @@
-/* Private to the stallwatch command (src/cli): finding the library and --check. */
+/* Private to the stallwatch command (src/cli): finding the library, --check, symbolize. */
 #ifndef SW_CLI_H
 #define SW_CLI_H
 
@@ -14,5 +14,9 @@ int sw_cli_find_library(char *out, size_t cap);
  * NULL: the C library and the C++ runtime) and the libraries it loads. Returns 0 when nothing
  * stands in the way of reports, 1 when something does. */
 int sw_cli_check(const char *lib, const char *command);
+
+/* stallwatch symbolize (argv[0] is "symbolize"): names the raw frames of reports. Returns the
+ * exit status. */
+int sw_cli_symbolize(int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@
 static const char usage_head[] =
     "usage: stallwatch [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       stallwatch --check [OPTIONS] [COMMAND]\n"
+    "       stallwatch symbolize [--debuginfod] [FILE|-]...\n"
     "Runs COMMAND with libstallwatch.so preloaded: a thread that stops making progress is\n"
     "reported (syslog by default) with its stack, what it waits for and who holds it.\n"
     "\n";
@@ -230,6 +231,10 @@ int main(int argc, char **argv)
     static char lists[NSETTINGS][4096];
     bool check = false;
     int opt;
+
+    /* Subcommands come first; a program of the same name runs as `stallwatch -- NAME`. */
+    if (argc > 1 && strcmp(argv[1], "symbolize") == 0)
+        return sw_cli_symbolize(argc - 1, argv + 1);
 
     build_options();
     while ((opt = getopt_long(argc, argv, short_options, options, NULL)) != -1) {

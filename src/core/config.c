@@ -434,6 +434,25 @@ static void set_socket(const struct diag *d, enum setting s, const char *value, 
     bad_value(d, s, value, expected, settings[s].dflt);
 }
 
+/* PROGRAM: an absolute path of a program, or "off"; unset: "" (the default is a place, not a
+ * path: beside the library). */
+static void set_program(const struct diag *d, enum setting s, const char *value, char *out,
+                        size_t cap)
+{
+    out[0] = '\0';
+    if (value == NULL)
+        return;
+    if (word_eq(value, strlen(value), "off")) {
+        snprintf(out, cap, "off");
+        return;
+    }
+    if (value[0] == '/' && strlen(value) < cap) {
+        snprintf(out, cap, "%s", value);
+        return;
+    }
+    bad_value(d, s, value, settings[s].values, settings[s].dflt);
+}
+
 /* Sets *out to the LOG_* value of the facility named name (any case); false if none is. */
 static bool facility_value(const char *name, int *out)
 {
@@ -673,6 +692,7 @@ struct apply {
 #define SET_GLOBS(a, s, v, field)    set_globs((a)->d, s, v, &(field))
 #define SET_KEYWORD(a, s, v, field)  ((field) = set_keyword((a)->d, s, v))
 #define SET_PATH(a, s, v, field)     set_socket((a)->d, s, v, field, sizeof(field))
+#define SET_PROGRAM(a, s, v, field)  set_program((a)->d, s, v, field, sizeof(field))
 #define SET_OUTPUTS(a, s, v, field)  set_outputs((a)->d, s, v, (a)->c)
 #define SET_FACILITY(a, s, v, field) set_facility((a)->d, s, v, &(field))
 #define SET_IDENT(a, s, v, field)    set_ident((a)->d, s, v, (a)->progname, field, sizeof(field))
@@ -817,6 +837,10 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
 void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
 {
     bool dropped_file = false, dropped_debuginfod = c->debuginfod;
+    /* A program of the environment's choosing must never be run from a privileged process;
+     * nor is the installed one: its socket is the real user's. Raw frames only. */
+    bool dropped_symbolizer = c->symbolizer[0] != '\0' && strcmp(c->symbolizer, "off") != 0;
+    snprintf(c->symbolizer, sizeof c->symbolizer, "off");
     unsigned kept = 0;
     for (unsigned i = 0; i < c->noutputs; i++) {
         if (c->outputs[i].kind == SW_OUT_FILE)
@@ -837,9 +861,11 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
     snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", syslog_default);
     snprintf(c->journal_socket, sizeof c->journal_socket, "%s", journal_default);
     c->debuginfod = false;
-    if (diag == NULL || !(dropped_file || dropped_syslog || dropped_journal || dropped_debuginfod))
+    if (diag == NULL ||
+        !(dropped_file || dropped_syslog || dropped_journal || dropped_debuginfod ||
+          dropped_symbolizer))
         return;
-    const char *what[4];
+    const char *what[5];
     size_t n = 0;
     if (dropped_file)
         what[n++] = "file outputs in " PREFIX "OUTPUT";
@@ -849,6 +875,8 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
         what[n++] = PREFIX "JOURNAL_SOCKET";
     if (dropped_debuginfod)
         what[n++] = PREFIX "DEBUGINFOD";
+    if (dropped_symbolizer)
+        what[n++] = PREFIX "SYMBOLIZER";
     char line[LINE_MAX_BYTES];
     size_t len = (size_t)snprintf(line, sizeof line, "stallwatch: secure-execution mode: ignoring");
     for (size_t i = 0; i < n && len < sizeof line; i++)

@@ -52,6 +52,9 @@ struct sw_config {
     bool all_threads;        /* STALLWATCH_ALL_THREADS=1 */
     bool action_abort;       /* STALLWATCH_ACTION=abort */
     uint64_t symbolize_timeout_ns; /* STALLWATCH_SYMBOLIZE_TIMEOUT per report; 0: no limit */
+    /* STALLWATCH_SYMBOLIZER: the symbolizer program's path; "": the one installed beside
+     * the library; "off": none (reports carry raw frames) */
+    char symbolizer[SW_PATH_MAX];
 };
 
 #define SW_FRAMES_MAX 256
@@ -68,10 +71,11 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
                      void *ctx);
 
 /* Secure-execution mode (AT_SECURE: setuid, setgid, capabilities): the environment belongs to
- * a less privileged user, so nothing it sets may make the program write a file or reach the
- * network: file outputs are dropped (syslog stays, or is used if nothing is left), the syslog
- * and journal sockets go back to their defaults and debuginfod is turned off. One diag line says what was
- * ignored, if anything was. */
+ * a less privileged user, so nothing it sets may make the program write a file, run a program
+ * or reach the network: file outputs are dropped (syslog stays, or is used if nothing is
+ * left), the syslog and journal sockets go back to their defaults, debuginfod is turned off
+ * and no symbolizer is started (raw frames). One diag line says what was ignored, if anything
+ * was. */
 void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx);
 
 /* "250ms", "5s", "1.5s", "2m", "1h", "7" (seconds), "off" or "0" (-> 0). Returns 0 and sets

@@ -142,6 +142,31 @@ static int close_msg(const struct reader *r)
     return r->bad || r->pos != r->len ? -1 : 0;
 }
 
+size_t sw_proto_socket_name(char *out, size_t cap, unsigned uid, uint64_t mntns,
+                            const char *path)
+{
+    struct writer w = {(uint8_t *)out, cap, 0, false};
+    const char prefix[] = "stallwatch-symbolizer.";
+    put(&w, prefix, sizeof prefix - 1);
+    char digits[24];
+    uint64_t v[2] = {uid, mntns};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        do
+            digits[n++] = (char)('0' + v[k] % 10);
+        while ((v[k] /= 10) != 0);
+        while (n > 0)
+            put_u8(&w, (uint8_t)digits[--n]);
+        put_u8(&w, '.');
+    }
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = path; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (int shift = 60; shift >= 0; shift -= 4)
+        put_u8(&w, (uint8_t)"0123456789abcdef"[(h >> shift) & 0xf]);
+    return end(&w);
+}
+
 enum sw_msg_type sw_proto_type(const uint8_t *msg, size_t len)
 {
     uint32_t magic, vt;

@@ -89,6 +89,15 @@ struct sw_msg_frames {
     const char *note; /* why the frames are fewer or raw (no debuginfo, libdw failed); NULL */
 };
 
+/* The abstract socket name of the symbolizer program at path, run by user uid in the mount
+ * namespace whose inode is mntns ("stallwatch-symbolizer.UID.MNTNS.HASH", HASH being 16 hex
+ * digits of the path's FNV-1a; without the leading NUL an abstract address has): one
+ * symbolizer serves every process of a user that sees the same files and runs the same one
+ * (two installs, or a test's own copy, get their own). Returns the name's length, 0 if cap
+ * is too small. */
+size_t sw_proto_socket_name(char *out, size_t cap, unsigned uid, uint64_t mntns,
+                            const char *path);
+
 /* Encoders: write one message into buf (cap bytes) and return its length, or 0 when it does
  * not fit. */
 size_t sw_proto_hello(uint8_t *buf, size_t cap, const struct sw_msg_hello *m);

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "hook/fdtrack.h"
 #include "hook/interpose.h"
 
 /* The fortified entry points glibc's headers route calls to under _FORTIFY_SOURCE; they call
@@ -134,78 +133,53 @@ static int needs_mode(int flags)
         va_end(ap);                                                                                \
     }
 
-/* libdw's opens on our symbolizer thread: close-on-exec, and remembered so they can be closed
- * after the job (fdtrack.c). Program threads only test the flag. */
-static int tracked(int fd)
-{
-    sw_fdtrack_opened(fd);
-    return fd;
-}
-
-#define SW_TRACKED_OPEN(expr)                                                                      \
-    do {                                                                                           \
-        if (__builtin_expect(sw_fdtrack_on, 0))                                                    \
-            return tracked(expr);                                                                  \
-    } while (0)
-
 SW_EXPORT int open(const char *path, int flags, ...)
 {
     SW_MODE_ARG(flags);
-    SW_TRACKED_OPEN(SW_REAL_ANY(open)(path, flags | O_CLOEXEC, mode));
     SW_WRAP(OPEN, path, SW_REAL(open)(path, flags, mode));
 }
 
 SW_EXPORT int open64(const char *path, int flags, ...)
 {
     SW_MODE_ARG(flags);
-    SW_TRACKED_OPEN(SW_REAL_ANY(open64)(path, flags | O_CLOEXEC, mode));
     SW_WRAP(OPEN64, path, SW_REAL(open64)(path, flags, mode));
 }
 
 SW_EXPORT int __open_2(const char *path, int flags)
 {
-    SW_TRACKED_OPEN(SW_REAL_ANY(__open_2)(path, flags | O_CLOEXEC));
     SW_WRAP(OPEN_2, path, SW_REAL(__open_2)(path, flags));
 }
 
 SW_EXPORT int __open64_2(const char *path, int flags)
 {
-    SW_TRACKED_OPEN(SW_REAL_ANY(__open64_2)(path, flags | O_CLOEXEC));
     SW_WRAP(OPEN64_2, path, SW_REAL(__open64_2)(path, flags));
 }
 
 SW_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
     SW_MODE_ARG(flags);
-    SW_TRACKED_OPEN(SW_REAL_ANY(openat)(dirfd, path, flags | O_CLOEXEC, mode));
     SW_WRAP(OPENAT, path, SW_REAL(openat)(dirfd, path, flags, mode));
 }
 
 SW_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
     SW_MODE_ARG(flags);
-    SW_TRACKED_OPEN(SW_REAL_ANY(openat64)(dirfd, path, flags | O_CLOEXEC, mode));
     SW_WRAP(OPENAT64, path, SW_REAL(openat64)(dirfd, path, flags, mode));
 }
 
 SW_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-    SW_TRACKED_OPEN(SW_REAL_ANY(__openat_2)(dirfd, path, flags | O_CLOEXEC));
     SW_WRAP(OPENAT_2, path, SW_REAL(__openat_2)(dirfd, path, flags));
 }
 
 SW_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-    SW_TRACKED_OPEN(SW_REAL_ANY(__openat64_2)(dirfd, path, flags | O_CLOEXEC));
     SW_WRAP(OPENAT64_2, path, SW_REAL(__openat64_2)(dirfd, path, flags));
 }
 
-/* Not a blocking call: wrapped only so descriptors libdw closes on our symbolizer thread are
- * forgotten by the tracker. */
+/* Passed through: not a call that blocks on anything but the file's own I/O. */
 SW_EXPORT int close(int fd)
 {
-    if (__builtin_expect(sw_fdtrack_on, 0))
-        sw_fdtrack_closed(fd);
     return SW_REAL_ANY(close)(fd);
 }
 

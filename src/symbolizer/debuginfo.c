@@ -1,9 +1,8 @@
-/* Local debuginfo lookup for libdwfl. Symbolization worker thread only (symworker.c; libdw
- * is not thread-safe).
+/* Local debuginfo lookup for libdwfl. The symbolizer program and the command; one thread.
  *
  * find_elf: a module reported by path is mapped from that path into an Elf handed to libdwfl
- * without a descriptor; "[vdso]" is read from our own memory with elf_memory (the kernel maps
- * the whole vDSO image).
+ * without a descriptor (so many modules open cost no descriptors); "[vdso]" is our own vDSO
+ * image (names.c), the same as the program's on the same kernel.
  * find_debuginfo: libdw's build-id lookup (DEBUGINFO_PATH/.build-id/xx/rest.debug), then the
  * .gnu_debuglink name in the file's directory, its .debug subdirectory and /usr/lib/debug
  * plus the directory; a candidate is accepted only when its build-id equals the module's (or,
@@ -22,20 +21,20 @@
 #include <elfutils/libdwelf.h>
 
 #include "core/buf.h"
-#include "hook/fdtrack.h"
-#include "hook/real.h"
-#include "symbolizer/dwload.h" /* last: its macros rename the libdw calls below */
+#include "symbolizer/names.h"
 
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
                     char **file_name, Elf **elfp)
 {
+    (void)mod;
     (void)userdata;
     (void)base;
     *file_name = NULL;
     if (strcmp(name, "[vdso]") == 0) {
-        Dwarf_Addr start, end;
-        dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
-        *elfp = elf_memory((char *)(uintptr_t)start, (size_t)(end - start));
+        const void *image;
+        size_t size;
+        if (sw_names_own_vdso(NULL, &image, &size))
+            *elfp = elf_memory((char *)image, size);
         return -1;
     }
     /* Regular files only: a mapped device could block on open or read. */
@@ -44,7 +43,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
         return -1;
     /* We make the Elf ourselves and hand it over without a descriptor, so libdwfl keeps
      * none: the file is mapped, and the descriptor is closed here. */
-    int fd = sw_real.open(name, O_RDONLY | O_CLOEXEC);
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -52,7 +51,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
         elf_cntl(elf, ELF_C_FDREAD);
         elf_cntl(elf, ELF_C_FDDONE);
     }
-    sw_real.close(fd);
+    close(fd);
     if (elf == NULL)
         return -1;
     *file_name = strdup(name);
@@ -83,7 +82,7 @@ static bool same_crc(int fd, GElf_Word want)
     unsigned char buf[65536];
     off_t off = 0;
     for (;;) {
-        ssize_t n = sw_real.pread(fd, buf, sizeof buf, off);
+        ssize_t n = pread(fd, buf, sizeof buf, off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -111,18 +110,15 @@ static int try_candidate(Dwfl_Module *mod, const char *dir, size_t dir_len, cons
     sw_buf_puts(&b, link);
     if (b.overflow || strcmp(path, main_file) == 0)
         return -1;
-    int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    /* libdwfl keeps the descriptor it gets from us: ours to close after the job. */
-    sw_fdtrack_opened(fd);
     const unsigned char *bits;
     GElf_Addr vaddr;
     bool ok =
         dwfl_module_build_id(mod, &bits, &vaddr) > 0 ? same_build_id(mod, fd) : same_crc(fd, crc);
     if (!ok || (*out_name = strdup(path)) == NULL) {
-        sw_fdtrack_closed(fd);
-        sw_real.close(fd);
+        close(fd);
         return -1;
     }
     return fd;

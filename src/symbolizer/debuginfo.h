@@ -2,7 +2,7 @@
  * build-id tree, then the debuglink name next to the file, in its .debug directory and under
  * /usr/lib/debug. Never a network lookup, never a dlopen (libdw's standard callback would
  * dlopen libdebuginfod, taking the dynamic loader's lock), unless debuginfod is enabled.
- * Symbolizer thread only (symworker.c). */
+ * The symbolizer program and the command. */
 #ifndef SW_DEBUGINFO_H
 #define SW_DEBUGINFO_H
 

@@ -1,4 +1,4 @@
-/* C++ demangling with libiberty's cplus_demangle_v3_callback. Symbolizer thread only. */
+/* C++ demangling with libiberty's cplus_demangle_v3_callback. The symbolizer program and the command. */
 #include "symbolizer/demangle.h"
 
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* Private: C++ symbol demangling without allocation, through libiberty's callback demangler
  * (the code behind libstdc++'s __cxa_demangle, linked statically so no C++ runtime has to be
- * loaded). Symbolizer thread only (symworker.c). */
+ * loaded). The symbolizer program and the command. */
 #ifndef SW_DEMANGLE_H
 #define SW_DEMANGLE_H
 

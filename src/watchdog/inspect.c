@@ -8,9 +8,14 @@
  * stack comes from /proc/self/task/TID/syscall (SP and PC of a thread blocked in a system
  * call), and the report says so.
  *
- * Python: the first entry of a report that takes a stack has the symbolizer dump every Python
- * thread's stack (pystack.c) before anything else, within the report's symbolization budget;
- * each entry then gets the Python frames of its thread, found by its pthread_t. */
+ * Frames: the report's first stack opens a connection to the symbolizer program (symclient.c),
+ * which unwinds and names each stack within the report's budget; without it, or past the
+ * budget, frames are raw (rawstack.c). The module map is read once per report and its
+ * strings stay valid until the next.
+ *
+ * Python: the first entry of a report that takes a stack dumps every Python thread's stack
+ * (pystack.c) before anything else, within half the report's budget; each entry then gets the
+ * Python frames of its thread, found by its pthread_t. */
 #include "watchdog/inspect.h"
 
 #include <fcntl.h>
@@ -21,20 +26,15 @@
 
 #include "core/buf.h"
 #include "hook/capture.h"
-#define SW_DW_NO_MACROS /* only sw_dw_loaded */
 #include "core/clock.h"
-#include "symbolizer/dwload.h"
 #include "watchdog/owner.h"
 #include "watchdog/procinfo.h"
 #include "hook/real.h"
 #include "watchdog/rawstack.h"
 #include "hook/registry.h"
-#include "symbolizer/symworker.h"
+#include "watchdog/pystack.h"
+#include "watchdog/symclient.h"
 #include "watchdog/tidmap.h"
-
-#define LOADING_NOTE                                                                               \
-    "the symbolizer is still loading libdw (the dynamic loader's lock may be held by a thread "    \
-    "of the program); raw frames found by scanning the stack, some may be stale"
 
 #define MS              1000000ull
 #define CAPTURE_TIMEOUT (1000 * MS)
@@ -51,12 +51,15 @@ static struct sw_frame frame_pool[FRAME_POOL];
 static unsigned frames_used;
 static char string_pool[STRING_POOL];
 static size_t strings_used;
-/* Where stacks are captured when the symbolizer is busy with a job given up on. */
-static struct sw_snapshot own_snap;
-static struct sw_snapshot *snap = &own_snap;
+static struct sw_snapshot snap_buf;
+static struct sw_snapshot *snap = &snap_buf;
 static struct sw_pcs pcs;
 static uint64_t deadline_ns; /* of this report's symbolization; 0: none */
-static bool first_job;       /* the next symbolizer job starts this report */
+/* This report's module map (its strings are the frames'), and its symbolizer connection. */
+static struct sw_modmap map;
+static bool map_ok;
+static bool sym_asked, sym_open;
+static const char *sym_note; /* why this report's frames are raw, when they are */
 
 /* This report's Python stacks: asked for with its first stack; the dump (NULL: none), and why
  * it is missing or incomplete (NULL: nothing to say). */
@@ -67,7 +70,6 @@ static const char *py_note;
 void sw_inspect_init(const struct sw_config *c)
 {
     cfg = c;
-    sw_symworker_init(c);
 }
 
 void sw_inspect_begin(void)
@@ -75,7 +77,10 @@ void sw_inspect_begin(void)
     nentries = 0;
     frames_used = 0;
     strings_used = 0;
-    first_job = true;
+    sw_symclient_close();
+    map_ok = false;
+    sym_asked = sym_open = false;
+    sym_note = NULL;
     py_asked = false;
     py_dump = NULL;
     py_note = NULL;
@@ -141,7 +146,15 @@ static void add_note(struct sw_thread_report *t, const char *note)
         t->note = s;
 }
 
-/* This report's Python stacks, once: the first job of the report, so they are taken at the
+/* The module map of this report, read at its first need. */
+static const struct sw_modmap *report_map(void)
+{
+    if (!map_ok)
+        map_ok = sw_modmap_load(&map) == 0;
+    return map_ok ? &map : NULL;
+}
+
+/* This report's Python stacks, once: before its first native stack, so they are taken at the
  * moment of the report, with half the report's budget at most (the native stacks keep the
  * rest) and never more than PY_BUDGET. */
 static void ask_python(void)
@@ -152,15 +165,10 @@ static void ask_python(void)
         until = now + (deadline_ns - now) / 2;
     else if (deadline_ns != 0 && deadline_ns <= now)
         until = deadline_ns;
-    enum sw_py_status status = SW_PY_NONE;
+    const struct sw_modmap *m = report_map();
     const struct sw_py_dump *d = NULL;
     const char *note = NULL;
-    if (sw_symworker_python(until, &status, &d, &note) != SW_SYM_DONE) {
-        /* Before the first dump of the process we do not know whether it runs Python. */
-        if (sw_pystack_present())
-            py_note = "the Python stacks were not dumped in time (STALLWATCH_SYMBOLIZE_TIMEOUT)";
-        return;
-    }
+    enum sw_py_status status = m != NULL ? sw_pystack_dump(m, until, &d, &note) : SW_PY_NONE;
     if (status == SW_PY_OK || status == SW_PY_PARTIAL)
         py_dump = d;
     if (status == SW_PY_PARTIAL || status == SW_PY_FAILED)
@@ -336,62 +344,56 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
         t->owner_tid = owner_thread(call, su->obj);
 }
 
-/* The worker's frames for the snapshot it holds, with what to say when they are late or raw. */
+/* The symbolizer's frames for the snapshot just captured, with what to say when they are late
+ * or raw. */
 static unsigned symbolized_frames(struct sw_thread_report *t, unsigned want, struct sw_frame *out)
 {
-    const char *late = "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); "
-                       "raw frames";
-    const char *err = NULL;
+    const char *note = NULL;
     unsigned n = 0;
-    switch (sw_symworker_run(want, first_job, deadline_ns, out, &n, &pcs, &err)) {
+    switch (sw_symclient_stack(snap, want, deadline_ns, out, &n, &pcs, sw_inspect_strdup,
+                               &note)) {
     case SW_SYM_DONE:
-        if (err != NULL && n <= 1) {
-            /* No libdw, so no unwinding: the return addresses on the stack are the best
-             * there is. */
-            n = sw_rawstack_scan(snap, out, want);
-            char both[512];
-            struct sw_buf b;
-            sw_buf_init(&b, both, sizeof both);
-            sw_buf_puts(&b, err);
-            sw_buf_puts(&b, "; raw frames found by scanning the stack, some may be stale");
-            if (t->note == NULL)
-                t->note = sw_inspect_strdup(both);
-        } else if (err != NULL && t->note == NULL) {
-            t->note = sw_inspect_strdup(err);
-        }
-        break;
+        if (note != NULL)
+            add_note(t, note);
+        return n;
     case SW_SYM_UNWOUND:
-        n = sw_rawstack_from_pcs(&pcs, out, want);
-        t->note = late;
-        break;
+        add_note(t, "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); raw "
+                    "frames");
+        return sw_rawstack_from_pcs(&pcs, out, want);
     case SW_SYM_NOTHING:
-        n = sw_rawstack_scan(snap, out, want);
-        t->note = sw_dw_loaded() ? "symbolization did not finish in time "
-                                   "(STALLWATCH_SYMBOLIZE_TIMEOUT); raw frames found by scanning "
-                                   "the stack, some may be stale"
-                                 : LOADING_NOTE;
         break;
     }
-    return n;
+    add_note(t, "the symbolizer did not answer in time (STALLWATCH_SYMBOLIZE_TIMEOUT); raw "
+                "frames found by scanning the stack, some may be stale");
+    return sw_rawstack_scan(snap, out, want);
 }
 
-/* The frames of the stack just captured into snap: symbolized by the worker when it has
- * the snapshot, else (or past the budget) raw. */
-static void take_frames(struct sw_thread_report *t, const struct sw_snapshot *worker_snap)
+/* The frames of the stack just captured: from the symbolizer, or raw when there is none (the
+ * note says why). */
+static void take_frames(struct sw_thread_report *t)
 {
     unsigned room = FRAME_POOL - frames_used;
     unsigned want = cfg->frames < room ? cfg->frames : room;
     struct sw_frame *out = &frame_pool[frames_used];
-    unsigned n = 0;
-    if (snap == worker_snap) {
+    if (!sym_asked) {
+        sym_asked = true;
+        const struct sw_modmap *m = report_map();
+        sym_open = m != NULL && sw_symclient_open(m, deadline_ns, &sym_note);
+        if (m == NULL)
+            sym_note = "/proc/self/maps could not be read; raw frames";
+    }
+    unsigned n;
+    if (sym_open) {
         n = symbolized_frames(t, want, out);
-        first_job = false;
     } else {
         n = sw_rawstack_scan(snap, out, want);
-        t->note = sw_dw_loaded()
-                      ? "the symbolizer is still busy with an earlier stack; raw frames found "
-                        "by scanning the stack, some may be stale"
-                      : LOADING_NOTE;
+        char both[512];
+        struct sw_buf b;
+        sw_buf_init(&b, both, sizeof both - 1);
+        sw_buf_puts(&b, sym_note != NULL ? sym_note : "no symbolizer; raw frames");
+        sw_buf_puts(&b, " found by scanning the stack, some may be stale");
+        both[b.overflow ? sizeof both - 1 : b.len] = '\0';
+        add_note(t, sw_inspect_strdup(both));
     }
     t->frames = out;
     t->nframes = n;
@@ -405,10 +407,6 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
         return NULL;
     if (with_stack && !py_asked)
         ask_python();
-    /* Capture into the symbolizer's buffer when it is free; into our own when it is still
-     * busy with a job we gave up on (that stack then gets raw frames). */
-    struct sw_snapshot *worker_snap = with_stack ? sw_symworker_snapshot(deadline_ns) : NULL;
-    snap = worker_snap != NULL ? worker_snap : &own_snap;
     /* State and wait channel before the capture: our signal briefly wakes the thread. */
     char state = 0, wchan[64];
     sw_proc_state(su->tid, &state);
@@ -435,7 +433,7 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
     t->note = note;
     describe_object(su, t);
     if (how != NULL)
-        take_frames(t, worker_snap);
+        take_frames(t);
     if (with_stack)
         attach_python(t, su);
     nentries++;
@@ -444,15 +442,12 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
 
 void sw_inspect_warm(const struct sw_subject *su)
 {
-    struct sw_snapshot *worker_snap = sw_symworker_snapshot(0);
-    if (worker_snap == NULL)
-        return;
-    snap = worker_snap;
     char state = 0;
     const char *how, *note;
     sw_proc_state(su->tid, &state);
-    if (capture(su, state, &how, &note) && how != NULL)
-        sw_symworker_warm(cfg->frames);
+    if (capture(su, state, &how, &note) && how != NULL && sw_modmap_load(&map) == 0)
+        sw_symclient_warm(&map, snap, cfg->frames);
+    map_ok = false;
 }
 
 void sw_inspect_drop_last(void)

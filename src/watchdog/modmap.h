@@ -1,7 +1,7 @@
 /* Private: the modules mapped into our process, from /proc/self/maps, with their load bias and
  * GNU build-id read from the mapped ELF headers. It needs neither libdw nor the dynamic
- * loader, so raw frames (module + offset + build-id) can always be written. The watchdog (raw
- * frames) and the symbolizer thread (its module list) each keep a map of their own. */
+ * loader, so raw frames (module + offset + build-id) can always be written, and it is what the
+ * symbolizer program is told of the program's modules. Watchdog thread only. */
 #ifndef SW_MODMAP_H
 #define SW_MODMAP_H
 

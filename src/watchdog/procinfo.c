@@ -1,6 +1,6 @@
-/* Readers for /proc/self, fstat and our own memory. The watchdog and the symbolizer thread;
- * never a program thread. Files are opened O_CLOEXEC, read once into a stack buffer and
- * closed at once: no descriptor outlives the function. Every libc call goes through sw_real,
+/* Readers for /proc/self, fstat and our own memory. Watchdog thread only. Files are opened
+ * O_CLOEXEC, read once into a stack buffer and closed at once: no descriptor outlives the
+ * function. Every libc call goes through sw_real,
  * so our wrappers are not involved. */
 #include "watchdog/procinfo.h"
 

@@ -1,5 +1,5 @@
-/* Private: what /proc and fstat tell about our own threads and descriptors. The watchdog
- * and the symbolizer thread (memory reads): plain open/read/close on /proc files, no stdio, no allocation. Every function returns
+/* Private: what /proc and fstat tell about our own threads and descriptors. Watchdog thread
+ * only: plain open/read/close on /proc files, no stdio, no allocation. Every function returns
  * 0 or -errno and leaves outputs untouched on failure. */
 #ifndef SW_PROCINFO_H
 #define SW_PROCINFO_H

@@ -1,5 +1,5 @@
-/* Raw frames without libdw. Watchdog only; this module keeps its own module map, so it never
- * touches what the symbolizer thread may be using. */
+/* Raw frames (module, offset, build-id) without the symbolizer. Watchdog only; this module
+ * keeps a module map of its own, read at a report's first need. */
 #include "watchdog/rawstack.h"
 
 #include <string.h>

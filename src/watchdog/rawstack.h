@@ -1,12 +1,22 @@
-/* Private: frames without libdw, for when symbolization is late or impossible: module,
- * offset and build-id from our own module map, for program counters unwound by libdw or, when
- * not even that, found by scanning the captured stack for return addresses. Watchdog only. */
+/* Private: raw frames, for when symbolization is late or impossible: module, offset and
+ * build-id from our own module map, for program counters the symbolizer unwound or, when not
+ * even that, found by scanning the captured stack for return addresses. Watchdog only. */
 #ifndef SW_RAWSTACK_H
 #define SW_RAWSTACK_H
 
-#include "hook/capture.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
 #include "core/report.h"
-#include "symbolizer/unwind.h"
+#include "hook/capture.h"
+
+/* Program counters of an unwound stack. */
+struct sw_pcs {
+    uint64_t pc[SW_FRAMES_MAX];
+    bool activation[SW_FRAMES_MAX]; /* pc is exact (interrupted), not a return address */
+    unsigned n;
+};
 
 /* Starts a report: the module map may be re-read once more. */
 void sw_rawstack_begin(void);

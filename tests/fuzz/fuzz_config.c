@@ -66,7 +66,7 @@ enum {
     I_COUNT,
 };
 /* A new row needs its model in check_config: its bad values and the value it must give. */
-_Static_assert(I_COUNT == 26, "check_config models 26 settings");
+_Static_assert(I_COUNT == 27, "check_config models 27 settings");
 
 /* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
@@ -991,6 +991,14 @@ static void check_config(char *const *envp, const char *progname)
             bad[I_RATE] = true;
         CHECK(c.rate_per_min == want, "RATE=\"%s\": %u, expected %lu", r ? r : "", c.rate_per_min,
               want);
+    }
+    {
+        const char *p = v[I_SYMBOLIZER];
+        bool off = p && ieq(p, "off");
+
+        bad[I_SYMBOLIZER] = p && !off && !(p[0] == '/' && strlen(p) < sizeof c.symbolizer);
+        CHECK(strcmp(c.symbolizer, off ? "off" : p && !bad[I_SYMBOLIZER] ? p : "") == 0,
+              "SYMBOLIZER=\"%s\": \"%s\"", p ? p : "", c.symbolizer);
     }
     {
         const char *a = v[I_ACTION];

@@ -1228,7 +1228,7 @@ static const struct {
 static bool default_is_words(size_t i)
 {
     return strcmp(table[i].kind, "GLOBS") == 0 || strcmp(table[i].kind, "IDENT") == 0 ||
-           strcmp(table[i].dflt, "the threshold") == 0;
+           strcmp(table[i].kind, "PROGRAM") == 0 || strcmp(table[i].dflt, "the threshold") == 0;
 }
 
 START_TEST(test_every_default_is_a_value)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "symbolizer/dynsym.h"
+#include "watchdog/dynsym.h"
 #include "watchdog/modmap.h"
 #include "hook/real.h"
 #include "support.h"

@@ -205,6 +205,19 @@ START_TEST(test_random_messages_never_read_past_their_end)
 }
 END_TEST
 
+START_TEST(test_the_socket_name_says_user_mount_namespace_and_program)
+{
+    char a[108], b[108];
+    size_t n = sw_proto_socket_name(a, sizeof a, 1000, 4026531841ull, "/usr/lib/x/s");
+    ck_assert_uint_eq(n, strlen("stallwatch-symbolizer.1000.4026531841.") + 16);
+    ck_assert_mem_eq(a, "stallwatch-symbolizer.1000.4026531841.", n - 16);
+    size_t m = sw_proto_socket_name(b, sizeof b, 1000, 4026531841ull, "/opt/x/s");
+    ck_assert_uint_eq(m, n);
+    ck_assert(memcmp(a, b, n) != 0); /* another program, another symbolizer */
+    ck_assert_uint_eq(sw_proto_socket_name(a, 10, 1000, 1, "/s"), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("symproto");
@@ -218,6 +231,7 @@ static Suite *suite(void)
     tcase_add_test(c, test_other_versions_and_types_are_refused);
     tcase_add_test(c, test_a_string_with_a_nul_inside_is_refused);
     tcase_add_test(c, test_random_messages_never_read_past_their_end);
+    tcase_add_test(c, test_the_socket_name_says_user_mount_namespace_and_program);
     suite_add_tcase(s, c);
     return s;
 }

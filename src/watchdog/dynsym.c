@@ -1,10 +1,10 @@
-/* Dynamic symbol lookup in a mapped module, from our own memory. Symbolizer thread only.
+/* Dynamic symbol lookup in a mapped module, from our own memory. Watchdog thread only.
  *
  * The loader relocates the address entries of a module's dynamic section in place (they then
  * hold run-time addresses), except where the section is read-only (the vDSO): an address
  * inside the module's mapping is taken as is, any other one as a file address plus the load
  * bias. */
-#include "symbolizer/dynsym.h"
+#include "watchdog/dynsym.h"
 
 #include <elf.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* CPython's dump of its threads' Python stacks. Runs on the symbolizer thread only.
+/* CPython's dump of its threads' Python stacks. Watchdog thread only.
  *
  * What we call: _Py_DumpTracebackThreads, the routine behind faulthandler, written to run in a
  * signal handler or on faulthandler's own watchdog thread: without the GIL, from a thread
@@ -21,7 +21,7 @@
  *   so a fault writes no core file and runs none of the program's handlers (faulthandler's
  *   would print to the program's stderr);
  * - leaves through exit_group: no atexit handler, no destructor, no stdio flush;
- * - is killed when the budget runs out, so a slow dump never keeps the symbolizer busy.
+ * - is killed when the budget runs out, so a slow dump never holds a report back.
  * Its cost to the program: the kernel copies the page tables (about a millisecond per few
  * hundred MB mapped, with the program's page faults waiting meanwhile), pages the program
  * writes while the child lives are copied, and the child holds copies of the program's
@@ -43,7 +43,7 @@
  * at most that much memory (the writes past it fail). It is closed before we return, so no
  * descriptor of ours outlives the job; what was written stays mapped (and parsed in place)
  * until the next dump. */
-#include "symbolizer/pystack.h"
+#include "watchdog/pystack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +59,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "symbolizer/dynsym.h"
+#include "watchdog/dynsym.h"
 #include "watchdog/procinfo.h"
 #include "hook/real.h"
 
@@ -240,6 +240,64 @@ static int reap(pid_t pid, uint64_t deadline_ns)
     }
 }
 
+/* Has a copy of the process dump into fd, up to ATTEMPTS times while the copies die of a
+ * fault, until deadline_ns. */
+static enum sw_py_status dump_in_copies(int fd, uint64_t deadline_ns, const char **note)
+{
+    enum sw_py_status result = SW_PY_OK;
+    for (unsigned attempt = 0; attempt < ATTEMPTS; attempt++) {
+        lseek(fd, 0, SEEK_SET);
+        /* Exit signal 0: the child is a "clone" child, invisible to the program's waits. */
+        long pid = sw_real.syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+        if (pid == 0)
+            child(fd);
+        if (pid < 0) {
+            *note = set_note("no process to dump the Python stacks in (clone: ",
+                             strerrordesc_np(errno));
+            return SW_PY_FAILED;
+        }
+        int status = reap((pid_t)pid, deadline_ns);
+        if (status >= 0 && WIFEXITED(status)) {
+            if (WEXITSTATUS(status) == CHILD_NO_INTERPRETER)
+                return SW_PY_NONE;
+            if (WEXITSTATUS(status) != CHILD_DUMPED) {
+                *note = "CPython could not dump its threads; no Python stacks";
+                return SW_PY_FAILED;
+            }
+            return SW_PY_OK;
+        }
+        if (status < 0) {
+            *note = "the Python stacks were not all dumped in time "
+                    "(STALLWATCH_SYMBOLIZE_TIMEOUT)";
+            return SW_PY_PARTIAL;
+        }
+        /* Killed by a fault: the snapshot caught a running thread mid-change. Again. */
+        *note = "CPython's dump of its threads failed on a thread that was running";
+        result = SW_PY_PARTIAL;
+        if (deadline_ns != 0 && sw_mono_ns() >= deadline_ns)
+            break;
+    }
+    return result;
+}
+
+/* Maps what the copies wrote (it ends at the file offset; the size is TEXT_MAX or more).
+ * false with *note set when it cannot be read. */
+static bool map_text(int fd, const char **note)
+{
+    off_t end = lseek(fd, 0, SEEK_CUR);
+    size_t len = end > 0 ? ((uint64_t)end < TEXT_MAX ? (size_t)end : TEXT_MAX) : 0;
+    if (len == 0)
+        return true;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        *note = set_note("the Python stacks could not be read (mmap: ", strerrordesc_np(errno));
+        return false;
+    }
+    text = p;
+    text_len = len;
+    return true;
+}
+
 enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline_ns,
                                   const struct sw_py_dump **dump, const char **note)
 {
@@ -256,6 +314,7 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
     if (text != NULL) {
         munmap(text, text_len);
         text = NULL;
+        text_len = 0;
     }
     int fd = memfd_create("stallwatch-python-stacks", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) {
@@ -267,62 +326,12 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
      * a huge dump just takes more memory for a while. */
     if (ftruncate(fd, TEXT_MAX) == 0)
         sw_real.fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK);
-
-    enum sw_py_status result = SW_PY_OK;
-    for (unsigned attempt = 0; attempt < ATTEMPTS; attempt++) {
-        lseek(fd, 0, SEEK_SET);
-        /* Exit signal 0: the child is a "clone" child, invisible to the program's waits. */
-        long pid = sw_real.syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
-        if (pid == 0)
-            child(fd);
-        if (pid < 0) {
-            *note = set_note("no process to dump the Python stacks in (clone: ",
-                             strerrordesc_np(errno));
-            result = SW_PY_FAILED;
-            break;
-        }
-        int status = reap((pid_t)pid, deadline_ns);
-        if (status >= 0 && WIFEXITED(status)) {
-            if (WEXITSTATUS(status) == CHILD_NO_INTERPRETER) {
-                result = SW_PY_NONE;
-            } else if (WEXITSTATUS(status) != CHILD_DUMPED) {
-                *note = "CPython could not dump its threads; no Python stacks";
-                result = SW_PY_FAILED;
-            } else {
-                result = SW_PY_OK;
-            }
-            break;
-        }
-        if (status < 0) {
-            *note = "the Python stacks were not all dumped in time "
-                    "(STALLWATCH_SYMBOLIZE_TIMEOUT)";
-            result = SW_PY_PARTIAL;
-            break;
-        }
-        /* Killed by a fault: the snapshot caught a running thread mid-change. Again. */
-        *note = "CPython's dump of its threads failed on a thread that was running";
-        result = SW_PY_PARTIAL;
-        if (deadline_ns != 0 && sw_mono_ns() >= deadline_ns)
-            break;
-    }
-    /* What was written ends at the file offset (the size is TEXT_MAX or more). */
-    off_t end = result == SW_PY_OK || result == SW_PY_PARTIAL ? lseek(fd, 0, SEEK_CUR) : 0;
-    size_t len = end > 0 ? ((uint64_t)end < TEXT_MAX ? (size_t)end : TEXT_MAX) : 0;
-    if (len > 0) {
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            sw_real.close(fd);
-            *note = set_note("the Python stacks could not be read (mmap: ", strerrordesc_np(e));
-            return SW_PY_FAILED;
-        }
-        text = p;
-        text_len = len;
-    }
+    enum sw_py_status result = dump_in_copies(fd, deadline_ns, note);
+    bool have = (result == SW_PY_OK || result == SW_PY_PARTIAL) && map_text(fd, note);
     sw_real.close(fd);
-    if (result != SW_PY_OK && result != SW_PY_PARTIAL)
-        return result;
-    sw_pyparse(text, len, &parsed);
+    if (!have)
+        return result == SW_PY_OK || result == SW_PY_PARTIAL ? SW_PY_FAILED : result;
+    sw_pyparse(text, text_len, &parsed);
     *dump = &parsed;
     return result;
 }

@@ -1,6 +1,6 @@
 /* Private: looking a name up in the dynamic symbol table of a module mapped in our process, as
  * the dynamic loader would find it, but read from our own memory: no dlsym (it takes the
- * loader's lock, which a stalled thread may hold), no file access. Symbolizer thread only
+ * loader's lock, which a stalled thread may hold), no file access. Watchdog thread only
  * (and unit tests). Memory is read through process_vm_readv, so a module unmapped meanwhile
  * makes the lookup fail instead of faulting. */
 #ifndef SW_DYNSYM_H

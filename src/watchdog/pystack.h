@@ -1,8 +1,6 @@
 /* Private: the Python stacks of the process's threads, from CPython's own dump of them
  * (_Py_DumpTracebackThreads, the routine behind faulthandler), taken in a short-lived copy of
- * the process. Runs on the symbolizer thread ("stallwatch-sym", symworker.c), which the
- * watchdog waits for only until the report's deadline; sw_pystack_present may be read from any
- * thread. */
+ * the process, killed when the report's budget for it runs out. Watchdog thread only. */
 #ifndef SW_PYSTACK_H
 #define SW_PYSTACK_H
 
