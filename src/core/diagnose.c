@@ -24,14 +24,41 @@ static bool runtime_module(const char *path)
            strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0;
 }
 
+/* A frame without a name (raw: no symbolizer, or no symbols) stands for its place: the
+ * module's file name and the offset, "abba+0x1235". */
+static uint64_t fnv_place(uint64_t h, const struct sw_frame *f)
+{
+    const char *base = strrchr(f->module, '/');
+    char off[2 + 16 + 1] = "+0";
+    unsigned n = 0;
+    char digits[16];
+    uint64_t v = f->offset;
+    do
+        digits[n++] = "0123456789abcdef"[v & 15];
+    while ((v >>= 4) != 0);
+    off[1] = 'x';
+    for (unsigned i = 0; i < n; i++)
+        off[2 + i] = digits[n - 1 - i];
+    off[2 + n] = '\0';
+    h = fnv(h, base != NULL ? base + 1 : f->module);
+    return fnv(h, off);
+}
+
 uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigned n)
 {
+    /* Names when the program's frames have any; places when none has (a raw stack). */
+    bool named = false;
+    for (unsigned i = 0; i < n && !named; i++)
+        named = frames[i].function != NULL && !runtime_module(frames[i].module);
     uint64_t h = fnv(FNV_OFFSET, call != NULL ? call : "");
     for (unsigned i = 0; i < n; i++) {
         const struct sw_frame *f = &frames[i];
-        if (f->function == NULL || f->inlined || runtime_module(f->module))
+        if (f->inlined || runtime_module(f->module))
             continue;
-        h = fnv(h, f->function);
+        if (f->function != NULL)
+            h = fnv(h, f->function);
+        else if (!named && f->module != NULL)
+            h = fnv_place(h, f);
     }
     return h != 0 ? h : 1;
 }

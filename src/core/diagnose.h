@@ -10,10 +10,12 @@
 #include "core/report.h"
 
 /* A stable hash of a stalled thread's call and stack: the call's name and the function names
- * of its frames, leaving out what differs between runs and hosts: addresses, frames without
- * a function name, inlined frames (they exist only where debuginfo is installed), and frames
- * in the C library and the dynamic loader (their internals differ between glibc builds).
- * 0 is never returned. */
+ * of its frames, leaving out what differs between runs and hosts: addresses, inlined frames
+ * (they exist only where debuginfo is installed), and frames in the C library and the
+ * dynamic loader (their internals differ between glibc builds); frames without a name too,
+ * unless no frame of the program's has one (a raw stack: no symbolizer, or no symbols): then
+ * each counts by its module's file name and offset, so that raw stacks of different code
+ * never share a fingerprint, nor a group. 0 is never returned. */
 uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigned n);
 
 /* The fingerprint of a report entry: sw_fingerprint of its call and frames, then, when the

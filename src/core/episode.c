@@ -301,6 +301,8 @@ static void look_at_wait(struct sw_episodes *E, struct sw_episode *ep, const str
     if (call_of(o->word) == SW_CALL_NONE && ep->cls == SW_CLASS_BUSY &&
         !busy_now(E, ep, o->tid, waited))
         return;
+    if (E->now_ns < ep->quiet_until_ns)
+        return;
     if (waited >= ep->threshold_ns) {
         add_cand(E, SW_PLAN_STALL, su, 0, 0, 0);
     } else if (!E->warmed && waited >= ep->threshold_ns / 2) {
@@ -316,12 +318,21 @@ void sw_episodes_look(struct sw_episodes *E, const struct sw_obs *o, const struc
     struct sw_episode *ep = episode(E, o->idx);
     if (E->excess_ns != 0)
         forgive(ep, E->excess_ns);
-    /* The subject of a stall report completed its call: recovered. */
-    if (ep->gen == o->gen && ep->subject && ep->stall_report != 0 && o->word != ep->word)
+    /* The subject of a stall report completed its call (and may have exited since): recovered.
+     * Its slot is let go once the report is written (sw_episodes_done). */
+    bool subject = ep->gen == o->gen && ep->subject && ep->stall_report != 0;
+    if (subject && o->word != ep->word) {
         add_cand(E, SW_PLAN_RECOVERED,
                  subject_of(E, o->idx, o->gen, o->tid, ep->word, ep->obj, (enum sw_class)ep->cls,
                             E->now_ns - ep->first_ns),
                  ep->stall_report, ep->fingerprint, 0);
+        if (o->exited)
+            return;
+    }
+    if (o->exited) {
+        E->world->hold(E->world->ctx, o->idx, o->gen, false);
+        return;
+    }
     uint64_t waited = sw_watch_observe(ep, o->gen, o->word, E->now_ns);
     look_at_api(E, ep, o, api);
     /* Edges are timed from the first look, like waits, so a cycle whose edges are stable for
@@ -654,16 +665,21 @@ static uint64_t first_repeat_ns(const struct sw_episodes *E, uint32_t number)
 }
 
 /* Threads that were stalled together with a recovered subject get a report of their own if
- * they still are. */
+ * they still are, a threshold after the recovery: the lock (or whatever they wait for) has
+ * just changed hands, and a queue draining behind it is no news. */
 static void done_recovered(struct sw_episodes *E, const struct sw_plan *p, uint32_t number)
 {
+    const struct sw_subject *su = &p->members[0];
+    E->world->hold(E->world->ctx, su->idx, su->gen, false);
     if (number == 0)
         return;
     unsigned cap = E->world->capacity(E->world->ctx);
     for (unsigned i = 0; i < cap; i++) {
         struct sw_episode *ep = episode(E, i);
-        if (ep->stall_report == p->stall_report && !ep->subject)
+        if (ep->stall_report == p->stall_report && !ep->subject) {
             ep->reported = 0;
+            ep->quiet_until_ns = E->now_ns + ep->threshold_ns;
+        }
     }
     struct sw_episode *ep = episode(E, p->members[0].idx);
     ep->subject = 0;
@@ -674,6 +690,8 @@ static void done_recovered(struct sw_episodes *E, const struct sw_plan *p, uint3
 static void done_deadlock(struct sw_episodes *E, const struct sw_plan *p, uint32_t number,
                           uint64_t fp)
 {
+    if (number != 0 && p->nmembers > 0)
+        E->world->hold(E->world->ctx, p->members[0].idx, p->members[0].gen, true);
     for (unsigned k = 0; k < p->nmembers; k++) {
         struct sw_episode *ep = episode(E, p->members[k].idx);
         ep->reported = 1;
@@ -701,6 +719,8 @@ static void done_stall(struct sw_episodes *E, const struct sw_plan *p, uint32_t 
         ep->fingerprint = fp;
     }
     episode(E, p->members[0].idx)->next_repeat_ns = first_repeat_ns(E, number);
+    if (number != 0)
+        E->world->hold(E->world->ctx, p->members[0].idx, p->members[0].gen, true);
 }
 
 void sw_episodes_done(struct sw_episodes *E, const struct sw_plan *p, uint32_t number,

@@ -55,6 +55,7 @@ struct sw_episode {
     /* (A scan of an idle slot reads only the fields above: the first line.) */
 
     uintptr_t obj;          /* the episode's object, kept for the recovered report */
+    uint64_t quiet_until_ns; /* no new stall before this: the one it was part of recovered */
     uint64_t fingerprint;   /* of the stall report this thread is the subject of */
     char name[SW_NAME_MAX]; /* thread name, read when the episode was decided or reported */
 
@@ -77,6 +78,7 @@ _Static_assert(offsetof(struct sw_episode, edge_since_ns) < 64, "a scan's fields
 
 /* One consistent look at a live slot. */
 struct sw_obs {
+    bool exited;  /* the thread exited while the subject of a report (the slot waits for us) */
     unsigned idx; /* the slot's index in the registry */
     uint32_t gen;
     pid_t tid;
@@ -115,6 +117,10 @@ struct sw_world {
     int (*cpu_ns)(void *ctx, pid_t tid, uint64_t *ns);
     /* The thread of ours holding the lock a thread waits for in call on obj; 0: unknown. */
     pid_t (*owner)(void *ctx, enum sw_call call, uintptr_t obj);
+    /* Holds slot idx of generation gen while its thread is the subject of an open report
+     * (held), so that its exit leaves the slot to be seen exited; or lets it go, freeing it
+     * if its thread has exited. */
+    void (*hold)(void *ctx, unsigned idx, uint32_t gen, bool held);
 };
 
 /* A thread as a report's subject: what the watchdog needs to inspect it. */

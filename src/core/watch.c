@@ -25,6 +25,7 @@ uint64_t sw_watch_observe(struct sw_episode *w, uint32_t gen, uint64_t word, uin
         w->edge_owner = 0;
         w->edge_since_ns = 0;
         w->busy_t0_ns = w->busy_t1_ns = 0;
+        w->quiet_until_ns = 0;
         w->busy_cpu0_ns = w->busy_cpu1_ns = 0;
         return 0;
     }

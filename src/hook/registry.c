@@ -154,8 +154,41 @@ void sw_registry_bind(struct sw_slot *s)
 
 void sw_registry_release(struct sw_slot *s)
 {
-    if (s == NULL || s == &sw_slot_internal)
+    if (s == NULL || s == &sw_slot_internal || s == &sw_slot_deferred)
         return;
+    atomic_fetch_and(&s->word, ~SW_CALL_MASK);
+    for (;;) {
+        uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (st == SW_SLOT_HELD) {
+            /* The watchdog still has to close this thread's stall: it frees the slot then. */
+            if (atomic_compare_exchange_strong(&s->state, &st, SW_SLOT_EXITED))
+                return;
+            continue;
+        }
+        if (st != SW_SLOT_LIVE)
+            return;
+        atomic_store_explicit(&s->tid, 0, memory_order_relaxed);
+        if (atomic_compare_exchange_strong(&s->state, &st, SW_SLOT_FREE))
+            return;
+    }
+}
+
+void sw_registry_hold(struct sw_slot *s, uint32_t gen, bool held)
+{
+    uint32_t st = held ? SW_SLOT_LIVE : SW_SLOT_HELD;
+    if (atomic_load_explicit(&s->gen, memory_order_acquire) != gen)
+        return;
+    if (atomic_compare_exchange_strong(&s->state, &st, held ? SW_SLOT_HELD : SW_SLOT_LIVE) ||
+        held)
+        return;
+    if (st == SW_SLOT_EXITED) {
+        atomic_store_explicit(&s->tid, 0, memory_order_relaxed);
+        atomic_compare_exchange_strong(&s->state, &st, SW_SLOT_FREE);
+    }
+}
+
+static void free_slot(struct sw_slot *s)
+{
     atomic_fetch_and(&s->word, ~SW_CALL_MASK);
     atomic_store_explicit(&s->tid, 0, memory_order_relaxed);
     atomic_store_explicit(&s->state, SW_SLOT_FREE, memory_order_release);
@@ -215,10 +248,11 @@ void sw_registry_settle_child(void)
     unsigned cap = sw_registry_capacity();
     for (unsigned i = 0; i < cap; i++) {
         struct sw_slot *s = sw_registry_at(i);
-        if (s != mine)
-            sw_registry_release(s);
+        if (s != mine && atomic_load(&s->state) != SW_SLOT_FREE)
+            free_slot(s); /* held or not: the parent's stalls are not the child's */
     }
     if (mine != &sw_slot_lazy && mine != &sw_slot_internal && mine != &sw_slot_deferred) {
+        atomic_store(&mine->state, SW_SLOT_LIVE);
         /* Same slot, new identity: a new generation so no watchdog state carries over. */
         atomic_fetch_add(&mine->gen, 1);
         atomic_store(&mine->tid, gettid());

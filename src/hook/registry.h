@@ -29,8 +29,14 @@ struct sw_slot *sw_registry_claim(void);
  * cancellation). */
 void sw_registry_bind(struct sw_slot *s);
 
-/* Returns s to the free pool. The watchdog notices the new generation at its next look. */
+/* Returns s to the free pool (the watchdog notices the new generation at its next look), or,
+ * when the watchdog holds it, leaves it EXITED for the watchdog to free. */
 void sw_registry_release(struct sw_slot *s);
+
+/* Watchdog only: holds (held) the slot of generation gen while its thread is the subject of
+ * an open report, or lets it go, freeing it if its thread has exited meanwhile. Nothing
+ * happens if the slot has changed hands. */
+void sw_registry_hold(struct sw_slot *s, uint32_t gen, bool held);
 
 /* Iteration for the watchdog: slots [0, sw_registry_capacity()) are mapped. */
 unsigned sw_registry_capacity(void);

@@ -23,11 +23,22 @@
 #include "core/calls.h"
 #include "core/episode.h"
 
-/* Slot life: FREE -> (claim) -> LIVE -> (release) -> FREE. */
+/* Slot life: FREE -> (claim) -> LIVE -> (release) -> FREE. While the thread is the subject of
+ * an open stall report the watchdog holds the slot (LIVE -> HELD), so that a thread exiting
+ * right after its stalled call still gets its "recovered": its release then leaves the slot
+ * EXITED (tid kept, call cleared) instead of FREE, and the watchdog frees it once it has
+ * closed the episode. Bit 0 means a thread owns the slot. */
 enum sw_slot_state {
     SW_SLOT_FREE = 0,
     SW_SLOT_LIVE = 1,
+    SW_SLOT_EXITED = 2,
+    SW_SLOT_HELD = 3,
 };
+
+static inline bool sw_slot_live(uint32_t state)
+{
+    return (state & 1) != 0;
+}
 
 /* One stallwatch_scope_begin region, written by the owner thread. */
 struct sw_scope {

@@ -45,7 +45,7 @@ void sw_tidmap_rebuild(void)
     size_t inserted = 0;
     for (unsigned i = 0; i < cap && inserted < size / 2; i++) {
         struct sw_slot *s = sw_registry_at(i);
-        if (atomic_load_explicit(&s->state, memory_order_acquire) != SW_SLOT_LIVE)
+        if (!sw_slot_live(atomic_load_explicit(&s->state, memory_order_acquire)))
             continue;
         pid_t tid = atomic_load_explicit(&s->tid, memory_order_relaxed);
         if (tid == 0)

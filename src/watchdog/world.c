@@ -34,16 +34,30 @@ static struct sw_episode *episode(void *ctx, unsigned idx)
     return &sw_registry_at(idx)->ep;
 }
 
-static bool look(void *ctx, unsigned idx, struct sw_obs *o)
+/* A look at slot idx, live or (exited: true) left EXITED by a thread the watchdog held. */
+static bool look_any(unsigned idx, struct sw_obs *o, bool exited)
 {
-    (void)ctx;
     struct sw_slot *s = sw_registry_at(idx);
-    if (atomic_load_explicit(&s->state, memory_order_acquire) != SW_SLOT_LIVE)
+    uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (!(exited ? st == SW_SLOT_EXITED || sw_slot_live(st) : sw_slot_live(st)))
         return false;
+    o->exited = st == SW_SLOT_EXITED;
     o->idx = idx;
     o->gen = atomic_load_explicit(&s->gen, memory_order_acquire);
     o->tid = atomic_load_explicit(&s->tid, memory_order_acquire);
     return o->tid != 0 && sw_world_read_slot(s, &o->word, &o->obj);
+}
+
+static bool look(void *ctx, unsigned idx, struct sw_obs *o)
+{
+    (void)ctx;
+    return look_any(idx, o, false);
+}
+
+static void hold(void *ctx, unsigned idx, uint32_t gen, bool held)
+{
+    (void)ctx;
+    sw_registry_hold(sw_registry_at(idx), gen, held);
 }
 
 static void scopes(void *ctx, unsigned idx, unsigned n, struct sw_api_obs *api)
@@ -103,6 +117,7 @@ static const struct sw_world world = {
     .name = name,
     .cpu_ns = cpu_ns,
     .owner = owner,
+    .hold = hold,
 };
 
 const struct sw_world *sw_world(void)
@@ -125,7 +140,7 @@ void sw_world_scan(struct sw_episodes *E)
             __builtin_prefetch(&ahead->ep, 1);
         }
         struct sw_obs o;
-        if (!look(NULL, i, &o))
+        if (!look_any(i, &o, true))
             continue;
         struct sw_slot *s = sw_registry_at(i);
         /* Timeout first: see look_at_api in core/episode.c. */

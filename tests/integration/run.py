@@ -1026,6 +1026,24 @@ def test_fork_child_is_watched_as_itself(shim):
           "parent threads in the child's report: %s" % names, res)
 
 
+def test_a_stall_is_recovered_even_when_its_thread_exits_at_once(shim):
+    """A worker that waited 3 s on a lock (LOCK=1s), then exits right after it got it: its
+    stall still gets its "recovered", with the whole wait, though the thread is gone by the
+    watchdog's next look."""
+    res = shim.run(["exit_after_wait"], env={"STALLWATCH_LOCK": "1s"}, timeout=15)
+    m = re.search(r"worker=(\d+)", res.stdout)
+    check(res.returncode == 0 and m, "exit_after_wait failed", res)
+    stalls = [r for r in res.reports if r["event"] == "stall" and
+              r["threads"][0].get("name") == "short-lived"]
+    check(len(stalls) == 1, "expected one stall of the worker", res)
+    rec = [r for r in res.reports if r["event"] == "recovered" and
+           r.get("stall_report") == stalls[0]["report"]]
+    check(len(rec) == 1, "the stall of a thread that exited was never closed", res)
+    check(rec[0]["threads"][0]["tid"] == int(m.group(1)) and
+          rec[0]["threads"][0]["waited_ms"] >= 2500,
+          "the recovered report does not carry the whole wait", res)
+
+
 def test_child_forked_in_a_signal_handler_is_not_held_to_the_interrupted_call(shim):
     """A child forked inside a signal handler (as postgres's postmaster forks its children)
     that interrupted pthread_mutex_lock lives on in the handler, printing every 100 ms for 7 s:
@@ -1203,7 +1221,8 @@ def test_ten_thousand_threads_one_grouped_report(shim):
         reports = [json.loads(l) for l in f.read().splitlines() if l]
     check(res.returncode == 0 and reports, "no report", res)
     stalls = [r for r in reports if r["event"] == "stall"]
-    check(len(stalls) == 1, "expected one grouped report", res)
+    check(len(stalls) == 1, "expected one grouped report", res,
+          "\n".join(json.dumps(r)[:600] for r in reports))
     first = stalls[0]["threads"][0]
     check(first.get("count") == 1000 and len(first["tids"]) == 32,
           "grouping: count %s, %d tids" % (first.get("count"), len(first.get("tids", []))),

@@ -46,6 +46,32 @@ START_TEST(test_fingerprint_ignores_libc_inlined_and_unnamed_frames)
 }
 END_TEST
 
+/* Raw stacks (no names at all outside libc) of different code differ; of the same code, at
+ * the same places, do not. */
+START_TEST(test_raw_stacks_count_by_module_and_offset)
+{
+    const struct sw_frame raw_a[] = {
+        {0x7f0000001000, LIBC, 0x86129, "aa", NULL, NULL, 0},
+        {0x5500000001000, APP, 0x1235, "bb", NULL, NULL, 0},
+        {0x5500000002000, APP, 0x1257, "bb", NULL, NULL, 0},
+    };
+    struct sw_frame raw_b[3], same[3];
+    memcpy(raw_b, raw_a, sizeof raw_b);
+    raw_b[1].offset = 0x11e1; /* another function of the program */
+    memcpy(same, raw_a, sizeof same);
+    same[0].offset = 0x86130; /* libc's internals are left out */
+    same[1].pc += 0x1000;     /* another load address */
+    same[2].module = "/elsewhere/app"; /* the file name counts, not the directory */
+    ck_assert_uint_ne(sw_fingerprint("pthread_mutex_lock", raw_a, 3),
+                      sw_fingerprint("pthread_mutex_lock", raw_b, 3));
+    ck_assert_uint_eq(sw_fingerprint("pthread_mutex_lock", raw_a, 3),
+                      sw_fingerprint("pthread_mutex_lock", same, 3));
+    /* A call alone (no frames) is not a raw stack's fingerprint. */
+    ck_assert_uint_ne(sw_fingerprint("pthread_mutex_lock", raw_a, 3),
+                      sw_fingerprint("pthread_mutex_lock", raw_a, 1));
+}
+END_TEST
+
 START_TEST(test_fingerprint_tells_calls_and_functions_apart)
 {
     struct sw_frame other[4];
@@ -186,6 +212,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, test_fingerprint_ignores_addresses_and_lines);
     tcase_add_test(tc, test_fingerprint_ignores_libc_inlined_and_unnamed_frames);
     tcase_add_test(tc, test_fingerprint_tells_calls_and_functions_apart);
+    tcase_add_test(tc, test_raw_stacks_count_by_module_and_offset);
     tcase_add_test(tc, test_fingerprint_is_never_zero_and_prints_16_hex_digits);
     tcase_add_test(tc, test_entry_fingerprint_without_python_is_the_stacks);
     tcase_add_test(tc, test_entry_fingerprint_tells_python_functions_apart_not_their_lines);

@@ -20,6 +20,8 @@
 
 struct fake_slot {
     bool live;
+    bool exited; /* its thread exited while held: the slot waits for the watchdog */
+    bool held;
     uint32_t gen;
     pid_t tid;
     uint64_t word;
@@ -51,10 +53,23 @@ static bool w_look(void *ctx, unsigned idx, struct sw_obs *o)
 {
     (void)ctx;
     struct fake_slot *f = &slots[idx];
-    if (!f->live || f->tid == 0)
+    if (!f->live || f->exited || f->tid == 0)
         return false;
-    *o = (struct sw_obs){idx, f->gen, f->tid, f->word, f->obj};
+    *o = (struct sw_obs){false, idx, f->gen, f->tid, f->word, f->obj};
     return true;
+}
+
+static void w_hold(void *ctx, unsigned idx, uint32_t gen, bool held)
+{
+    (void)ctx;
+    struct fake_slot *f = &slots[idx];
+    if (f->gen != gen)
+        return;
+    f->held = held;
+    if (!held && f->exited) {
+        f->exited = false;
+        f->live = false;
+    }
 }
 
 static void w_scopes(void *ctx, unsigned idx, unsigned n, struct sw_api_obs *out)
@@ -117,8 +132,8 @@ static pid_t w_owner(void *ctx, enum sw_call call, uintptr_t obj)
     return 0;
 }
 
-static const struct sw_world world = {NULL,    w_capacity, w_episode, w_look,  w_scopes,
-                                      w_classify, w_name,   w_cpu_ns,  w_owner};
+static const struct sw_world world = {NULL,       w_capacity, w_episode, w_look, w_scopes,
+                                      w_classify, w_name,     w_cpu_ns,  w_owner, w_hold};
 
 static uint64_t word_of(uint64_t entries, enum sw_call call)
 {
@@ -143,6 +158,17 @@ static struct fake_slot *enter(pid_t tid, enum sw_call call, uintptr_t obj)
 static void leave(pid_t tid)
 {
     slots[tid - 100].word &= ~SW_CALL_MASK;
+}
+
+/* Thread tid exits (as the registry's release does it): a held slot is left exited. */
+static void thread_exits(pid_t tid)
+{
+    struct fake_slot *f = &slots[tid - 100];
+    f->word &= ~SW_CALL_MASK;
+    if (f->held)
+        f->exited = true;
+    else
+        f->live = false;
 }
 
 /* ---- the executor ------------------------------------------------------------------------ */
@@ -254,10 +280,10 @@ static unsigned scan_at(uint64_t now)
     unsigned first = nplans;
     sw_episodes_scan_begin(&E, now, 0, false);
     for (unsigned i = 0; i < NSLOTS; i++) {
-        struct sw_obs o;
-        if (!w_look(NULL, i, &o))
-            continue;
-        sw_episodes_look(&E, &o, &slots[i].api);
+        struct fake_slot *f = &slots[i];
+        struct sw_obs o = {f->exited, i, f->gen, f->tid, f->word, f->obj};
+        if (f->live && f->tid != 0)
+            sw_episodes_look(&E, &o, &f->api);
     }
     struct sw_plan p;
     while (sw_episodes_next(&E, &p))
@@ -425,6 +451,42 @@ START_TEST(test_a_stall_repeats_on_the_back_off_then_recovers_with_its_total_wai
 }
 END_TEST
 
+/* Found on real programs (issue: a worker that waited on a lock, then finishes): a subject
+ * that exits right after its stalled call returns still gets its "recovered", and only then
+ * is its slot let go. */
+START_TEST(test_a_subject_that_exits_at_once_is_still_recovered)
+{
+    reset_world(lock_1s, 0);
+    enter(101, SW_CALL_PTHREAD_MUTEX_LOCK, 0x1000);
+    scan_from_to(1 * S, 2 * S + 100 * MS);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    ck_assert(slots[1].held);
+    thread_exits(101); /* between two looks */
+    ck_assert(slots[1].live && slots[1].exited);
+    unsigned first = scan_at(4 * S);
+    ck_assert_uint_eq(plans[first].kind, SW_PLAN_RECOVERED);
+    ck_assert_uint_eq(plans[first].stall_report, 1);
+    ck_assert(!slots[1].live); /* freed once the episode is closed */
+    scan_from_to(4 * S + 100 * MS, 5 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_RECOVERED), 1);
+}
+END_TEST
+
+/* A reported thread that is not the subject (a member of a group) is never held; a held
+ * subject that recovers while alive is let go. */
+START_TEST(test_only_open_subjects_are_held)
+{
+    reset_world(lock_1s, 0);
+    enter(101, SW_CALL_PTHREAD_MUTEX_LOCK, 0x1000);
+    enter(102, SW_CALL_PTHREAD_MUTEX_LOCK, 0x1000);
+    scan_from_to(1 * S, 2 * S + 100 * MS);
+    ck_assert(slots[1].held && !slots[2].held);
+    leave(101);
+    scan_at(3 * S);
+    ck_assert(!slots[1].held && slots[1].live);
+}
+END_TEST
+
 START_TEST(test_threads_on_the_same_object_are_members_of_one_stall)
 {
     reset_world(lock_1s, 0);
@@ -485,6 +547,10 @@ START_TEST(test_members_still_waiting_after_the_subject_recovers_get_a_stall_of_
     leave(101);
     scan_from_to(3 * S, 3 * S + 200 * MS);
     ck_assert_uint_eq(count_kind(SW_PLAN_RECOVERED), 1);
+    /* Not at once: a queue draining behind the lock is no news... */
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    /* ... but a threshold later it still waits: that is. */
+    scan_from_to(3 * S + 300 * MS, 4 * S + 100 * MS);
     ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 2);
     ck_assert_int_eq(plans[nplans - 1].tids[0], 102);
 }
@@ -785,6 +851,8 @@ static Suite *suite(void)
     suite_add_tcase(s, c);
     c = tcase_create("life");
     tcase_add_test(c, test_a_stall_repeats_on_the_back_off_then_recovers_with_its_total_wait);
+    tcase_add_test(c, test_a_subject_that_exits_at_once_is_still_recovered);
+    tcase_add_test(c, test_only_open_subjects_are_held);
     tcase_add_test(c, test_threads_on_the_same_object_are_members_of_one_stall);
     tcase_add_test(c, test_an_ignored_thread_on_the_same_object_is_no_member);
     tcase_add_test(c, test_a_later_waiter_joins_the_open_stall_silently);

@@ -13,7 +13,7 @@ static unsigned live_slots(void)
 {
     unsigned n = 0, cap = sw_registry_capacity();
     for (unsigned i = 0; i < cap; i++)
-        n += atomic_load(&sw_registry_at(i)->state) == SW_SLOT_LIVE;
+        n += sw_slot_live(atomic_load(&sw_registry_at(i)->state));
     return n;
 }
 
@@ -214,6 +214,48 @@ START_TEST(test_fork_child_creating_a_thread_first_keeps_its_slot)
 }
 END_TEST
 
+static void *exits_at_once(void *arg)
+{
+    struct sw_slot **out = arg;
+    *out = sw_registry_self();
+    return NULL;
+}
+
+/* A slot the watchdog holds is left EXITED by its thread's exit (tid kept, no call), not
+ * handed out again, and freed when the watchdog lets it go. */
+START_TEST(test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits)
+{
+    struct sw_slot *s = NULL;
+    pthread_t t;
+    /* Hold it while the thread is alive: a barrier-free way is to hold from the thread. */
+    pthread_create(&t, NULL, exits_at_once, &s);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(atomic_load(&s->state), SW_SLOT_FREE);
+    struct sw_slot *c = sw_registry_claim();
+    uint32_t gen = atomic_load(&c->gen);
+    atomic_store(&c->tid, 4242);
+    sw_registry_hold(c, gen, true);
+    ck_assert_uint_eq(atomic_load(&c->state), SW_SLOT_HELD);
+    atomic_fetch_or(&c->word, (uint64_t)SW_CALL_READ);
+    sw_registry_release(c);
+    ck_assert_uint_eq(atomic_load(&c->state), SW_SLOT_EXITED);
+    ck_assert_int_eq(atomic_load(&c->tid), 4242);
+    ck_assert_uint_eq(atomic_load(&c->word) & SW_CALL_MASK, 0);
+    sw_registry_hold(c, gen + 1, false); /* another generation: not ours to free */
+    ck_assert_uint_eq(atomic_load(&c->state), SW_SLOT_EXITED);
+    sw_registry_hold(c, gen, false);
+    ck_assert_uint_eq(atomic_load(&c->state), SW_SLOT_FREE);
+    /* Held and let go while the thread lives: plain LIVE again. */
+    struct sw_slot *d = sw_registry_claim();
+    gen = atomic_load(&d->gen);
+    sw_registry_hold(d, gen, true);
+    sw_registry_hold(d, gen, false);
+    ck_assert_uint_eq(atomic_load(&d->state), SW_SLOT_LIVE);
+    sw_registry_release(d);
+    ck_assert_uint_eq(atomic_load(&d->state), SW_SLOT_FREE);
+}
+END_TEST
+
 START_TEST(test_passive_registry_hands_out_nothing)
 {
     sw_registry_go_passive();
@@ -237,6 +279,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fork_child_keeps_only_the_forking_thread);
     tcase_add_test(tc, test_fork_child_starts_watching_at_its_first_need_of_its_slot);
     tcase_add_test(tc, test_fork_child_creating_a_thread_first_keeps_its_slot);
+    tcase_add_test(tc, test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
     return s;
