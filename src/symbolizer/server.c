@@ -20,7 +20,7 @@
 #include "core/symproto.h"
 #include "symbolizer/session.h"
 
-#define CLIENTS_MAX 64
+#define CLIENTS_MAX SW_SYMBOLIZER_CLIENTS_MAX
 
 enum phase { WANT_HELLO, WANT_MODULES, WANT_STACKS };
 
@@ -129,7 +129,8 @@ int sw_server_run(int listen_fd, unsigned idle_s)
     uint64_t last_client = now_s();
     struct pollfd fds[CLIENTS_MAX + 1];
     for (;;) {
-        fds[0] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+        /* When full, new connections wait in the backlog until one ends. */
+        fds[0] = (struct pollfd){.fd = listen_fd, .events = nclients < CLIENTS_MAX ? POLLIN : 0};
         for (unsigned i = 0; i < nclients; i++)
             fds[i + 1] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
         int r = poll(fds, nclients + 1, 1000);

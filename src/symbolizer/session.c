@@ -17,7 +17,10 @@
 #include "symbolizer/debuginfo.h"
 #include "symbolizer/names.h"
 
-#define SESSIONS_MAX 16
+/* One per connected program (the server takes at most SW_SYMBOLIZER_CLIENTS_MAX at once),
+ * and a few more kept for the programs seen last, whose next report reuses their libdw
+ * session. */
+#define SESSIONS_MAX (SW_SYMBOLIZER_CLIENTS_MAX + 16)
 
 struct module {
     uint64_t start, end, bias;

@@ -11,6 +11,9 @@
 
 #include "core/symproto.h"
 
+/* Connections the symbolizer serves at once (more wait in the listen backlog). */
+#define SW_SYMBOLIZER_CLIENTS_MAX 64
+
 struct sw_session;
 
 /* The session of a program (pid as the symbolizer's namespace sees it, from the connection's

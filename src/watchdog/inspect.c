@@ -357,15 +357,20 @@ static unsigned symbolized_frames(struct sw_thread_report *t, unsigned want, str
             add_note(t, note);
         return n;
     case SW_SYM_UNWOUND:
-        add_note(t, "symbolization did not finish in time (STALLWATCH_SYMBOLIZE_TIMEOUT); raw "
-                    "frames");
-        return sw_rawstack_from_pcs(&pcs, out, want);
     case SW_SYM_NOTHING:
         break;
     }
-    add_note(t, "the symbolizer did not answer in time (STALLWATCH_SYMBOLIZE_TIMEOUT); raw "
-                "frames found by scanning the stack, some may be stale");
-    return sw_rawstack_scan(snap, out, want);
+    /* note is a static string of symclient.c: why there are no names. */
+    char why[512];
+    struct sw_buf b;
+    sw_buf_init(&b, why, sizeof why - 1);
+    sw_buf_puts(&b, note != NULL ? note : "the symbolizer did not answer");
+    bool have_pcs = pcs.n > 0;
+    sw_buf_puts(&b, have_pcs ? "; raw frames"
+                             : "; raw frames found by scanning the stack, some may be stale");
+    why[b.overflow ? sizeof why - 1 : b.len] = '\0';
+    add_note(t, sw_inspect_strdup(why));
+    return have_pcs ? sw_rawstack_from_pcs(&pcs, out, want) : sw_rawstack_scan(snap, out, want);
 }
 
 /* The frames of the stack just captured: from the symbolizer, or raw when there is none (the

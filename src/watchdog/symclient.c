@@ -285,9 +285,11 @@ static size_t snap_msg(const struct sw_snapshot *snap, unsigned max, bool warm, 
     return sw_proto_stack(msg, sizeof msg, &st);
 }
 
-/* The next message for job, waiting until deadline_ns; its type, or 0. */
-static enum sw_msg_type receive(uint32_t job, uint64_t deadline_ns, size_t *len)
+/* The next message for job, waiting until deadline_ns; its type, or 0 (*gone: because the
+ * connection ended, not the time). */
+static enum sw_msg_type receive(uint32_t job, uint64_t deadline_ns, size_t *len, bool *gone)
 {
+    *gone = false;
     for (;;) {
         ssize_t n = sw_real.recv(conn, msg, sizeof msg, MSG_DONTWAIT);
         if (n > 0) {
@@ -301,8 +303,10 @@ static enum sw_msg_type receive(uint32_t job, uint64_t deadline_ns, size_t *len)
                 return t;
             continue; /* an answer to a job given up on */
         }
-        if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            *gone = true;
             return 0;
+        }
         uint64_t now = sw_mono_ns();
         if (deadline_ns != 0 && now >= deadline_ns)
             return 0;
@@ -343,12 +347,18 @@ enum sw_sym_result sw_symclient_stack(const struct sw_snapshot *snap, unsigned m
     *n = 0;
     pcs->n = 0;
     uint32_t job = ++next_job;
-    if (conn < 0 || !send_msg(msg, snap_msg(snap, max, false, job), deadline_ns))
+    if (conn < 0) {
+        *note = "the symbolizer went away before it answered";
         return SW_SYM_NOTHING;
-    bool unwound = false;
+    }
+    if (!send_msg(msg, snap_msg(snap, max, false, job), deadline_ns)) {
+        *note = "the symbolizer did not take the stack in time (STALLWATCH_SYMBOLIZE_TIMEOUT)";
+        return SW_SYM_NOTHING;
+    }
+    bool unwound = false, gone;
     for (;;) {
         size_t len;
-        enum sw_msg_type t = receive(job, deadline_ns, &len);
+        enum sw_msg_type t = receive(job, deadline_ns, &len, &gone);
         if (t == SW_MSG_UNWOUND) {
             unwound = true;
             pcs->n = unwound_in.n < SW_FRAMES_MAX ? unwound_in.n : SW_FRAMES_MAX;
@@ -362,6 +372,10 @@ enum sw_sym_result sw_symclient_stack(const struct sw_snapshot *snap, unsigned m
             return SW_SYM_DONE;
         }
         /* Late or gone: a later answer on this connection is for a job given up on. */
+        *note = gone ? "the symbolizer went away before it answered"
+                     : "the symbolizer did not answer in time (STALLWATCH_SYMBOLIZE_TIMEOUT)";
+        if (gone)
+            sw_symclient_close();
         return unwound ? SW_SYM_UNWOUND : SW_SYM_NOTHING;
     }
 }

@@ -34,7 +34,8 @@ enum sw_sym_result {
 
 /* Sends one snapshot and waits for its frames until deadline_ns. Frames' module strings are
  * map's; names are copied with copy (into the report's storage). *note receives the
- * symbolizer's remark on these frames (no debuginfo...), or NULL. */
+ * symbolizer's remark on these frames (no debuginfo...), or, when the result is not DONE, why
+ * (late, or the symbolizer went away); NULL if there is nothing to say. */
 enum sw_sym_result sw_symclient_stack(const struct sw_snapshot *snap, unsigned max,
                                       uint64_t deadline_ns, struct sw_frame *frames, unsigned *n,
                                       struct sw_pcs *pcs, const char *(*copy)(const char *),
