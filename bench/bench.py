@@ -45,6 +45,9 @@ FULL = dict(
     stalls=20,
     cold_runs=9,
     eustack_runs=7,
+    sym_rounds=5,
+    many=100,
+    eustack_procs=20,
 )
 QUICK = dict(
     cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000},
@@ -67,8 +70,11 @@ QUICK = dict(
     rss_rounds=2,
     watchdog_s=5,
     stalls=5,
-    cold_runs=1,
+    cold_runs=2,
     eustack_runs=3,
+    sym_rounds=2,
+    many=30,
+    eustack_procs=5,
 )
 
 LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
@@ -862,11 +868,34 @@ git log --oneline > /dev/null
         os.unlink(seen_path)
         return res
 
+    def symbolizer_pids(self):
+        """The running symbolizers started from the shim's own copy of the program."""
+        path = os.path.join(os.path.dirname(self.shim), "stallwatch-symbolizer")
+        pids = []
+        for pid in os.listdir("/proc"):
+            try:
+                if pid.isdigit() and os.readlink(f"/proc/{pid}/exe") == path:
+                    pids.append(int(pid))
+            except OSError:
+                pass
+        return pids
+
+    def kill_symbolizers(self):
+        for pid in self.symbolizer_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+
     def latency(self):
         n = self.cfg["stalls"]
+        # A cold report starts the symbolizer program too: none may be running before it.
+        self.kill_symbolizers()
         main = self.stall_run(n)
         cold = [main[0]]
         for _ in range(self.cfg["cold_runs"]):
+            self.kill_symbolizers()
             cold += self.stall_run(1)
         warm = main[1:]
         detect = [(t - s) / 1e6 for s, t, w, _ in main]
@@ -884,8 +913,9 @@ git log --oneline > /dev/null
                  "(median / p90 / max)", "-", dist(written, 0),
                  f"max - threshold: {signed(max(written) - LOCK_THRESHOLD_S * 1000, 0)} ms",
                  f"max <= {bound:.0f} ms", self.verdict(max(written) <= bound))
-        self.row(f"Report latency, first report of a process (cold), {len(rep_cold)} processes: "
-                 "'time' -> line written, ms (median / p90 / max)", "-", dist(rep_cold, 1), "",
+        self.row(f"Report latency, first report of a process, the symbolizer started for it "
+                 f"(cold), {len(rep_cold)} processes: 'time' -> line written, ms "
+                 "(median / p90 / max)", "-", dist(rep_cold, 1), "",
                  "median <= 60 ms", self.verdict(med(rep_cold) <= 60))
         self.row(f"Report latency, later reports (warm), {len(rep_warm)} reports: 'time' -> line "
                  "written, ms (median / p90 / max)", "-", dist(rep_warm, 1), "",
@@ -896,6 +926,136 @@ git log --oneline > /dev/null
             "truncated, so 'time' -> written reads up to 1 ms high); 'written' is when "
             "bench/tailwatch.c (inotify) saw the complete line in STALLWATCH_OUTPUT=file:..., "
             "STALLWATCH_FORMAT=json.")
+
+    # ------------------------------------------------------------ the symbolizer program
+
+    @staticmethod
+    def smaps_kib(pid, key):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def wait_report_lines(self, path, n, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(path) as f:
+                    if f.read().count("\n") >= n:
+                        return True
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        return False
+
+    def symbolizer(self):
+        """What a report costs the program now that stacks are unwound and named by the
+        symbolizer program: the deadlocked program's memory after its report (and the
+        symbolizer's own beside it), eu-stack on processes that have reported, and 100
+        processes deadlocking at once."""
+        rss = {"without": [], "with": [], "sym": []}
+        for _ in range(self.cfg["sym_rounds"]):
+            self.kill_symbolizers()
+            p = self.start([self.prog("deadlock")], env=self.env_without,
+                           stdout=subprocess.DEVNULL)
+            time.sleep(1.5)
+            rss["without"].append(self.status_kib(p.pid)["VmRSS"])
+            self.stop(p)
+            path = os.path.join(self.tmp, f"dl-{time.monotonic_ns()}.jsonl")
+            env = self.env(True, STALLWATCH_LOCK="500ms", STALLWATCH_OUTPUT=f"file:{path}",
+                           STALLWATCH_FORMAT="json")
+            p = self.start([self.prog("deadlock")], env=env, stdout=subprocess.DEVNULL)
+            ok = self.wait_report_lines(path, 1, 20)
+            time.sleep(0.3)
+            rss["with"].append(self.status_kib(p.pid)["VmRSS"] if ok else float("nan"))
+            rss["sym"].append(sum(self.status_kib(q)["VmRSS"] for q in self.symbolizer_pids()))
+            self.stop(p)
+        added = [w - o for w, o in zip(rss["with"], rss["without"])]
+        self.raw["after_report_rss_kib"] = rss
+        self.row("Deadlocked two-thread program after its report: resident memory (VmRSS), KiB",
+                 spread(rss["without"], 0), spread(rss["with"], 0),
+                 f"{signed_spread(added, 0, ' KiB')} (the symbolizer program's own: "
+                 f"{num(med(rss['sym']), 0)} KiB)", "<= +1024 KiB",
+                 self.verdict(med(added) <= 1024, added, 1024))
+        self.eustack_after_reports()
+        self.many_at_once()
+
+    def eustack_after_reports(self):
+        n = self.cfg["eustack_procs"]
+        procs, paths = [], []
+        for i in range(n):
+            path = os.path.join(self.tmp, f"eu-{i}-{time.monotonic_ns()}.jsonl")
+            env = self.env(True, STALLWATCH_LOCK="300ms", STALLWATCH_OUTPUT=f"file:{path}",
+                           STALLWATCH_FORMAT="json")
+            procs.append(self.start([self.prog("deadlock")], env=env, stdout=subprocess.DEVNULL))
+            paths.append(path)
+        ok = 0
+        try:
+            for p, path in zip(procs, paths):
+                if not self.wait_report_lines(path, 1, 30):
+                    continue
+                r = subprocess.run(["eu-stack", "-p", str(p.pid)], capture_output=True,
+                                   text=True, timeout=60)
+                ok += r.returncode == 0 and "deadlock_worker" in r.stdout
+        finally:
+            for p in procs:
+                self.stop(p)
+        self.row(f"`eu-stack -p` on processes that have reported: succeeded", "-",
+                 f"{ok} of {n}", "", f"{n} of {n}", self.verdict(ok == n))
+
+    def many_at_once(self):
+        """n processes of one program deadlocking at the same moment (a fresh symbolizer):
+        how long until every report is written and symbolized, and the memory all of them add
+        (proportional set sizes, so shared pages count once), the symbolizer's included."""
+        n = self.cfg["many"]
+        self.kill_symbolizers()
+        base = [self.start([self.prog("deadlock")], env=self.env_without,
+                           stdout=subprocess.DEVNULL) for _ in range(n)]
+        time.sleep(2)
+        pss_without = sum(self.smaps_kib(p.pid, "Pss") for p in base)
+        for p in base:
+            self.stop(p)
+        procs, paths = [], []
+        t0 = time.monotonic()
+        for i in range(n):
+            path = os.path.join(self.tmp, f"many-{i}-{time.monotonic_ns()}.jsonl")
+            env = self.env(True, STALLWATCH_LOCK="1s", STALLWATCH_OUTPUT=f"file:{path}",
+                           STALLWATCH_FORMAT="json", STALLWATCH_SYMBOLIZE_TIMEOUT="10s")
+            procs.append(self.start([self.prog("deadlock")], env=env, stdout=subprocess.DEVNULL))
+            paths.append(path)
+        symbolized, last = 0, 0.0
+        try:
+            for path in paths:
+                if self.wait_report_lines(path, 1, 60):
+                    last = max(last, os.stat(path).st_mtime)
+                    with open(path) as f:
+                        r = json.loads(f.readline())
+                    symbolized += any(fr.get("function") == "deadlock_worker"
+                                      for t in r["threads"] for fr in t["frames"])
+            time.sleep(0.3)
+            pss_with = sum(self.smaps_kib(p.pid, "Pss") for p in procs)
+            pss_sym = sum(self.smaps_kib(q, "Pss") for q in self.symbolizer_pids())
+        finally:
+            for p in procs:
+                self.stop(p)
+        spent = last - (time.time() - (time.monotonic() - t0)) - 1.0 if last else float("nan")
+        added_mib = (pss_with + pss_sym - pss_without) / 1024
+        self.raw["many_at_once"] = dict(n=n, symbolized=symbolized, seconds_after_threshold=spent,
+                                        pss_without_kib=pss_without, pss_with_kib=pss_with,
+                                        pss_symbolizer_kib=pss_sym)
+        self.row(f"{n} processes deadlocking at once (STALLWATCH_LOCK=1s): reports symbolized; "
+                 "last report written, s after the threshold", "-",
+                 f"{symbolized} of {n}; {num(spent, 1)} s", "", f"{n} of {n} within 10 s",
+                 self.verdict(symbolized == n and spent <= 10))
+        self.row(f"{n} processes deadlocking at once: memory added (Pss of every process and of "
+                 "the symbolizer), MiB", f"{num(pss_without / 1024, 1)}",
+                 f"{num((pss_with + pss_sym) / 1024, 1)} (symbolizer: "
+                 f"{num(pss_sym / 1024, 1)})", f"{signed(added_mib, 1)} MiB", "<= +100 MiB",
+                 self.verdict(added_mib <= 100))
 
     def eustack(self):
         p = self.start([self.prog("stalls"), "hold", "300"], env=self.env_without,
@@ -967,7 +1127,7 @@ git log --oneline > /dev/null
 
 SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
             "startup", "forks", "git", "rss",
-            "watchdog", "latency", "eustack")
+            "watchdog", "latency", "symbolizer", "eustack")
 
 
 def main():
@@ -1002,6 +1162,7 @@ def main():
         "rss": b.rss,
         "watchdog": b.watchdog_cpu,
         "latency": b.latency,
+        "symbolizer": b.symbolizer,
         "eustack": b.eustack,
     }
     try:

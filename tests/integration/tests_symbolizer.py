@@ -25,9 +25,13 @@ class Running:
         self.reports_path = os.path.join(self.dir, "reports")
         full = {k: v for k, v in os.environ.items()
                 if not k.startswith("STALLWATCH_") and k != "LD_PRELOAD"}
-        if preload:
-            full["LD_PRELOAD"] = " ".join(shim.preload_first + [shim.lib])
+        # Without the shim, a sanitizer build's runtime is still preloaded: what the shim adds
+        # is what the two differ by.
+        preloads = shim.preload_first + ([shim.lib] if preload else [])
+        if preloads:
+            full["LD_PRELOAD"] = " ".join(preloads)
             full["ASAN_OPTIONS"] = "detect_leaks=0:halt_on_error=1"
+        if preload:
             full["STALLWATCH_OUTPUT"] = "file:" + self.reports_path
             full["STALLWATCH_FORMAT"] = "json"
         full.update(env or {})
