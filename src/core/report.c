@@ -295,6 +295,8 @@ enum {
     X(_, report,       u64,    true, r->number,       NONE, EARLY)                                 \
     X(_, pid,          i64,    true, r->pid,          HEAD, LATE)                                  \
     X(_, process,      quoted, v,    r->process,      HEAD, LATE)                                  \
+    X(_, comm,         quoted, v,    r->comm,         HEAD, LATE)                                  \
+    X(_, title,        quoted, v,    r->title,        HEAD, LATE)                                  \
     X(_, stall_report, u64,    v,    r->stall_report, HEAD, EARLY)                                 \
     X(_, time,         time,   true, r->time_ns,      NONE, LATE)                                  \
     X(_, truncated,    flag,   v,    truncated,       NONE, LATE)                                  \

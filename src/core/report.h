@@ -86,7 +86,10 @@ struct sw_report {
     const char *fingerprint; /* stable hash of the hang, 16 hex digits; NULL none */
     unsigned suppressed;     /* "suppressed": how many reports the rate limit withheld */
     pid_t pid;
-    const char *process;                    /* program name */
+    const char *process; /* program name, as invoked, read at start (argv[0]'s file name) */
+    const char *comm;    /* the process's comm, when it differs from process; NULL otherwise */
+    const char *title;   /* the command line now (/proc/self/cmdline), which programs rewrite to
+                          * say what they do ("postgres: walwriter"); NULL unknown */
     uint64_t time_ns;                       /* CLOCK_REALTIME, ns since the epoch */
     const struct sw_thread_report *threads; /* threads[0] is the stalled thread */
     unsigned nthreads;

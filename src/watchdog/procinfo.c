@@ -79,6 +79,20 @@ int sw_proc_comm(pid_t tid, char *out, size_t cap)
     return copy_out(out, cap, tmp, (size_t)n);
 }
 
+int sw_proc_cmdline(char *out, size_t cap)
+{
+    ssize_t n = read_file("/proc/self/cmdline", out, cap);
+    if (n < 0)
+        return (int)n;
+    /* Arguments are NUL-separated; a rewritten title is often padded with NULs or spaces. */
+    while (n > 0 && (out[n - 1] == '\0' || out[n - 1] == ' '))
+        out[--n] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if (out[i] == '\0')
+            out[i] = ' ';
+    return 0;
+}
+
 /* The stat line is "tid (comm) S ...": comm may hold spaces and parentheses, so fields are
  * counted from the last ')'. Returns a pointer to field 3 (the state), or NULL. */
 static const char *stat_fields(char *line)

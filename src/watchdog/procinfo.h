@@ -13,6 +13,10 @@
 /* /proc/self/task/TID/comm without the newline. */
 int sw_proc_comm(pid_t tid, char *out, size_t cap);
 
+/* The process's command line now (/proc/self/cmdline), arguments joined by spaces, cut to
+ * cap - 1 bytes: what programs that rewrite their argv for ps show ("postgres: walwriter"). */
+int sw_proc_cmdline(char *out, size_t cap);
+
 /* The state letter from /proc/self/task/TID/stat ('R', 'S', 'D', 'T', 't', 'Z'...). */
 int sw_proc_state(pid_t tid, char *state);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -19,6 +20,9 @@
 
 static const struct sw_config *cfg;
 static pid_t my_pid;
+/* The program's name as it was invoked, copied at start: program_invocation_short_name
+ * points into argv, which programs rewrite for ps (postgres, nginx). */
+static char process[64];
 static unsigned report_no;
 static _Atomic bool reported_any;
 
@@ -26,6 +30,9 @@ void sw_reports_init(const struct sw_config *c, pid_t pid)
 {
     cfg = c;
     my_pid = pid;
+    size_t n = strnlen(program_invocation_short_name, sizeof process - 1);
+    memcpy(process, program_invocation_short_name, n);
+    process[n] = '\0';
 }
 
 bool sw_reports_any(void)
@@ -46,13 +53,17 @@ static uint32_t write_report(const char *event, uint32_t stall_report, uint64_t 
 {
     unsigned n;
     struct sw_thread_report *t = sw_inspect_entries(&n);
-    char fp_hex[17];
+    char fp_hex[17], comm[16], title[256];
+    bool have_comm = sw_proc_comm(my_pid, comm, sizeof comm) == 0 && strcmp(comm, process) != 0;
+    bool have_title = sw_proc_cmdline(title, sizeof title) == 0 && title[0] != '\0';
     struct sw_report r = {
         .event = event,
         .number = ++report_no,
         .stall_report = stall_report,
         .pid = my_pid,
-        .process = program_invocation_short_name,
+        .process = process[0] != '\0' ? process : NULL,
+        .comm = have_comm ? comm : NULL,
+        .title = have_title ? title : NULL,
         .time_ns = detected_ns,
         .threads = t,
         .nthreads = n,

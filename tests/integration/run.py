@@ -1044,6 +1044,18 @@ def test_a_stall_is_recovered_even_when_its_thread_exits_at_once(shim):
           "the recovered report does not carry the whole wait", res)
 
 
+def test_a_program_that_rewrites_its_command_line_keeps_its_name(shim):
+    """A program that rewrites its argv for ps (as postgres does: "postgres: walwriter") and
+    renames its main thread: reports keep the name it was invoked by as process, and show the
+    current command line as title and the comm beside it."""
+    res = shim.run(["retitle", "x" * 40, "y" * 20], env={"STALLWATCH_LOCK": "500ms"})
+    check(res.returncode == 0 and res.reports, "no report", res)
+    r = res.reports[0]
+    check(r["process"] == "retitle", "process is %r" % r.get("process"), res)
+    check(r.get("title") == "retitle: checkpointer waiting", "title is %r" % r.get("title"), res)
+    check(r.get("comm") == "bgwriter", "comm is %r" % r.get("comm"), res)
+
+
 def test_child_forked_in_a_signal_handler_is_not_held_to_the_interrupted_call(shim):
     """A child forked inside a signal handler (as postgres's postmaster forks its children)
     that interrupted pthread_mutex_lock lives on in the handler, printing every 100 ms for 7 s:

@@ -452,6 +452,30 @@ START_TEST(test_text_quoted_fields_escape_quotes_and_newlines)
 }
 END_TEST
 
+/* A program that rewrites its command line (postgres, nginx) keeps its name; the rewritten
+ * line is the title, and the comm shows only where it differs from the name. */
+START_TEST(test_process_comm_and_title_follow_the_pid_in_both_formats)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    r.process = "postgres";
+    r.comm = "bgworker";
+    r.title = "postgres: walwriter \"x\"";
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " pid=4242 process=\"postgres\" comm=\"bgworker\" "
+                                            "title=\"postgres: walwriter \\\"x\\\"\" tid="));
+    const char *j = json_of(&r, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(j, "\"pid\":4242,\"process\":\"postgres\",\"comm\":\"bgworker\","
+                                    "\"title\":\"postgres: walwriter \\\"x\\\"\",\"time\""));
+    r.comm = NULL;
+    r.title = NULL;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_null(strstr(recs[0].p, "comm="));
+    ck_assert_ptr_null(strstr(recs[0].p, "title="));
+}
+END_TEST
+
 START_TEST(test_text_unknown_name_and_process_are_omitted)
 {
     struct sw_thread_report t = lock_thread();
@@ -1727,6 +1751,7 @@ static Suite *report_suite(void)
     tcase_add_test(text, test_text_object_part_for_each_object_kind);
     tcase_add_test(text, test_text_quoted_fields_escape_quotes_and_newlines);
     tcase_add_test(text, test_text_unknown_name_and_process_are_omitted);
+    tcase_add_test(text, test_process_comm_and_title_follow_the_pid_in_both_formats);
     tcase_add_test(text, test_text_unknown_call_is_question_marks);
     tcase_add_test(text, test_text_state_line_omits_unknown_parts);
     tcase_add_test(text, test_text_state_line_is_omitted_when_all_unknown);
