@@ -281,3 +281,48 @@ def test_children_forked_during_a_report_inherit_no_socket_of_ours(shim):
     check(run.proc.returncode == 0 and len(counts) > 50, "fork_during_report failed:\n" + out[-500:])
     check(reports and any(r["event"] == "stall" for r in reports), "no report while forking")
     check(max(counts) == 0, "a child held %d sockets" % max(counts))
+
+
+def test_a_plugin_constructor_deadlock_is_symbolized_while_the_loader_is_held(shim):
+    """A plugin's constructor (inside the program's dlopen, holding the dynamic loader's lock)
+    waits for a thread that itself calls dlopen: the report of the constructor's wait comes
+    with symbolized frames (function, file:line) although the loader's lock stays held: the
+    symbolizer is another program, nothing in this one needs the lock."""
+    plugin = os.path.join(shim.progs, "libctor_plugin.so")
+    run = Running(shim, ["plugin_deadlock", plugin], env={"STALLWATCH_WAIT": "500ms"})
+    try:
+        reports = run.wait_reports(1)
+        alive = run.proc.poll() is None
+    finally:
+        run.stop()
+    check(alive, "the program was expected to stay deadlocked")
+    stalls = [r for r in reports if r["event"] == "stall"]
+    check(stalls, "no report of the deadlocked constructor: %s" % reports)
+    t = stalls[0]["threads"][0]
+    check(t["call"] == "pthread_join", "the report is not about the join: %s" % t["call"])
+    check(symbolized(t, "init_waits_for_its_thread") and symbolized(t, "plugin_init"),
+          "the constructor's frames are not symbolized: %s" % functions(t))
+    check(not any("raw frames" in (x.get("note") or "") for x in stalls[0]["threads"]),
+          "raw frames while the loader's lock is held")
+
+
+def test_raw_stacks_of_different_code_are_not_one_group(shim):
+    """Without names (no symbolizer), two threads waiting on the same mutex from different
+    functions are still two entries of the report, each with its own stack: raw stacks are
+    compared by module and offset."""
+    run = Running(shim, ["two_paths"], env={"STALLWATCH_LOCK": "500ms",
+                                            "STALLWATCH_SYMBOLIZER": "off"})
+    try:
+        run.proc.wait(timeout=15)
+        reports = run.reports()
+    finally:
+        run.stop()
+    stalls = [r for r in reports if r["event"] == "stall"]
+    check(stalls, "no report")
+    threads = stalls[0]["threads"]
+    waiting = [t for t in threads if t.get("role") in (None, "waiter")]
+    check(len(waiting) == 2 and all(t.get("count", 1) == 1 for t in waiting),
+          "two different raw stacks were merged: %s" %
+          [(t.get("role"), t.get("count"), t.get("tids")) for t in threads])
+    check(all(not any(f.get("function") for f in t["frames"]) for t in waiting),
+          "frames were named with the symbolizer off")
