@@ -313,9 +313,9 @@ static void look_at_wait(struct sw_episodes *E, struct sw_episode *ep, const str
     }
 }
 
-void sw_episodes_look(struct sw_episodes *E, const struct sw_obs *o, const struct sw_api_obs *api)
+void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o,
+                      const struct sw_api_obs *api)
 {
-    struct sw_episode *ep = episode(E, o->idx);
     if (E->excess_ns != 0)
         forgive(ep, E->excess_ns);
     /* The subject of a stall report completed its call (and may have exited since): recovered.

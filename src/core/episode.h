@@ -224,8 +224,10 @@ uint64_t sw_episodes_base_period_ns(const struct sw_episodes *E);
 void sw_episodes_scan_begin(struct sw_episodes *E, uint64_t now_ns, uint64_t excess_ns,
                             bool final);
 
-/* One look at a live slot: records it and collects what it makes due. */
-void sw_episodes_look(struct sw_episodes *E, const struct sw_obs *o, const struct sw_api_obs *api);
+/* One look at a live slot, whose bookkeeping is ep (the world's episode(o->idx), passed by the
+ * scan, which has the slot at hand): records it and collects what it makes due. */
+void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o,
+                      const struct sw_api_obs *api);
 
 /* The next report to write, in order: the warm-up, recoveries, deadlocks, then stalls,
  * repeats and promises as their threads were seen, then the rate limit's summary. false when

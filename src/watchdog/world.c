@@ -34,10 +34,10 @@ static struct sw_episode *episode(void *ctx, unsigned idx)
     return &sw_registry_at(idx)->ep;
 }
 
-/* A look at slot idx, live or (exited: true) left EXITED by a thread the watchdog held. */
-static bool look_any(unsigned idx, struct sw_obs *o, bool exited)
+/* A look at slot s (index idx), live or (exited: true) left EXITED by a thread the watchdog
+ * held. */
+static inline bool look_slot(struct sw_slot *s, unsigned idx, struct sw_obs *o, bool exited)
 {
-    struct sw_slot *s = sw_registry_at(idx);
     uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
     if (!(exited ? st == SW_SLOT_EXITED || sw_slot_live(st) : sw_slot_live(st)))
         return false;
@@ -51,7 +51,7 @@ static bool look_any(unsigned idx, struct sw_obs *o, bool exited)
 static bool look(void *ctx, unsigned idx, struct sw_obs *o)
 {
     (void)ctx;
-    return look_any(idx, o, false);
+    return look_slot(sw_registry_at(idx), idx, o, false);
 }
 
 static void hold(void *ctx, unsigned idx, uint32_t gen, bool held)
@@ -139,15 +139,15 @@ void sw_world_scan(struct sw_episodes *E)
             __builtin_prefetch(&ahead->state);
             __builtin_prefetch(&ahead->ep, 1);
         }
-        struct sw_obs o;
-        if (!look_any(i, &o, true))
-            continue;
         struct sw_slot *s = sw_registry_at(i);
+        struct sw_obs o;
+        if (!look_slot(s, i, &o, true))
+            continue;
         /* Timeout first: see look_at_api in core/episode.c. */
         struct sw_api_obs api;
         api.hb_timeout_ms = atomic_load_explicit(&s->hb_timeout_ms, memory_order_acquire);
         api.hb_count = atomic_load_explicit(&s->hb_count, memory_order_relaxed);
         api.depth = atomic_load_explicit(&s->scope_depth, memory_order_acquire);
-        sw_episodes_look(E, &o, &api);
+        sw_episodes_look(E, &s->ep, &o, &api);
     }
 }

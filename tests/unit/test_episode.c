@@ -283,7 +283,7 @@ static unsigned scan_at(uint64_t now)
         struct fake_slot *f = &slots[i];
         struct sw_obs o = {f->exited, i, f->gen, f->tid, f->word, f->obj};
         if (f->live && f->tid != 0)
-            sw_episodes_look(&E, &o, &f->api);
+            sw_episodes_look(&E, &f->ep, &o, &f->api);
     }
     struct sw_plan p;
     while (sw_episodes_next(&E, &p))
@@ -407,7 +407,7 @@ START_TEST(test_a_stopped_process_is_forgiven_its_oversleep)
     sw_episodes_scan_begin(&E, 11 * S, 10 * S - 100 * MS, false);
     struct sw_obs o;
     w_look(NULL, 1, &o);
-    sw_episodes_look(&E, &o, &slots[1].api);
+    sw_episodes_look(&E, &slots[1].ep, &o, &slots[1].api);
     struct sw_plan p;
     while (sw_episodes_next(&E, &p))
         carry_out(&p);
@@ -824,7 +824,7 @@ START_TEST(test_the_last_look_before_exit_plans_recoveries_only)
     for (unsigned i = 0; i < NSLOTS; i++) {
         struct sw_obs o;
         if (w_look(NULL, i, &o))
-            sw_episodes_look(&E, &o, &slots[i].api);
+            sw_episodes_look(&E, &slots[i].ep, &o, &slots[i].api);
     }
     struct sw_plan p;
     unsigned n = 0;
