@@ -6,7 +6,6 @@
  *
  * Our own trouble never stops the program: any step that fails says so once on stderr and
  * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -74,8 +73,6 @@ static void after_fork_child(void)
     sw_registry_after_fork_child(child_starts_watching);
 }
 
-static void sw_preload_init(void);
-
 __attribute__((constructor)) static void sw_preload_init(void)
 {
     int saved = errno;
@@ -108,9 +105,7 @@ __attribute__((constructor)) static void sw_preload_init(void)
         goto out;
     }
     sw_api_init(config.threshold_ns);
-    Dl_info self;
-    sw_symclient_init(&config, dladdr((void *)&sw_preload_init, &self) != 0 ? self.dli_fname
-                                                                             : NULL);
+    sw_symclient_init(&config);
     r = sw_watchdog_start(&config);
     if (r != 0)
         go_passive("cannot start the watchdog thread", -r);

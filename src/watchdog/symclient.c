@@ -8,7 +8,8 @@
  * connection waits in the backlog until the symbolizer accepts it, so there is no race to
  * start, and if two processes start at once the loser of the bind just connects. The
  * symbolizer forks at once and its first process exits, which this thread reaps; the service
- * lives on, parented to init, until no process has connected for a minute.
+ * lives on, parented to init, until no process has connected for a minute. The program's path
+ * and the socket's name are settled at the first need, not at start-up.
  *
  * A connection is opened per report (and per warm-up) and closed before the report ends: no
  * descriptor of ours outlives a report, so a daemon that closes every descriptor and reuses
@@ -78,25 +79,39 @@ static void keep_environment(void)
     env[n] = NULL;
 }
 
-void sw_symclient_init(const struct sw_config *c, const char *own_path)
+void sw_symclient_init(const struct sw_config *c)
 {
     cfg = c;
-    program[0] = '\0';
-    if (strcmp(c->symbolizer, "off") == 0) {
+    keep_environment();
+}
+
+/* The program to run and the socket it listens on, settled at the first need (not at
+ * start-up, which every process pays): the setting, else stallwatch-symbolizer beside the
+ * library, whose path the module map has. false with start_note set when there is none. */
+static bool name_symbolizer(const struct sw_modmap *map)
+{
+    static bool named;
+    if (named)
+        return program[0] != '\0';
+    named = true;
+    const struct sw_module *own = sw_modmap_find(map, (uint64_t)(uintptr_t)&sw_symclient_init);
+    if (strcmp(cfg->symbolizer, "off") == 0) {
         start_note = "STALLWATCH_SYMBOLIZER=off; raw frames";
-    } else if (c->symbolizer[0] != '\0') {
-        snprintf(program, sizeof program, "%s", c->symbolizer);
-    } else if (own_path != NULL && strrchr(own_path, '/') != NULL) {
-        int dir = (int)(strrchr(own_path, '/') - own_path);
-        snprintf(program, sizeof program, "%.*s/stallwatch-symbolizer", dir, own_path);
+    } else if (cfg->symbolizer[0] != '\0') {
+        snprintf(program, sizeof program, "%s", cfg->symbolizer);
+    } else if (own != NULL && strrchr(own->path, '/') != NULL) {
+        int dir = (int)(strrchr(own->path, '/') - own->path);
+        snprintf(program, sizeof program, "%.*s/stallwatch-symbolizer", dir, own->path);
     } else {
         start_note = "the symbolizer program cannot be found (the library's own path is "
                      "unknown); raw frames";
     }
+    if (program[0] == '\0')
+        return false;
     /* The name is the program's canonical path (the symbolizer started by hand computes it
      * from /proc/self/exe). */
     char real[PATH_MAX];
-    if (program[0] != '\0' && realpath(program, real) != NULL && strlen(real) < sizeof program)
+    if (realpath(program, real) != NULL && strlen(real) < sizeof program)
         memcpy(program, real, strlen(real) + 1);
     char link[64] = "";
     ssize_t n = readlink("/proc/self/ns/mnt", link, sizeof link - 1);
@@ -109,7 +124,7 @@ void sw_symclient_init(const struct sw_config *c, const char *own_path)
     size_t len = sw_proto_socket_name(addr.sun_path + 1, sizeof addr.sun_path - 1, getuid(), ino,
                                       program);
     addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
-    keep_environment();
+    return true;
 }
 
 /* The shim's own code, whose frames the symbolizer leaves out. */
@@ -234,7 +249,7 @@ static bool send_modules(const struct sw_modmap *map, uint64_t deadline_ns)
 static bool open_conn(const struct sw_modmap *map, uint64_t deadline_ns, const char **note)
 {
     *note = NULL;
-    if (program[0] == '\0') {
+    if (!name_symbolizer(map)) {
         *note = start_note;
         return false;
     }

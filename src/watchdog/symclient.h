@@ -15,10 +15,9 @@
 #include "watchdog/modmap.h"
 #include "watchdog/rawstack.h"
 
-/* Finds the symbolizer program (the setting, else beside the library: own_path is
- * libstallwatch.so's), names the user's socket and keeps the environment the program gets.
- * Constructor only: it reads /proc/self/ns/mnt and environ. */
-void sw_symclient_init(const struct sw_config *cfg, const char *own_path);
+/* Keeps the settings and the environment the symbolizer program will get (environ is the
+ * program's to change later). Constructor only; no system call. */
+void sw_symclient_init(const struct sw_config *cfg);
 
 /* Opens a report's connection: connects to the user's symbolizer, starting it when none
  * answers, and sends it the modules of map (whose strings the report's frames will use). Gives
