@@ -412,6 +412,29 @@ static bool find_in_path(const char *name, char *out, size_t cap)
     return false;
 }
 
+/* The symbolizer program the shim will start: the setting's, else the one beside the
+ * library; whether it can be run. */
+static void print_symbolizer(const struct sw_config *c, const char *lib)
+{
+    char path[PATH_MAX];
+    if (strcmp(c->symbolizer, "off") == 0) {
+        printf("symbolizer: off (reports carry raw frames; stallwatch symbolize names them)\n");
+        return;
+    }
+    if (c->symbolizer[0] != '\0')
+        snprintf(path, sizeof path, "%s", c->symbolizer);
+    else if (lib != NULL && strrchr(lib, '/') != NULL)
+        snprintf(path, sizeof path, "%.*s/stallwatch-symbolizer",
+                 (int)(strrchr(lib, '/') - lib), lib);
+    else
+        return;
+    if (access(path, X_OK) == 0)
+        printf("symbolizer: %s (started at the first stall, shared by your processes)\n", path);
+    else
+        problem("symbolizer %s cannot be run (%s): reports will carry raw frames", path,
+                strerror(errno));
+}
+
 int sw_cli_check(const char *lib, const char *command)
 {
     elf_version(EV_CURRENT);
@@ -426,10 +449,11 @@ int sw_cli_check(const char *lib, const char *command)
     sw_config_parse(&c, environ, command != NULL ? basename((char *)command) : "COMMAND",
                     env_diag, NULL);
     print_settings(&c);
+    print_symbolizer(&c, lib);
     print_signal();
     print_outputs(&c);
-    printf("debuginfo (read by libdw.so.1, which the shim loads when it first symbolizes a "
-           "stack):\n");
+    printf("debuginfo (read by the symbolizer program, outside the watched process, when it "
+           "names a stack):\n");
     if (command != NULL) {
         char exe[PATH_MAX];
         if (!find_in_path(command, exe, sizeof exe))

@@ -274,7 +274,9 @@ static bool open_conn(const struct sw_modmap *map, uint64_t deadline_ns, const c
     conn_map = map;
     own_span(map);
     if (!send_modules(map, deadline_ns)) {
-        *note = noted("the symbolizer did not take the program's modules in time", 0);
+        *note = noted("the symbolizer did not take the program's modules in time "
+                      "(STALLWATCH_SYMBOLIZE_TIMEOUT)",
+                      0);
         sw_symclient_close();
         return false;
     }

@@ -9,6 +9,7 @@ scripts/bench).
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -175,3 +176,24 @@ def source_line(path, marker):
             if marker in line:
                 return i
     raise Failure("marker %r not in %s" % (marker, path))
+
+
+def symbolizer_copy(shim, tmp):
+    """A copy of the symbolizer program in tmp: STALLWATCH_SYMBOLIZER naming it gives the test
+    a symbolizer of its own (the socket's name has the program's path), which the test can
+    start, remove or kill without touching other tests' processes."""
+    dst = os.path.join(tmp, "stallwatch-symbolizer")
+    shutil.copy(os.path.join(os.path.dirname(shim.lib), "stallwatch-symbolizer"), dst)
+    return dst
+
+
+def symbolizer_pids(path):
+    """The pids of running symbolizers started from path."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.readlink("/proc/%s/exe" % pid) == path:
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids

@@ -22,8 +22,8 @@ import tempfile
 import threading
 import time
 
-from harness import (Failure, Shim, check, functions, source_line, thread_by_name,
-                     wait_for_output)
+from harness import (Failure, Shim, check, functions, source_line, symbolizer_copy,
+                     symbolizer_pids, thread_by_name, wait_for_output)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS_SRC = os.path.join(HERE, "..", "progs")
@@ -769,11 +769,19 @@ def test_fingerprint_is_the_same_in_another_run(shim):
 
 
 def test_symbolization_past_its_budget_gives_raw_frames(shim):
-    """With a symbolization budget too short for a cold libdw (1 ms; a 20 ms threshold leaves
-    the warm-up no time either), the report still comes, with raw frames (module, offset,
-    build-id) and a note; the program's own code is among them, ready for eu-addr2line."""
-    res = shim.run(["abba"], env={"STALLWATCH_LOCK": "20ms", "STALLWATCH_DEADLOCK": "off",
-                                  "STALLWATCH_SYMBOLIZE_TIMEOUT": "1ms"}, reports=1)
+    """With a symbolization budget too short for a cold symbolizer (1 ms; a 20 ms threshold
+    leaves the warm-up no time either), the report still comes, with raw frames (module,
+    offset, build-id) and a note; the program's own code is among them, ready for
+    eu-addr2line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # A symbolizer of its own, started cold by the warm-up at 10 ms: it cannot have read
+        # libc's debuginfo 1 ms into the report (a warm one shared with other tests could).
+        path = symbolizer_copy(shim, tmp)
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "20ms", "STALLWATCH_DEADLOCK": "off",
+                                      "STALLWATCH_SYMBOLIZE_TIMEOUT": "1ms",
+                                      "STALLWATCH_SYMBOLIZER": path}, reports=1)
+        for pid in symbolizer_pids(path):
+            os.kill(pid, signal.SIGKILL)
     check(res.reports, "no report", res)
     t = res.reports[0]["threads"][0]
     note = t.get("note", "")
@@ -897,28 +905,6 @@ def test_daemon_that_closes_all_descriptors_loses_no_byte(shim):
             file_lines = f.read().splitlines()
     check(res.returncode == 0 and "intact" in res.stdout, "the program's files lost data", res)
     check(got and file_lines, "reports did not reach both outputs", res)
-
-
-def symbolizer_copy(shim, tmp):
-    """A copy of the symbolizer program in tmp: STALLWATCH_SYMBOLIZER naming it gives the test
-    a symbolizer of its own (the socket's name has the program's path), which the test can
-    start, remove or kill without touching other tests' processes."""
-    src = os.path.join(os.path.dirname(shim.lib), "stallwatch-symbolizer")
-    dst = os.path.join(tmp, "stallwatch-symbolizer")
-    shutil.copy(src, dst)
-    return dst
-
-
-def symbolizer_pids(path):
-    """The pids of running symbolizers started from path."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        try:
-            if pid.isdigit() and os.readlink("/proc/%s/exe" % pid) == path:
-                pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
 
 
 def test_without_the_symbolizer_reports_have_raw_frames(shim):

@@ -475,6 +475,8 @@ def test_command_check_says_where_reports_go(shim):
         check(rc == 0 and "no problem found" in out, "expected no problem: %s\n%s" % (rc, out))
         check(re.search(r"STALLWATCH_LOCK\s+2s", out), "settings not shown:\n" + out)
         check(re.search(r"capture signal: SIGRTMIN\+\d+", out), "signal not shown:\n" + out)
+        check(re.search(r"symbolizer: /\S*/stallwatch-symbolizer \(started at the first stall",
+                        out), "the symbolizer program is not named:\n" + out)
         check("syslog via %s: answers" % sock_path in out, "syslog not checked:\n" + out)
         check("will be created" in out, "file output not checked:\n" + out)
         check(re.search(r"abba: in the file: names, files and lines", out),

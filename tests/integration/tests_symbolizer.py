@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import check, functions, read_lines
+from harness import check, functions, read_lines, symbolizer_copy, symbolizer_pids
 
 
 class Running:
@@ -89,25 +89,6 @@ def mapped_files(pid):
             if len(parts) >= 6 and parts[5].startswith("/"):
                 files.add(parts[5])
     return files
-
-
-def symbolizer_copy(shim, tmp):
-    """A copy of the symbolizer program: STALLWATCH_SYMBOLIZER naming it gives the test a
-    symbolizer of its own (the socket's name has the program's path)."""
-    dst = os.path.join(tmp, "stallwatch-symbolizer")
-    shutil.copy(os.path.join(os.path.dirname(shim.lib), "stallwatch-symbolizer"), dst)
-    return dst
-
-
-def symbolizer_pids(path):
-    pids = []
-    for pid in os.listdir("/proc"):
-        try:
-            if pid.isdigit() and os.readlink("/proc/%s/exe" % pid) == path:
-                pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
 
 
 def kill_symbolizers(path):
