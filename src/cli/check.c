@@ -125,8 +125,11 @@ static void print_settings(const struct sw_config *c)
     printf("  %-28s %s\n", "STALLWATCH_PEER", duration(c->class_ns[SW_CLASS_PEER]));
     printf("  %-28s %s\n", "STALLWATCH_WAIT", duration(c->class_ns[SW_CLASS_WAIT]));
     printf("  %-28s %s\n", "STALLWATCH_IDLE", duration(c->class_ns[SW_CLASS_IDLE]));
+    printf("  %-28s %s\n", "STALLWATCH_LOOKUP", duration(c->class_ns[SW_CLASS_LOOKUP]));
     printf("  %-28s %s\n", "STALLWATCH_BUSY", duration(c->class_ns[SW_CLASS_BUSY]));
     printf("  %-28s %s\n", "STALLWATCH_DEADLOCK", duration(c->deadlock_ns));
+    printf("  %-28s %s\n", "STALLWATCH_KERNEL",
+           c->kernel_look ? "1 (threads outside every wrapper are looked at in /proc)" : "0");
     printf("  %-28s %s\n", "STALLWATCH_REPEAT", duration(c->repeat_ns));
     if (c->rate_per_min == 0)
         printf("  %-28s off\n", "STALLWATCH_RATE");

@@ -7,16 +7,20 @@ const struct sw_call_info sw_calls[SW_CALL_COUNT] = {
     [SW_CALL_NONE] = {"none", SW_CLASS_NONE, SW_OBJ_NONE, SW_INTR_RESTART},
 #define SW_CALL(id, name, cls, obj, intr)                                                          \
     [SW_CALL_##id] = {name, SW_CLASS_##cls, SW_OBJ_##obj, SW_INTR_##intr},
+#define SW_KCALL(id, name, cls, obj)                                                               \
+    [SW_CALL_##id] = {name, SW_CLASS_##cls, SW_OBJ_##obj, SW_INTR_KERNEL},
 #include "core/calls.def"
+#undef SW_KCALL
 #undef SW_CALL
 };
 
 const char *sw_class_name(enum sw_class cls)
 {
     static const char *const names[SW_CLASS_COUNT] = {
-        [SW_CLASS_NONE] = "none", [SW_CLASS_LOCK] = "lock",           [SW_CLASS_DISK] = "disk",
-        [SW_CLASS_PEER] = "peer", [SW_CLASS_WAIT] = "wait",           [SW_CLASS_IDLE] = "idle",
-        [SW_CLASS_BUSY] = "busy", [SW_CLASS_HEARTBEAT] = "heartbeat", [SW_CLASS_SCOPE] = "scope",
+        [SW_CLASS_NONE] = "none",     [SW_CLASS_LOCK] = "lock", [SW_CLASS_DISK] = "disk",
+        [SW_CLASS_PEER] = "peer",     [SW_CLASS_WAIT] = "wait", [SW_CLASS_IDLE] = "idle",
+        [SW_CLASS_LOOKUP] = "lookup", [SW_CLASS_BUSY] = "busy", [SW_CLASS_HEARTBEAT] = "heartbeat",
+        [SW_CLASS_SCOPE] = "scope",
     };
     if ((unsigned)cls >= SW_CLASS_COUNT)
         return "none";

@@ -18,6 +18,7 @@ enum sw_class {
     SW_CLASS_PEER,
     SW_CLASS_WAIT,
     SW_CLASS_IDLE,
+    SW_CLASS_LOOKUP,    /* name-service lookups: DNS, users, groups (STALLWATCH_LOOKUP) */
     SW_CLASS_BUSY,      /* on CPU without completing an interposed call (STALLWATCH_BUSY) */
     SW_CLASS_HEARTBEAT, /* a heartbeat thread or a stallwatch_heartbeat promise was missed */
     SW_CLASS_SCOPE,     /* a stallwatch_scope_begin region overran its timeout */
@@ -35,6 +36,22 @@ enum sw_objkind {
     SW_OBJ_PID,    /* pid or id argument of a wait call */
     SW_OBJ_PATH,   /* const char * path argument, read through process_vm_readv */
     SW_OBJ_THREAD, /* pthread_t being joined */
+    SW_OBJ_QUERY,  /* address of a struct sw_query on the wrapper's stack: the name asked for */
+    SW_OBJ_IPC,    /* SysV semaphore set or message queue id */
+    SW_OBJ_CHILD,  /* nothing: the child is found when the watchdog looks (system, pclose) */
+    SW_OBJ_COUNT,
+};
+
+/* What a name-service lookup asks for, built by the lookup wrappers on their own stack (a
+ * few stores) and read by the watchdog through process_vm_readv while the call lasts: the
+ * object word of SW_OBJ_QUERY calls points at it. Unused members are 0. */
+struct sw_query {
+    const char *name;    /* host, user, group or domain name */
+    const char *service; /* getaddrinfo's service */
+    const void *addr;    /* gethostbyaddr's address (len bytes) or getnameinfo's sockaddr */
+    uint32_t len;        /* of addr */
+    int32_t family;      /* gethostbyaddr's type (AF_INET...); 0 when addr is a sockaddr */
+    int64_t id;          /* getpwuid's uid, getgrgid's gid; -1 unused */
 };
 
 enum sw_intr {
@@ -42,12 +59,15 @@ enum sw_intr {
     SW_INTR_RETRY,
     SW_INTR_NEVER,
     SW_INTR_SIGWAIT,
+    SW_INTR_KERNEL, /* not a wrapper: a system call the watchdog saw a thread blocked in */
 };
 
 enum sw_call {
     SW_CALL_NONE = 0,
 #define SW_CALL(id, name, cls, obj, intr) SW_CALL_##id,
+#define SW_KCALL(id, name, cls, obj)      SW_CALL_##id,
 #include "core/calls.def"
+#undef SW_KCALL
 #undef SW_CALL
     SW_CALL_COUNT,
 };
@@ -62,7 +82,15 @@ struct sw_call_info {
 /* Indexed by enum sw_call; row 0 is { "none", SW_CLASS_NONE, ... }. */
 extern const struct sw_call_info sw_calls[SW_CALL_COUNT];
 
-/* "lock", "disk", "peer", "wait", "idle"; "none" for SW_CLASS_NONE. */
+/* "lock", "disk", "peer", "wait", "idle", "lookup"...; "none" for SW_CLASS_NONE. */
 const char *sw_class_name(enum sw_class cls);
+
+/* Calls that run the program's own code (a library's constructors and destructors): an
+ * interposed call made inside them is the thread's call for as long as it lasts, instead of
+ * being hidden behind the outer one (hook/enter.c). */
+static inline int sw_call_runs_program_code(unsigned call)
+{
+    return call == SW_CALL_DLOPEN || call == SW_CALL_DLMOPEN || call == SW_CALL_DLCLOSE;
+}
 
 #endif

@@ -51,6 +51,7 @@ struct sw_config {
     uint64_t deadlock_ns;    /* STALLWATCH_DEADLOCK: cycle stable this long; 0: not detected */
     bool all_threads;        /* STALLWATCH_ALL_THREADS=1 */
     bool action_abort;       /* STALLWATCH_ACTION=abort */
+    bool kernel_look;        /* STALLWATCH_KERNEL=1: the kernel fallback (core/kernel.h) */
     uint64_t symbolize_timeout_ns; /* STALLWATCH_SYMBOLIZE_TIMEOUT per report; 0: no limit */
     /* STALLWATCH_SYMBOLIZER: the symbolizer program's path; "": the one installed beside
      * the library; "off": none (reports carry raw frames) */

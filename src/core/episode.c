@@ -25,9 +25,19 @@ static enum sw_call call_of(uint64_t word)
     return (enum sw_call)(word & SW_CALL_MASK);
 }
 
+/* Calls whose wait has an owner the world can name: locks, joins (the thread joined) and the
+ * loader's lock (its holder, from the futex the thread waits on). The edges of the wait-for
+ * graph. */
 static bool waits_on_owned_lock(enum sw_call call)
 {
     switch (call) {
+    case SW_CALL_PTHREAD_JOIN:
+    case SW_CALL_PTHREAD_TIMEDJOIN_NP:
+    case SW_CALL_PTHREAD_CLOCKJOIN_NP:
+    case SW_CALL_THRD_JOIN:
+    case SW_CALL_DLOPEN:
+    case SW_CALL_DLMOPEN:
+    case SW_CALL_DLCLOSE:
     case SW_CALL_PTHREAD_MUTEX_LOCK:
     case SW_CALL_PTHREAD_MUTEX_TIMEDLOCK:
     case SW_CALL_PTHREAD_MUTEX_CLOCKLOCK:
@@ -112,8 +122,23 @@ static struct sw_subject subject_of(const struct sw_episodes *E, unsigned idx, u
     struct sw_episode *ep = episode(E, idx);
     if (ep->name[0] == '\0')
         read_name(E, tid, ep->name);
-    return (struct sw_subject){idx, gen,    tid,
-                               word, obj, cls, waited, ep->name[0] != '\0' ? ep->name : NULL};
+    bool kernel = ep->k_on && word == ep->k_word && call_of(word) != SW_CALL_NONE;
+    return (struct sw_subject){idx,    gen,
+                               tid,    word,
+                               obj,    cls,
+                               waited, ep->name[0] != '\0' ? ep->name : NULL,
+                               kernel, kernel ? ep->k_signal : 0};
+}
+
+/* The episode's call and object as reports show them: the kernel's wait, when one is seen. */
+static uint64_t shown_word(const struct sw_episode *ep)
+{
+    return ep->k_on ? ep->k_word : ep->word;
+}
+
+static uintptr_t shown_obj(const struct sw_episode *ep)
+{
+    return ep->k_on ? ep->k_obj : ep->obj;
 }
 
 static void add_cand(struct sw_episodes *E, enum sw_plan_kind kind, struct sw_subject su,
@@ -127,8 +152,7 @@ static void add_cand(struct sw_episodes *E, enum sw_plan_kind kind, struct sw_su
 /* STALLWATCH_BUSY: out of calls for the threshold and on the CPU for at least 90% of a recent
  * window between half and the whole threshold long. The window slides: two samples, the older
  * dropped each time the newer is half a threshold old. */
-static bool busy_now(const struct sw_episodes *E, struct sw_episode *ep, pid_t tid,
-                     uint64_t waited)
+static bool busy_now(const struct sw_episodes *E, struct sw_episode *ep, pid_t tid, uint64_t waited)
 {
     uint64_t now = E->now_ns, half = ep->threshold_ns / 2, cpu;
     if (waited < half || E->world->cpu_ns(E->world->ctx, tid, &cpu) != 0)
@@ -245,6 +269,17 @@ void sw_episodes_init(struct sw_episodes *E, const struct sw_config *cfg,
     if (E->deadlock_ns != 0 && cfg->class_ns[SW_CLASS_LOCK] != 0 &&
         cfg->class_ns[SW_CLASS_LOCK] < E->deadlock_ns)
         E->deadlock_ns = cfg->class_ns[SW_CLASS_LOCK];
+    /* The kernel fallback judges waits in the classes a system call can show; it looks once
+     * a thread's CPU time has stood still for the smallest of their thresholds, sampled at a
+     * quarter of it. */
+    E->kernel_ns = 0;
+    static const enum sw_class seen[] = {SW_CLASS_LOCK, SW_CLASS_DISK, SW_CLASS_PEER, SW_CLASS_WAIT,
+                                         SW_CLASS_IDLE};
+    for (unsigned i = 0; cfg->kernel_look && i < sizeof seen / sizeof seen[0]; i++)
+        if (cfg->class_ns[seen[i]] != 0 &&
+            (E->kernel_ns == 0 || cfg->class_ns[seen[i]] < E->kernel_ns))
+            E->kernel_ns = cfg->class_ns[seen[i]];
+    E->kernel_sample_ns = E->kernel_ns / 4;
     sw_rate_init(&E->rate, cfg->rate_per_min, now_ns);
     E->stage = ST_END;
 }
@@ -261,8 +296,7 @@ uint64_t sw_episodes_base_period_ns(const struct sw_episodes *E)
     return sw_watch_period_ns(smallest != 0 ? smallest : UINT64_MAX);
 }
 
-void sw_episodes_scan_begin(struct sw_episodes *E, uint64_t now_ns, uint64_t excess_ns,
-                            bool final)
+void sw_episodes_scan_begin(struct sw_episodes *E, uint64_t now_ns, uint64_t excess_ns, bool final)
 {
     E->now_ns = now_ns;
     E->excess_ns = excess_ns;
@@ -280,6 +314,120 @@ static void forgive(struct sw_episode *ep, uint64_t excess_ns)
     for (unsigned k = 0; k < SW_SCOPES_MAX; k++)
         if (ep->scope_first_ns[k] != 0)
             ep->scope_first_ns[k] += excess_ns;
+    if (ep->k_still_ns != 0)
+        ep->k_still_ns += excess_ns;
+    if (ep->k_on)
+        ep->k_since_ns += excess_ns;
+}
+
+/* ---- the kernel fallback --------------------------------------------------------------------- */
+
+/* The wait seen in the kernel ended without a report of its own: the thread may be reported
+ * again for the next one, though its slot's word has not changed. */
+static void kernel_forget(struct sw_episode *ep)
+{
+    bool grouped = ep->reported && !ep->subject;
+    ep->k_on = 0;
+    if (grouped) {
+        ep->reported = 0;
+        ep->stall_report = 0;
+    }
+}
+
+/* Whether the wait seen in the kernel still stands, once the thread's CPU time moved: our own
+ * capture signal moves it, and so do a lock's spurious wake-ups; a thread back in the same
+ * system call on the same object is still in the same wait. */
+static bool kernel_still_waits(struct sw_episodes *E, struct sw_episode *ep, pid_t tid)
+{
+    struct sw_klook k, seen = {.blocked = true, .nr = ep->k_nr};
+    seen.args[0] = ep->k_arg[0];
+    seen.args[1] = ep->k_arg[1];
+    return E->world->kernel(E->world->ctx, tid, false, &k) == 0 && sw_kernel_same(&seen, &k);
+}
+
+/* Looks in the kernel at a thread whose CPU time stood still for the fallback's threshold:
+ * a wait is seen if it is blocked in a system call. A futex wait on a lock word is a lock only
+ * if the word names a holder among our threads (other futex waits are waits, whatever the
+ * word: condition variables and other languages' primitives use the same values). */
+static void kernel_look(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o)
+{
+    const struct sw_config *cfg = E->cfg;
+    struct sw_klook k;
+    struct sw_kcall kc;
+    ep->k_look_ns = E->now_ns + E->kernel_ns;
+    if (E->world->kernel(E->world->ctx, o->tid, cfg->class_ns[SW_CLASS_DISK] != 0, &k) != 0 ||
+        !sw_kernel_call(&k, &kc))
+        return;
+    enum sw_class cls = kc.cls;
+    if (cls == SW_CLASS_FD || cls == SW_CLASS_PATH)
+        cls = E->world->classify(E->world->ctx, kc.call, kc.obj);
+    bool lock = kc.lock && E->world->owner(E->world->ctx, o->tid, kc.call, kc.obj) != 0;
+    if (kc.lock && !lock)
+        cls = SW_CLASS_WAIT;
+    cls = sw_kernel_class(cls, k.state);
+    ep->k_on = 1;
+    ep->k_nr = k.nr;
+    ep->k_arg[0] = k.args[0];
+    ep->k_arg[1] = k.args[1];
+    ep->k_since_ns = ep->k_still_ns;
+    ep->k_word = (o->word & ~SW_CALL_MASK) | kc.call;
+    ep->k_obj = kc.obj;
+    ep->k_cls = (uint8_t)cls;
+    ep->k_lock = lock;
+    ep->k_signal = k.state == 'D' ? SW_KSIG_NEVER : (uint8_t)kc.signal;
+    ep->k_threshold_ns = sw_watch_threshold_ns(cfg, cls, false, !ep->unwatched);
+}
+
+/* A thread outside every interposed call, not a heartbeat thread: its CPU time is sampled
+ * every kernel_sample_ns; once it has stood still for the fallback's threshold the thread is
+ * looked at in the kernel (at most once per that threshold while nothing is seen). A wait seen
+ * lasts while the CPU time stands still (or the thread is back in the same wait after it
+ * moved). Returns whether a wait is seen now. */
+static bool look_outside(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o)
+{
+    if (E->now_ns < ep->k_next_ns)
+        return ep->k_on;
+    ep->k_next_ns = E->now_ns + E->kernel_sample_ns;
+    uint64_t cpu;
+    if (E->world->cpu_ns(E->world->ctx, o->tid, &cpu) != 0)
+        return ep->k_on;
+    if (ep->k_still_ns == 0 || cpu != ep->k_cpu_ns) {
+        ep->k_cpu_ns = cpu;
+        ep->k_still_ns = E->now_ns;
+        if (ep->k_on && !(ep->reported && kernel_still_waits(E, ep, o->tid)))
+            kernel_forget(ep);
+        return ep->k_on;
+    }
+    /* Looked at by the sample before the one at the threshold, so that a wait in a class at
+     * the fallback's threshold is due at the threshold, not up to a sample later. */
+    if (!ep->k_on && E->now_ns - ep->k_still_ns + E->kernel_sample_ns >= E->kernel_ns &&
+        E->now_ns >= ep->k_look_ns)
+        kernel_look(E, ep, o);
+    return ep->k_on;
+}
+
+/* ---- looks ----------------------------------------------------------------------------------- */
+
+/* A subject of the episode, due as a stall, a repeat or the process's one warm-up, given its
+ * threshold and wait. */
+static void consider(struct sw_episodes *E, struct sw_episode *ep, struct sw_subject su,
+                     uint64_t threshold_ns)
+{
+    if (ep->reported) {
+        if (ep->subject && ep->next_repeat_ns != 0 && E->now_ns >= ep->next_repeat_ns)
+            add_cand(E, SW_PLAN_REPEAT, su, ep->stall_report, ep->fingerprint, 0);
+        return;
+    }
+    if (E->now_ns < ep->quiet_until_ns)
+        return;
+    if (su.waited_ns >= threshold_ns) {
+        add_cand(E, SW_PLAN_STALL, su, 0, 0, 0);
+    } else if (!E->warmed && su.waited_ns >= threshold_ns / 2) {
+        /* Warm-up: symbolize this thread's stack now, so the symbolizer has read the
+         * modules' debuginfo before the report at the threshold. */
+        E->warmed = true;
+        add_cand(E, SW_PLAN_WARM, su, 0, 0, 0);
+    }
 }
 
 /* A thread in a call (or out of one) past half the smallest threshold: decides its episode
@@ -289,28 +437,52 @@ static void look_at_wait(struct sw_episodes *E, struct sw_episode *ep, const str
 {
     if (!ep->decided)
         decide(E, ep, o->tid, o->word, o->obj);
-    if (ep->threshold_ns == 0)
-        return;
-    struct sw_subject su = subject_of(E, o->idx, o->gen, o->tid, o->word, o->obj,
-                                      (enum sw_class)ep->cls, waited);
-    if (ep->reported) {
-        if (ep->subject && ep->next_repeat_ns != 0 && E->now_ns >= ep->next_repeat_ns)
-            add_cand(E, SW_PLAN_REPEAT, su, ep->stall_report, ep->fingerprint, 0);
+    if (ep->k_on) {
+        if (ep->k_threshold_ns != 0)
+            consider(E, ep,
+                     subject_of(E, o->idx, o->gen, o->tid, ep->k_word, ep->k_obj,
+                                (enum sw_class)ep->k_cls, E->now_ns - ep->k_since_ns),
+                     ep->k_threshold_ns);
         return;
     }
+    if (ep->threshold_ns == 0)
+        return;
     if (call_of(o->word) == SW_CALL_NONE && ep->cls == SW_CLASS_BUSY &&
         !busy_now(E, ep, o->tid, waited))
         return;
-    if (E->now_ns < ep->quiet_until_ns)
+    consider(E, ep,
+             subject_of(E, o->idx, o->gen, o->tid, o->word, o->obj, (enum sw_class)ep->cls, waited),
+             ep->threshold_ns);
+}
+
+/* The kernel fallback for a thread outside every interposed call that is not a heartbeat
+ * thread; a lock wait seen there is an edge of the wait-for graph. */
+static void look_in_kernel(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o)
+{
+    if (!ep->decided)
+        decide(E, ep, o->tid, o->word, o->obj);
+    if (ep->cls != SW_CLASS_BUSY || !look_outside(E, ep, o))
         return;
-    if (waited >= ep->threshold_ns) {
-        add_cand(E, SW_PLAN_STALL, su, 0, 0, 0);
-    } else if (!E->warmed && waited >= ep->threshold_ns / 2) {
-        /* Warm-up: symbolize this thread's stack now, so the symbolizer has read the
-         * modules' debuginfo before the report at the threshold. */
-        E->warmed = true;
-        add_cand(E, SW_PLAN_WARM, su, 0, 0, 0);
-    }
+    if (ep->k_lock && E->deadlock_ns != 0 && E->nwaiters < SW_CANDS_MAX)
+        E->waiters[E->nwaiters++] = (struct sw_waiter){
+            o->idx, o->gen, o->tid, ep->k_word, ep->k_obj, E->now_ns - ep->k_since_ns};
+}
+
+/* The subject of a stall report is done with what it was reported in: it completed its call
+ * (and may have exited since), or the wait the kernel showed ended. */
+static bool subject_moved_on(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o)
+{
+    /* An exited thread waits for nothing, even if its last wait never changed its word (one
+     * seen in the kernel, or none at all). */
+    if (o->word != ep->word || o->exited)
+        return true;
+    if (!ep->k_on)
+        return false;
+    uint64_t cpu;
+    if (E->world->cpu_ns(E->world->ctx, o->tid, &cpu) != 0 || cpu == ep->k_cpu_ns)
+        return false;
+    ep->k_cpu_ns = cpu;
+    return !kernel_still_waits(E, ep, o->tid);
 }
 
 void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct sw_obs *o,
@@ -318,13 +490,14 @@ void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct
 {
     if (E->excess_ns != 0)
         forgive(ep, E->excess_ns);
-    /* The subject of a stall report completed its call (and may have exited since): recovered.
-     * Its slot is let go once the report is written (sw_episodes_done). */
+    /* The subject of a stall report moved on: recovered. Its slot is let go once the report
+     * is written (sw_episodes_done). */
     bool subject = ep->gen == o->gen && ep->subject && ep->stall_report != 0;
-    if (subject && o->word != ep->word) {
+    if (subject && subject_moved_on(E, ep, o)) {
         add_cand(E, SW_PLAN_RECOVERED,
-                 subject_of(E, o->idx, o->gen, o->tid, ep->word, ep->obj, (enum sw_class)ep->cls,
-                            E->now_ns - ep->first_ns),
+                 subject_of(E, o->idx, o->gen, o->tid, shown_word(ep), shown_obj(ep),
+                            (enum sw_class)(ep->k_on ? ep->k_cls : ep->cls),
+                            E->now_ns - (ep->k_on ? ep->k_since_ns : ep->first_ns)),
                  ep->stall_report, ep->fingerprint, 0);
         if (o->exited)
             return;
@@ -335,13 +508,14 @@ void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct
     }
     uint64_t waited = sw_watch_observe(ep, o->gen, o->word, E->now_ns);
     look_at_api(E, ep, o, api);
+    if (waited != 0 && E->kernel_ns != 0 && call_of(o->word) == SW_CALL_NONE && !subject)
+        look_in_kernel(E, ep, o);
     /* Edges are timed from the first look, like waits, so a cycle whose edges are stable for
      * the lock threshold is seen no later than its threads' stalls. */
-    if (E->deadlock_ns != 0 && waits_on_owned_lock(call_of(o->word)) &&
-        E->nwaiters < SW_CANDS_MAX)
+    if (E->deadlock_ns != 0 && waits_on_owned_lock(call_of(o->word)) && E->nwaiters < SW_CANDS_MAX)
         E->waiters[E->nwaiters++] =
             (struct sw_waiter){o->idx, o->gen, o->tid, o->word, o->obj, waited};
-    if (waited == 0 || waited < E->min_threshold_ns / 2)
+    if (waited == 0 || (waited < E->min_threshold_ns / 2 && !ep->k_on))
         return;
     look_at_wait(E, ep, o, waited);
 }
@@ -355,7 +529,7 @@ static void build_graph(struct sw_episodes *E)
     for (unsigned i = 0; i < E->nwaiters; i++) {
         struct sw_waiter *wt = &E->waiters[i];
         struct sw_episode *ep = episode(E, wt->idx);
-        pid_t owner = E->world->owner(E->world->ctx, call_of(wt->word), wt->obj);
+        pid_t owner = E->world->owner(E->world->ctx, wt->tid, call_of(wt->word), wt->obj);
         if (owner != ep->edge_owner) {
             ep->edge_owner = owner;
             ep->edge_since_ns = now;
@@ -450,7 +624,7 @@ static uint32_t open_report_for(const struct sw_episodes *E, const struct sw_sub
         struct sw_episode *ep = episode(E, i);
         struct sw_obs o;
         if (i == su->idx || !ep->subject || ep->stall_report == 0 ||
-            call_of(ep->word) != call_of(su->word) || ep->obj != su->obj)
+            call_of(shown_word(ep)) != call_of(su->word) || shown_obj(ep) != su->obj)
             continue;
         if (E->world->look(E->world->ctx, i, &o) && o.word == ep->word)
             return ep->stall_report;
@@ -482,10 +656,12 @@ static unsigned select_members(struct sw_episodes *E, const struct sw_cand *firs
             continue;
         E->members[n++] = subject_of(E, i, o.gen, o.tid, o.word, o.obj, su->cls, waited);
     }
-    for (unsigned i = 0; !by_object && i < E->ncands && n < SW_CANDS_MAX; i++) {
+    /* Waits seen in the kernel are not in their slots' words: they join from the candidates
+     * (kernel-seen ones are candidates only past their threshold). */
+    for (unsigned i = 0; (!by_object || su->kernel) && i < E->ncands && n < SW_CANDS_MAX; i++) {
         const struct sw_cand *c = &E->cands[i];
         if (c != first && c->kind == SW_PLAN_STALL && !episode(E, c->su.idx)->reported &&
-            call_of(c->su.word) == call)
+            call_of(c->su.word) == call && (!by_object || (c->su.kernel && c->su.obj == su->obj)))
             E->members[n++] = c->su;
     }
     return n;
@@ -684,6 +860,12 @@ static void done_recovered(struct sw_episodes *E, const struct sw_plan *p, uint3
     struct sw_episode *ep = episode(E, p->members[0].idx);
     ep->subject = 0;
     ep->stall_report = 0;
+    if (ep->k_on) {
+        /* The wait seen in the kernel ended, not the slot's word: the thread may stall
+         * again in it. */
+        ep->k_on = 0;
+        ep->reported = 0;
+    }
 }
 
 /* Every member of the cycle belongs to the report, the first as its subject. */
@@ -704,8 +886,8 @@ static void done_deadlock(struct sw_episodes *E, const struct sw_plan *p, uint32
 
 /* The members that were in the report (or, when it was withheld, all of them) belong to it;
  * if the subject moved on before it was inspected, there was no stall after all. */
-static void done_stall(struct sw_episodes *E, const struct sw_plan *p, uint32_t number,
-                       uint64_t fp, const bool *member_ok)
+static void done_stall(struct sw_episodes *E, const struct sw_plan *p, uint32_t number, uint64_t fp,
+                       const bool *member_ok)
 {
     if (member_ok != NULL && !member_ok[0])
         return;
@@ -723,8 +905,8 @@ static void done_stall(struct sw_episodes *E, const struct sw_plan *p, uint32_t 
         E->world->hold(E->world->ctx, p->members[0].idx, p->members[0].gen, true);
 }
 
-void sw_episodes_done(struct sw_episodes *E, const struct sw_plan *p, uint32_t number,
-                      uint64_t fp, const bool *member_ok)
+void sw_episodes_done(struct sw_episodes *E, const struct sw_plan *p, uint32_t number, uint64_t fp,
+                      const bool *member_ok)
 {
     switch (p->kind) {
     case SW_PLAN_RECOVERED:
@@ -754,12 +936,17 @@ bool sw_episodes_subject_at(struct sw_episodes *E, unsigned idx, struct sw_subje
         return false;
     struct sw_episode *ep = episode(E, idx);
     bool tracked = ep->word == o.word && ep->gen == o.gen;
-    uint64_t waited = tracked && ep->first_ns != 0 ? E->now_ns - ep->first_ns : 0;
-    enum sw_call call = call_of(o.word);
-    enum sw_class cls = call != SW_CALL_NONE ? class_of(E, call, o.obj) : SW_CLASS_NONE;
     /* A name read for an earlier episode may be stale (prctl renames). */
     if (!tracked)
         ep->name[0] = '\0';
+    if (tracked && ep->k_on) {
+        *out = subject_of(E, idx, o.gen, o.tid, ep->k_word, ep->k_obj, (enum sw_class)ep->k_cls,
+                          E->now_ns - ep->k_since_ns);
+        return true;
+    }
+    uint64_t waited = tracked && ep->first_ns != 0 ? E->now_ns - ep->first_ns : 0;
+    enum sw_call call = call_of(o.word);
+    enum sw_class cls = call != SW_CALL_NONE ? class_of(E, call, o.obj) : SW_CLASS_NONE;
     *out = subject_of(E, idx, o.gen, o.tid, o.word, o.obj, cls, waited);
     return true;
 }

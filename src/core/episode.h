@@ -20,6 +20,7 @@
 
 #include "core/calls.h"
 #include "core/config.h"
+#include "core/kernel.h"
 #include "core/policy.h"
 
 #define SW_SCOPES_MAX  6    /* nested stallwatch_scope_begin regions tracked per thread */
@@ -54,10 +55,10 @@ struct sw_episode {
     uint64_t edge_since_ns;
     /* (A scan of an idle slot reads only the fields above: the first line.) */
 
-    uintptr_t obj;          /* the episode's object, kept for the recovered report */
+    uintptr_t obj;           /* the episode's object, kept for the recovered report */
     uint64_t quiet_until_ns; /* no new stall before this: the one it was part of recovered */
-    uint64_t fingerprint;   /* of the stall report this thread is the subject of */
-    char name[SW_NAME_MAX]; /* thread name, read when the episode was decided or reported */
+    uint64_t fingerprint;    /* of the stall report this thread is the subject of */
+    char name[SW_NAME_MAX];  /* thread name, read when the episode was decided or reported */
 
     /* stallwatch_heartbeat and stallwatch_scope_begin promises. */
     uint32_t hb_seen;     /* the slot's hb_count at the last look */
@@ -72,6 +73,25 @@ struct sw_episode {
 
     /* STALLWATCH_BUSY: two samples of the thread's CPU time (see busy_now). */
     uint64_t busy_t0_ns, busy_cpu0_ns, busy_t1_ns, busy_cpu1_ns;
+
+    /* The kernel fallback (see look_outside): a thread outside every interposed call whose CPU
+     * time stands still is looked at in the kernel, and what it waits in there (the wait) is
+     * judged like a call. Reset with the episode. */
+    uint64_t k_next_ns;  /* the next sample of the CPU time is due */
+    uint64_t k_cpu_ns;   /* the CPU time at the samples since k_still_ns */
+    uint64_t k_still_ns; /* the first sample of that CPU time; 0: no sample yet */
+    uint64_t k_look_ns;  /* no look in the kernel before this */
+    uint64_t k_since_ns; /* the wait's start, as far as the samples tell */
+    uint64_t k_word;     /* the wait as a slot word: the slot's with the system call's row */
+    uintptr_t k_obj;
+    uint64_t k_threshold_ns;
+    long k_nr;              /* the look that saw the wait: call number, first arguments */
+    uint64_t k_arg[2];
+    uint8_t k_on;           /* a wait is seen: the fields above describe it */
+    uint8_t k_cls;
+    uint8_t k_lock;   /* a lock whose holder is known: an edge of the wait-for graph */
+    uint8_t k_signal; /* SW_KSIG_*: whether our capture signal is invisible to it */
+    uint8_t pad3[4];
 };
 
 _Static_assert(offsetof(struct sw_episode, edge_since_ns) < 64, "a scan's fields: one line");
@@ -115,8 +135,12 @@ struct sw_world {
     int (*name)(void *ctx, pid_t tid, char *out, size_t cap);
     /* The thread's CPU time; 0 or -errno. */
     int (*cpu_ns)(void *ctx, pid_t tid, uint64_t *ns);
-    /* The thread of ours holding the lock a thread waits for in call on obj; 0: unknown. */
-    pid_t (*owner)(void *ctx, enum sw_call call, uintptr_t obj);
+    /* The thread of ours holding the lock (or the thread being joined) that thread tid waits
+     * for in call on obj; 0: unknown. */
+    pid_t (*owner)(void *ctx, pid_t tid, enum sw_call call, uintptr_t obj);
+    /* What thread tid is doing in the kernel now (its state letter only when want_state);
+     * 0 or -errno. Costs a read of /proc: asked once per threshold at most per thread. */
+    int (*kernel)(void *ctx, pid_t tid, bool want_state, struct sw_klook *out);
     /* Holds slot idx of generation gen while its thread is the subject of an open report
      * (held), so that its exit leaves the slot to be seen exited; or lets it go, freeing it
      * if its thread has exited. */
@@ -133,6 +157,11 @@ struct sw_subject {
     enum sw_class cls;
     uint64_t waited_ns;
     const char *name; /* the thread's name; NULL unknown */
+    /* The call was seen in the kernel (the kernel fallback), not marked by a wrapper: the
+     * slot's word is word without the call; ksignal (SW_KSIG_*, core/kernel.h) says whether
+     * our capture signal is invisible to it. */
+    bool kernel;
+    uint8_t ksignal;
 };
 
 enum sw_plan_kind {
@@ -176,6 +205,8 @@ struct sw_episodes {
     pid_t pid;                 /* the main thread's tid ("main" matches it whatever its name) */
     uint64_t min_threshold_ns; /* UINT64_MAX when every threshold is off */
     uint64_t deadlock_ns;      /* 0: deadlocks not looked for */
+    uint64_t kernel_ns;        /* the kernel fallback's smallest threshold; 0: off */
+    uint64_t kernel_sample_ns; /* its CPU samples' period */
     struct sw_rate rate;
     bool warmed; /* the process's one warm-up was planned */
 
@@ -221,8 +252,7 @@ uint64_t sw_episodes_base_period_ns(const struct sw_episodes *E);
 
 /* Starts a scan at now_ns; excess_ns of oversleep is forgiven to every open episode (the
  * process was stopped). final: the last look before exit, which plans recoveries only. */
-void sw_episodes_scan_begin(struct sw_episodes *E, uint64_t now_ns, uint64_t excess_ns,
-                            bool final);
+void sw_episodes_scan_begin(struct sw_episodes *E, uint64_t now_ns, uint64_t excess_ns, bool final);
 
 /* One look at a live slot, whose bookkeeping is ep (the world's episode(o->idx), passed by the
  * scan, which has the slot at hand): records it and collects what it makes due. */

@@ -160,7 +160,7 @@ static void put_str(struct sw_buf *b, enum flavor f, const char *s, size_t max)
 
 static enum sw_objkind objkind_of(const struct sw_thread_report *t)
 {
-    return (unsigned)t->objkind <= SW_OBJ_THREAD ? t->objkind : SW_OBJ_NONE;
+    return (unsigned)t->objkind < SW_OBJ_COUNT ? t->objkind : SW_OBJ_NONE;
 }
 
 static unsigned nthreads_of(const struct sw_report *r)
@@ -228,6 +228,9 @@ enum {
     OBJ_PID = SW_OBJ_PID,
     OBJ_PATH = SW_OBJ_PATH,
     OBJ_THREAD = SW_OBJ_THREAD,
+    OBJ_QUERY = SW_OBJ_QUERY,
+    OBJ_IPC = SW_OBJ_IPC,
+    OBJ_CHILD = SW_OBJ_CHILD,
 };
 
 /* Kinds: how a value is written in each format. The strings of the kinds marked "share" are
@@ -314,7 +317,11 @@ enum {
     X(_, fd,            i64,      FD,     true,              t->fd,            HEAD,       LATE)   \
     X(_, fd_target,     quoted,   FD,     v,                 t->fd_target,     HEAD,       LATE)   \
     X(_, child,         child,    PID,    true,              t->object,        HEAD,       LATE)   \
+    X(_, child,         i64,      CHILD,  v,                 (int64_t)t->object, HEAD,     LATE)   \
     X(_, path,          quoted,   PATH,   v,                 t->path,          HEAD,       LATE)   \
+    X(_, query,         quoted,   QUERY,  v,                 t->query,         HEAD,       LATE)   \
+    X(_, ipc_id,        i64,      IPC,    true,              (int64_t)t->object, HEAD,     LATE)   \
+    X(_, lock,          quoted,   ALL,    v,                 t->lock,          HEAD,       LATE)   \
     X(_, waited,        ms,       ALL,    true,              t->waited_ms,     HEAD,       EARLY)  \
     X(_, owner_tid,     i64,      ALL,    v,                 t->owner_tid,     HEAD,       LATE)   \
     X(_, owner_pid,     i64,      ALL,    v,                 t->owner_pid,     HEAD,       LATE)   \
@@ -322,6 +329,7 @@ enum {
     X(_, scope,         quoted,   ALL,    v,                 t->scope,         HEAD,       LATE)   \
     X(_, count,         u64,      ALL,    v > 1,             t->count,         HEAD,       LATE)   \
     X(_, tids,          tids,     ALL,    t->count > 1,      t,                TIDS_LINE,  LATE)   \
+    X(_, kernel,        flag,     ALL,    v,                 t->kernel,        STATE_LINE, LATE)   \
     X(_, state,         letter,   ALL,    v,                 t->state,         STATE_LINE, LATE)   \
     X(_, wchan,         word,     ALL,    v,                 t->wchan,         STATE_LINE, LATE)   \
     X(_, capture,       word,     ALL,    v,                 t->capture,       STATE_LINE, LATE)   \
@@ -369,10 +377,12 @@ REPORT_FIELDS(CHECK_REPORT_ROW, ~)
 /* A thread's count for the objkind with the most. */
 #define MOST(a, b) ((a) > (b) ? (a) : (b))
 #define OVER_OBJECTS(COUNT, places)                                                                \
-    MOST(MOST(MOST(COUNT(places, SW_OBJ_NONE), COUNT(places, SW_OBJ_ADDR)),                        \
-              MOST(COUNT(places, SW_OBJ_FD), COUNT(places, SW_OBJ_PID))),                          \
-         MOST(COUNT(places, SW_OBJ_PATH), COUNT(places, SW_OBJ_THREAD)))
-_Static_assert(SW_OBJ_THREAD == 5, "OVER_OBJECTS lists every object kind");
+    MOST(MOST(MOST(MOST(COUNT(places, SW_OBJ_NONE), COUNT(places, SW_OBJ_ADDR)),                   \
+                   MOST(COUNT(places, SW_OBJ_FD), COUNT(places, SW_OBJ_PID))),                     \
+              MOST(COUNT(places, SW_OBJ_PATH), COUNT(places, SW_OBJ_THREAD))),                     \
+         MOST(MOST(COUNT(places, SW_OBJ_QUERY), COUNT(places, SW_OBJ_IPC)),                        \
+              COUNT(places, SW_OBJ_CHILD)))
+_Static_assert(SW_OBJ_COUNT == 9, "OVER_OBJECTS lists every object kind");
 _Static_assert(TEXT_NOTE_LINE + 1 == TEXT_PLACES, "every body line is counted below");
 
 /* Strings on a frame line, which is written by hand: function, file, module and build-id. */

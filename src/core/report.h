@@ -46,10 +46,14 @@ struct sw_thread_report {
 
     enum sw_objkind objkind;
     uint64_t object;       /* SW_OBJ_ADDR / SW_OBJ_THREAD: address or pthread_t;
-                            * SW_OBJ_PID: the pid argument (as int64) */
+                            * SW_OBJ_PID: the pid argument (as int64); see also below */
     int fd;                /* SW_OBJ_FD: the descriptor */
     const char *fd_target; /* SW_OBJ_FD: "pipe:[123]", "socket:[456]", "/path"; NULL unknown */
     const char *path;      /* SW_OBJ_PATH: the path argument; NULL if unreadable */
+    const char *query;     /* SW_OBJ_QUERY: what a lookup asks for; NULL if unreadable */
+    /* SW_OBJ_IPC: object is the SysV id; SW_OBJ_CHILD: object is the child's pid, 0 unknown */
+    const char *lock; /* what the lock waited for is ("stdout's stdio lock"); NULL */
+    bool kernel;      /* the call was seen in the kernel, outside every interposed call */
 
     char state;          /* thread state letter from /proc ('S', 'D', 'R'...); 0 unknown */
     const char *wchan;   /* kernel wait channel; NULL unknown */
@@ -90,7 +94,7 @@ struct sw_report {
     const char *comm;    /* the process's comm, when it differs from process; NULL otherwise */
     const char *title;   /* the command line now (/proc/self/cmdline), which programs rewrite to
                           * say what they do ("postgres: walwriter"); NULL unknown */
-    uint64_t time_ns;                       /* CLOCK_REALTIME, ns since the epoch */
+    uint64_t time_ns;    /* CLOCK_REALTIME, ns since the epoch */
     const struct sw_thread_report *threads; /* threads[0] is the stalled thread */
     unsigned nthreads;
 };

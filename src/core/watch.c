@@ -27,6 +27,8 @@ uint64_t sw_watch_observe(struct sw_episode *w, uint32_t gen, uint64_t word, uin
         w->busy_t0_ns = w->busy_t1_ns = 0;
         w->quiet_until_ns = 0;
         w->busy_cpu0_ns = w->busy_cpu1_ns = 0;
+        w->k_next_ns = w->k_still_ns = w->k_look_ns = 0;
+        w->k_on = 0;
         return 0;
     }
     return now_ns > w->first_ns ? now_ns - w->first_ns : 0;

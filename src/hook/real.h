@@ -5,15 +5,24 @@
 #define SW_REAL_H
 
 #include <dirent.h>
+#include <dlfcn.h>
+#include <grp.h>
+#include <mqueue.h>
+#include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/msg.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -134,7 +143,104 @@
     X(__sighandler_t, signal, (int, __sighandler_t))                                               \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                           \
     X(__sighandler_t, sysv_signal, (int, __sighandler_t))                                          \
-    X(__sighandler_t, sigset, (int, __sighandler_t))
+    X(__sighandler_t, sigset, (int, __sighandler_t))                                               \
+    X(int, stat, (const char *__restrict, struct stat *__restrict))                                \
+    X(int, stat64, (const char *__restrict, struct stat64 *__restrict))                            \
+    X(int, lstat, (const char *__restrict, struct stat *__restrict))                               \
+    X(int, lstat64, (const char *__restrict, struct stat64 *__restrict))                           \
+    X(int, fstat, (int, struct stat *))                                                            \
+    X(int, fstat64, (int, struct stat64 *))                                                        \
+    X(int, fstatat, (int, const char *__restrict, struct stat *__restrict, int))                   \
+    X(int, fstatat64, (int, const char *__restrict, struct stat64 *__restrict, int))               \
+    X(int, statx, (int, const char *__restrict, int, unsigned int, struct statx *__restrict))      \
+    X(int, __xstat, (int, const char *, struct stat *))                                            \
+    X(int, __xstat64, (int, const char *, struct stat64 *))                                        \
+    X(int, __lxstat, (int, const char *, struct stat *))                                           \
+    X(int, __lxstat64, (int, const char *, struct stat64 *))                                       \
+    X(int, __fxstat, (int, int, struct stat *))                                                    \
+    X(int, __fxstat64, (int, int, struct stat64 *))                                                \
+    X(int, __fxstatat, (int, int, const char *, struct stat *, int))                               \
+    X(int, __fxstatat64, (int, int, const char *, struct stat64 *, int))                           \
+    X(int, access, (const char *, int))                                                            \
+    X(int, faccessat, (int, const char *, int, int))                                               \
+    X(int, mkdir, (const char *, mode_t))                                                          \
+    X(int, mkdirat, (int, const char *, mode_t))                                                   \
+    X(int, unlink, (const char *))                                                                 \
+    X(int, unlinkat, (int, const char *, int))                                                     \
+    X(int, rename, (const char *, const char *))                                                   \
+    X(int, renameat, (int, const char *, int, const char *))                                       \
+    X(int, renameat2, (int, const char *, int, const char *, unsigned int))                        \
+    X(int, truncate, (const char *, off_t))                                                        \
+    X(int, truncate64, (const char *, off64_t))                                                    \
+    X(int, ftruncate, (int, off_t))                                                                \
+    X(int, ftruncate64, (int, off64_t))                                                            \
+    X(int, fallocate, (int, int, off_t, off_t))                                                    \
+    X(int, fallocate64, (int, int, off64_t, off64_t))                                              \
+    X(int, posix_fallocate, (int, off_t, off_t))                                                   \
+    X(int, posix_fallocate64, (int, off64_t, off64_t))                                             \
+    X(void, sync, (void))                                                                          \
+    X(int, syncfs, (int))                                                                          \
+    X(int, msync, (void *, size_t, int))                                                           \
+    X(ssize_t, copy_file_range, (int, off64_t *, int, off64_t *, size_t, unsigned int))            \
+    X(ssize_t, sendfile, (int, int, off_t *, size_t))                                              \
+    X(ssize_t, sendfile64, (int, int, off64_t *, size_t))                                          \
+    X(ssize_t, splice, (int, off64_t *, int, off64_t *, size_t, unsigned int))                     \
+    X(int, system, (const char *))                                                                 \
+    X(int, pclose, (FILE *))                                                                       \
+    X(int, tcdrain, (int))                                                                         \
+    X(int, semop, (int, struct sembuf *, size_t))                                                  \
+    X(int, semtimedop, (int, struct sembuf *, size_t, const struct timespec *))                    \
+    X(ssize_t, msgrcv, (int, void *, size_t, long, int))                                           \
+    X(int, msgsnd, (int, const void *, size_t, int))                                               \
+    X(ssize_t, mq_receive, (mqd_t, char *, size_t, unsigned int *))                                \
+    X(ssize_t, mq_timedreceive,                                                                    \
+      (mqd_t, char *__restrict, size_t, unsigned int *__restrict,                                  \
+       const struct timespec *__restrict))                                                         \
+    X(int, mq_send, (mqd_t, const char *, size_t, unsigned int))                                   \
+    X(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned int, const struct timespec *))     \
+    X(void *, dlopen, (const char *, int))                                                         \
+    X(void *, dlmopen, (Lmid_t, const char *, int))                                                \
+    X(int, dlclose, (void *))                                                                      \
+    X(int, getaddrinfo,                                                                            \
+      (const char *__restrict, const char *__restrict, const struct addrinfo *__restrict,          \
+       struct addrinfo **__restrict))                                                              \
+    X(int, getnameinfo,                                                                            \
+      (const struct sockaddr *__restrict, socklen_t, char *__restrict, socklen_t,                  \
+       char *__restrict, socklen_t, int))                                                          \
+    X(struct hostent *, gethostbyname, (const char *))                                             \
+    X(struct hostent *, gethostbyname2, (const char *, int))                                       \
+    X(int, gethostbyname_r,                                                                        \
+      (const char *__restrict, struct hostent *__restrict, char *__restrict, size_t,               \
+       struct hostent **__restrict, int *__restrict))                                              \
+    X(int, gethostbyname2_r,                                                                       \
+      (const char *__restrict, int, struct hostent *__restrict, char *__restrict, size_t,          \
+       struct hostent **__restrict, int *__restrict))                                              \
+    X(struct hostent *, gethostbyaddr, (const void *, socklen_t, int))                             \
+    X(int, gethostbyaddr_r,                                                                        \
+      (const void *__restrict, socklen_t, int, struct hostent *__restrict, char *__restrict,       \
+       size_t, struct hostent **__restrict, int *__restrict))                                      \
+    X(struct passwd *, getpwnam, (const char *))                                                   \
+    X(int, getpwnam_r,                                                                             \
+      (const char *__restrict, struct passwd *__restrict, char *__restrict, size_t,                \
+       struct passwd **__restrict))                                                                \
+    X(struct passwd *, getpwuid, (uid_t))                                                          \
+    X(int, getpwuid_r,                                                                             \
+      (uid_t, struct passwd *__restrict, char *__restrict, size_t, struct passwd **__restrict))    \
+    X(struct group *, getgrnam, (const char *))                                                    \
+    X(int, getgrnam_r,                                                                             \
+      (const char *__restrict, struct group *__restrict, char *__restrict, size_t,                 \
+       struct group **__restrict))                                                                 \
+    X(struct group *, getgrgid, (gid_t))                                                           \
+    X(int, getgrgid_r,                                                                             \
+      (gid_t, struct group *__restrict, char *__restrict, size_t, struct group **__restrict))      \
+    X(int, getgrouplist, (const char *, gid_t, gid_t *, int *))                                    \
+    X(int, initgroups, (const char *, gid_t))                                                      \
+    X(int, res_query, (const char *, int, int, unsigned char *, int))                              \
+    X(int, res_search, (const char *, int, int, unsigned char *, int))                             \
+    X(int, res_nquery, (struct __res_state *, const char *, int, int, unsigned char *, int))       \
+    X(int, res_nsearch, (struct __res_state *, const char *, int, int, unsigned char *, int))
+
+struct __res_state; /* <resolv.h>'s, not included here: it defines macros like p_type */
 
 struct sw_real {
 #define SW_REAL_FIELD(ret, name, params) ret(*name) params;

@@ -177,12 +177,6 @@ SW_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
     SW_WRAP(OPENAT64_2, path, SW_REAL(__openat64_2)(dirfd, path, flags));
 }
 
-/* Passed through: not a call that blocks on anything but the file's own I/O. */
-SW_EXPORT int close(int fd)
-{
-    return SW_REAL_ANY(close)(fd);
-}
-
 SW_EXPORT int creat(const char *path, mode_t mode)
 {
     SW_WRAP(CREAT, path, SW_REAL(creat)(path, mode));

@@ -1,10 +1,13 @@
-/* Exported wrappers for waiting on a peer: socket receive/send, connect, accept, and
- * waiting for child processes. Any thread. Socket calls return EINTR even under SA_RESTART
+/* Exported wrappers for waiting on a peer: socket receive/send, connect, accept, waiting for
+ * child processes (wait*, system, pclose) and for a terminal to drain. Any thread. Socket calls return EINTR even under SA_RESTART
  * when the socket has a timeout, so they resume when the interruption was ours; connect is
  * never re-issued (a second connect would fail with EALREADY), which is why the watchdog
  * never signals a thread inside it (SW_INTR_NEVER). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "hook/interpose.h"
 
@@ -119,4 +122,23 @@ SW_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
     /* P_ALL waits for any child, like pid -1. */
     SW_WRAP(WAITID, type == P_ALL ? (intptr_t)-1 : (intptr_t)id,
             SW_REAL(waitid)(type, id, info, options));
+}
+
+/* system() and pclose() wait for a child of their own: class wait, the child found by the
+ * watchdog among the thread's children when it looks (SW_OBJ_CHILD). */
+SW_EXPORT int system(const char *command)
+{
+    SW_WRAP(SYSTEM, 0, SW_REAL(system)(command));
+}
+
+SW_EXPORT int pclose(FILE *stream)
+{
+    SW_WRAP(PCLOSE, 0, SW_REAL(pclose)(stream));
+}
+
+/* Waits for a terminal's output to drain: a peer that stopped reading (a flow-controlled
+ * serial line, a pty nobody reads). */
+SW_EXPORT int tcdrain(int fd)
+{
+    SW_WRAP(TCDRAIN, fd, SW_REAL(tcdrain)(fd));
 }

@@ -31,7 +31,7 @@ static _Atomic unsigned dropped;
 static bool is_original(int fd)
 {
     struct stat st;
-    return orig_open && fstat(fd, &st) == 0 && st.st_dev == orig_dev && st.st_ino == orig_ino;
+    return orig_open && sw_real.fstat(fd, &st) == 0 && st.st_dev == orig_dev && st.st_ino == orig_ino;
 }
 
 static void make_standin_path(void)
@@ -52,7 +52,7 @@ static void make_standin_path(void)
 void sw_errout_init(const char *id, const char *runtime_dir)
 {
     struct stat st;
-    orig_open = fstat(STDERR_FILENO, &st) == 0;
+    orig_open = sw_real.fstat(STDERR_FILENO, &st) == 0;
     orig_dev = st.st_dev;
     orig_ino = st.st_ino;
     ssize_t n = readlink("/proc/self/fd/2", orig_path, sizeof orig_path - 1);
@@ -101,7 +101,7 @@ static int open_standin(void)
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+    if (sw_real.fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
         sw_real.close(fd);
         return -1;

@@ -33,6 +33,7 @@
 #include "watchdog/rawstack.h"
 #include "hook/registry.h"
 #include "watchdog/pystack.h"
+#include "watchdog/query.h"
 #include "watchdog/symclient.h"
 #include "watchdog/tidmap.h"
 
@@ -118,11 +119,11 @@ const char *sw_inspect_strdup(const char *s)
     return d;
 }
 
-/* The lock owner recorded for a thread waiting in call on obj (see owner.h), if it is one of
- * the threads the registry knows; else 0. */
-static pid_t owner_thread(enum sw_call call, uintptr_t obj)
+/* The lock owner (or thread joined) that thread waiter, in call on obj, waits for (see
+ * owner.h), if it is another of the threads the registry knows; else 0. */
+static pid_t owner_thread(pid_t waiter, enum sw_call call, uintptr_t obj)
 {
-    pid_t tid = sw_owner_thread(call, obj);
+    pid_t tid = sw_owner_thread(waiter, call, obj);
     unsigned idx;
     return tid != 0 && sw_tidmap_find(tid, &idx) ? tid : 0;
 }
@@ -232,13 +233,29 @@ static bool signal_ok(pid_t tid)
 }
 
 /* Takes the stack; sets *how and *note; false if the thread is gone or left the call. */
+/* Whether our capture signal is invisible to a wait seen in the kernel (see core/kernel.h):
+ * calls on descriptors are restarted unless the descriptor is a socket (socket timeouts end
+ * in EINTR). */
+static bool kernel_signal_ok(const struct sw_subject *su)
+{
+    if (su->ksignal == SW_KSIG_OK)
+        return true;
+    char target[64];
+    return su->ksignal == SW_KSIG_FD &&
+           sw_proc_fd_target((int)su->obj, target, sizeof target) == 0 &&
+           strncmp(target, "socket:", 7) != 0;
+}
+
 static bool capture(const struct sw_subject *su, char state, const char **how, const char **note)
 {
     enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
     bool in_call = call != SW_CALL_NONE;
     *how = NULL;
     *note = NULL;
-    if (in_call && sw_calls[call].intr == SW_INTR_NEVER)
+    if (su->kernel && state != 'D' && !kernel_signal_ok(su))
+        *note = "the thread waits in a system call our signal would interrupt; stack read from "
+                "/proc";
+    else if (!su->kernel && in_call && sw_calls[call].intr == SW_INTR_NEVER)
         *note = "this call cannot be resumed after a signal; stack read from /proc";
     else if (in_call && sw_calls[call].intr == SW_INTR_SIGWAIT)
         *note = "the thread waits for signals and is never sent one; stack read from /proc";
@@ -250,7 +267,8 @@ static bool capture(const struct sw_subject *su, char state, const char **how, c
         *note = "the thread blocks the capture signal or the program took it over; stack read "
                 "from /proc";
     else {
-        switch (sw_capture_signal(sw_registry_at(su->idx), su->gen, su->tid, snap, CAPTURE_TIMEOUT)) {
+        switch (
+            sw_capture_signal(sw_registry_at(su->idx), su->gen, su->tid, snap, CAPTURE_TIMEOUT)) {
         case SW_CAPTURE_OK:
             *how = "signal";
             return true;
@@ -296,6 +314,39 @@ static const char *call_name(const struct sw_subject *su)
     }
 }
 
+/* The name (comm) of process pid, in this report's strings; NULL unknown. */
+static const char *process_name(pid_t pid)
+{
+    char path[64], comm[64];
+    struct sw_buf b;
+    sw_buf_init(&b, path, sizeof path);
+    sw_buf_puts(&b, "/proc/");
+    sw_buf_put_u64(&b, (uint64_t)pid);
+    sw_buf_puts(&b, "/comm");
+    int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = sw_real.read(fd, comm, sizeof comm - 1);
+    sw_real.close(fd);
+    if (n <= 0)
+        return NULL;
+    comm[n] = '\0';
+    comm[strcspn(comm, "\n")] = '\0';
+    return sw_inspect_strdup(comm);
+}
+
+/* The child a thread waits for in system() or pclose(): its first child, and the child's
+ * name as its holder. */
+static void describe_child(pid_t tid, struct sw_thread_report *t)
+{
+    pid_t child;
+    if (sw_proc_first_child(tid, &child) != 0)
+        return;
+    t->object = (uint64_t)child;
+    t->owner_pid = child;
+    t->owner_process = process_name(child);
+}
+
 static void describe_object(const struct sw_subject *su, struct sw_thread_report *t)
 {
     enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
@@ -306,6 +357,21 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
     case SW_OBJ_THREAD:
         t->object = su->obj;
         break;
+    case SW_OBJ_IPC:
+        t->object = (uint64_t)(uint32_t)su->obj;
+        break;
+    case SW_OBJ_CHILD:
+        describe_child(su->tid, t);
+        break;
+    case SW_OBJ_QUERY:
+        /* The query lives on the waiting thread's stack: read only while it is still in
+         * the call (not for a recovered report), and checked again after the read. */
+        if (sw_query_text(su->obj, buf, sizeof buf) == 0 &&
+            atomic_load(&sw_registry_at(su->idx)->word) == su->word)
+            t->query = sw_inspect_strdup(buf);
+        break;
+    case SW_OBJ_COUNT:
+        break;
     case SW_OBJ_PID:
         t->object = (uint64_t)(int64_t)(intptr_t)su->obj;
         break;
@@ -314,24 +380,8 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
         if (sw_proc_fd_target(t->fd, buf, sizeof buf) == 0)
             t->fd_target = sw_inspect_strdup(buf);
         t->owner_pid = sw_owner_process(call, t->fd);
-        if (t->owner_pid != 0) {
-            char path[64], comm[64];
-            struct sw_buf b;
-            sw_buf_init(&b, path, sizeof path);
-            sw_buf_puts(&b, "/proc/");
-            sw_buf_put_u64(&b, (uint64_t)t->owner_pid);
-            sw_buf_puts(&b, "/comm");
-            int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
-            if (fd >= 0) {
-                ssize_t n = sw_real.read(fd, comm, sizeof comm - 1);
-                sw_real.close(fd);
-                if (n > 0) {
-                    comm[n] = '\0';
-                    comm[strcspn(comm, "\n")] = '\0';
-                    t->owner_process = sw_inspect_strdup(comm);
-                }
-            }
-        }
+        if (t->owner_pid != 0)
+            t->owner_process = process_name(t->owner_pid);
         break;
     case SW_OBJ_PATH:
         if (sw_proc_read_string(su->obj, buf, sizeof buf) >= 0)
@@ -340,8 +390,20 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
     case SW_OBJ_NONE:
         break;
     }
-    if (t->objkind == SW_OBJ_ADDR)
-        t->owner_tid = owner_thread(call, su->obj);
+    if (t->objkind != SW_OBJ_FD && t->objkind != SW_OBJ_CHILD)
+        t->owner_tid = owner_thread(su->tid, call, su->obj);
+    if (call == SW_CALL_FUTEX)
+        t->lock = sw_owner_lock_name(su->obj, report_map());
+    else if (call == SW_CALL_DLOPEN || call == SW_CALL_DLMOPEN || call == SW_CALL_DLCLOSE)
+        t->lock = "the dynamic loader's lock";
+    if (call == SW_CALL_K_OTHER) {
+        struct sw_buf b;
+        sw_buf_init(&b, buf, sizeof buf - 1);
+        sw_buf_puts(&b, "system call ");
+        sw_buf_put_u64(&b, (uint64_t)su->obj);
+        buf[b.len] = '\0';
+        add_note(t, sw_inspect_strdup(buf));
+    }
 }
 
 /* The symbolizer's frames for the snapshot just captured, with what to say when they are late
@@ -350,8 +412,7 @@ static unsigned symbolized_frames(struct sw_thread_report *t, unsigned want, str
 {
     const char *note = NULL;
     unsigned n = 0;
-    switch (sw_symclient_stack(snap, want, deadline_ns, out, &n, &pcs, sw_inspect_strdup,
-                               &note)) {
+    switch (sw_symclient_stack(snap, want, deadline_ns, out, &n, &pcs, sw_inspect_strdup, &note)) {
     case SW_SYM_DONE:
         if (note != NULL)
             add_note(t, note);
@@ -421,8 +482,9 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
         return NULL;
     /* The thread left the call while we looked: that is progress, not a stall. */
     struct sw_slot *slot = sw_registry_at(su->idx);
+    uint64_t word = su->kernel ? su->word & ~SW_CALL_MASK : su->word;
     if (must_still_be_in_call &&
-        (atomic_load(&slot->word) != su->word || atomic_load(&slot->gen) != su->gen))
+        (atomic_load(&slot->word) != word || atomic_load(&slot->gen) != su->gen))
         return NULL;
 
     struct sw_thread_report *t = &entries[nentries];
@@ -436,6 +498,7 @@ struct sw_thread_report *sw_inspect_thread(const struct sw_subject *su, bool wit
     t->wchan = have_wchan ? sw_inspect_strdup(wchan) : NULL;
     t->capture = how;
     t->note = note;
+    t->kernel = su->kernel;
     describe_object(su, t);
     if (how != NULL)
         take_frames(t);

@@ -18,8 +18,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "watchdog/procinfo.h"
+#include <stdio.h>
+#include <sys/syscall.h>
+
 #include "hook/real.h"
+#include "hook/registry.h"
+#include "watchdog/modmap.h"
+#include "watchdog/procinfo.h"
 
 #define MUTEX_KIND_ROBUST 16 /* PTHREAD_MUTEX_ROBUST_NORMAL_NP */
 #define MUTEX_KIND_PI     32 /* PTHREAD_MUTEX_PRIO_INHERIT_NP */
@@ -34,7 +39,56 @@ struct glibc_mutex {
     int kind;
 };
 
-pid_t sw_owner_thread(enum sw_call call, uintptr_t addr)
+/* The live thread whose pthread_t is self; 0 if none. */
+static pid_t thread_of(uint64_t self)
+{
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; self != 0 && i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (sw_slot_live(atomic_load_explicit(&s->state, memory_order_acquire)) &&
+            (uint64_t)s->self == self)
+            return atomic_load_explicit(&s->tid, memory_order_acquire);
+    }
+    return 0;
+}
+
+/* Whether tid is a live thread of ours. */
+static bool ours(pid_t tid)
+{
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; tid > 0 && i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (atomic_load_explicit(&s->tid, memory_order_acquire) == tid &&
+            sw_slot_live(atomic_load_explicit(&s->state, memory_order_acquire)))
+            return true;
+    }
+    return false;
+}
+
+/* The holder of the glibc lock whose futex word is at addr. Every glibc lock keeps its word
+ * first; a mutex (and the loader's recursive lock) keeps the owner's tid 8 bytes in, a stdio
+ * _IO_lock_t the owner's pthread_t; a priority-inheritance word is the owner's tid itself. */
+static pid_t futex_owner(uintptr_t addr)
+{
+    union {
+        struct glibc_mutex m;
+        struct {
+            int lock, cnt;
+            uint64_t owner;
+        } io;
+    } w;
+    if (sw_proc_read_mem(addr, &w, sizeof w.io) != (ssize_t)sizeof w.io || w.m.lock == 0)
+        return 0;
+    if (w.m.owner > 0 && ours(w.m.owner))
+        return w.m.owner;
+    pid_t t = thread_of(w.io.owner);
+    if (t != 0)
+        return t;
+    pid_t pi = w.m.lock & FUTEX_TID_BITS;
+    return ours(pi) ? pi : 0;
+}
+
+pid_t sw_owner_thread(pid_t waiter, enum sw_call call, uintptr_t addr)
 {
     switch (call) {
     case SW_CALL_PTHREAD_MUTEX_LOCK:
@@ -61,9 +115,50 @@ pid_t sw_owner_thread(enum sw_call call, uintptr_t addr)
             return 0;
         return writer > 0 ? writer : 0;
     }
+    case SW_CALL_FUTEX:
+        return futex_owner(addr);
+    case SW_CALL_PTHREAD_JOIN:
+    case SW_CALL_PTHREAD_TIMEDJOIN_NP:
+    case SW_CALL_PTHREAD_CLOCKJOIN_NP:
+    case SW_CALL_THRD_JOIN:
+        return thread_of(addr);
+    case SW_CALL_DLOPEN:
+    case SW_CALL_DLMOPEN:
+    case SW_CALL_DLCLOSE: {
+        long nr;
+        uint64_t args[6], sp, pc;
+        if (sw_proc_syscall_args(waiter, &nr, args, &sp, &pc) != 0 || nr != SYS_futex)
+            return 0;
+        return futex_owner((uintptr_t)args[0]);
+    }
     default:
         return 0;
     }
+}
+
+const char *sw_owner_lock_name(uintptr_t addr, const struct sw_modmap *map)
+{
+    if (addr == (uintptr_t)stdout->_lock)
+        return "stdout's stdio lock";
+    if (addr == (uintptr_t)stderr->_lock)
+        return "stderr's stdio lock";
+    if (addr == (uintptr_t)stdin->_lock)
+        return "stdin's stdio lock";
+    const struct sw_module *m = map != NULL ? sw_modmap_find(map, addr) : NULL;
+    if (m != NULL) {
+        const char *base = strrchr(m->path, '/');
+        base = base != NULL ? base + 1 : m->path;
+        if (strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0)
+            return "the dynamic loader's lock";
+    }
+    struct {
+        int lock, cnt;
+        uint64_t owner;
+    } io;
+    if (sw_proc_read_mem(addr, &io, sizeof io) == (ssize_t)sizeof io && io.cnt > 0 &&
+        thread_of(io.owner) != 0)
+        return "a stdio lock";
+    return NULL;
 }
 
 /* The /proc/locks type a waiter in call conflicts with. */
@@ -112,7 +207,7 @@ pid_t sw_owner_process(enum sw_call call, int fd)
 {
     const char *type = lock_type(call);
     struct stat st;
-    if (type == NULL || fstat(fd, &st) != 0)
+    if (type == NULL || sw_real.fstat(fd, &st) != 0)
         return 0;
     /* OFD locks (F_OFD_SETLKW) are listed as OFDLCK; accept them for fcntl waiters too. */
     static char text[65536];

@@ -189,7 +189,21 @@ int sw_proc_sigblk(pid_t tid, uint64_t *mask)
     return parse_u64(&p, mask, 16) ? 0 : -EINVAL;
 }
 
-int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
+int sw_proc_first_child(pid_t tid, pid_t *child)
+{
+    char line[256];
+    ssize_t n = read_task_file(tid, "children", line, sizeof line);
+    if (n < 0)
+        return (int)n;
+    const char *p = line;
+    uint64_t v;
+    if (!parse_u64(&p, &v, 10) || v == 0)
+        return -ENOENT;
+    *child = (pid_t)v;
+    return 0;
+}
+
+int sw_proc_syscall_args(pid_t tid, long *nr, uint64_t args[6], uint64_t *sp, uint64_t *pc)
 {
     char line[256];
     ssize_t n = read_task_file(tid, "syscall", line, sizeof line);
@@ -215,12 +229,20 @@ int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
             return -EINVAL;
         k++;
     }
-    if (k < 2)
+    if (k < 2 || (k != 2 && k != 8))
         return -EINVAL;
     *nr = neg ? -(long)num : (long)num;
+    for (int i = 0; i < 6; i++)
+        args[i] = k == 8 ? v[i] : 0;
     *sp = v[k - 2];
     *pc = v[k - 1];
     return 0;
+}
+
+int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
+{
+    uint64_t args[6];
+    return sw_proc_syscall_args(tid, nr, args, sp, pc);
 }
 
 int sw_proc_fd_target(int fd, char *out, size_t cap)
@@ -242,7 +264,7 @@ int sw_proc_fd_target(int fd, char *out, size_t cap)
 enum sw_class sw_proc_fd_class(int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0)
+    if (sw_real.fstat(fd, &st) != 0)
         return SW_CLASS_PEER;
     return S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode) ? SW_CLASS_DISK
                                                                              : SW_CLASS_PEER;
@@ -251,7 +273,7 @@ enum sw_class sw_proc_fd_class(int fd)
 enum sw_class sw_proc_path_class(int dirfd, const char *path)
 {
     struct stat st;
-    if (path == NULL || fstatat(dirfd, path, &st, 0) != 0)
+    if (path == NULL || sw_real.fstatat(dirfd, path, &st, 0) != 0)
         return SW_CLASS_DISK;
     return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) ? SW_CLASS_PEER
                                                                                : SW_CLASS_DISK;

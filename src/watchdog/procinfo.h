@@ -30,6 +30,12 @@ int sw_proc_sigblk(pid_t tid, uint64_t *mask);
  * number, stack pointer and program counter. -EAGAIN when the thread is running. */
 int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc);
 
+/* The first child process thread tid started (/proc/self/task/TID/children); -ENOENT none. */
+int sw_proc_first_child(pid_t tid, pid_t *child);
+
+/* The same as sw_proc_syscall with the call's six arguments (0 when blocked outside a system call, nr -1). */
+int sw_proc_syscall_args(pid_t tid, long *nr, uint64_t args[6], uint64_t *sp, uint64_t *pc);
+
 /* CPU time (utime + stime) of the thread in clock ticks, from its stat line. */
 int sw_proc_cputime(pid_t tid, uint64_t *ticks);
 

@@ -324,7 +324,7 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
     }
     /* Sparse: pages are taken only as the dump writes them. Without the seal (an old kernel)
      * a huge dump just takes more memory for a while. */
-    if (ftruncate(fd, TEXT_MAX) == 0)
+    if (sw_real.ftruncate(fd, TEXT_MAX) == 0)
         sw_real.fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK);
     enum sw_py_status result = dump_in_copies(fd, deadline_ns, note);
     bool have = (result == SW_PY_OK || result == SW_PY_PARTIAL) && map_text(fd, note);

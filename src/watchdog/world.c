@@ -2,8 +2,10 @@
  * the scan that feeds those decisions. Watchdog thread only. */
 #include "watchdog/world.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "hook/registry.h"
@@ -100,12 +102,29 @@ static int cpu_ns(void *ctx, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-static pid_t owner(void *ctx, enum sw_call call, uintptr_t obj)
+static pid_t owner(void *ctx, pid_t waiter, enum sw_call call, uintptr_t obj)
 {
     (void)ctx;
-    pid_t tid = sw_owner_thread(call, obj);
+    pid_t tid = sw_owner_thread(waiter, call, obj);
     unsigned idx;
     return tid != 0 && sw_tidmap_find(tid, &idx) ? tid : 0;
+}
+
+/* The kernel fallback's look: /proc/self/task/TID/syscall, and the state letter when asked. */
+static int kernel(void *ctx, pid_t tid, bool want_state, struct sw_klook *out)
+{
+    (void)ctx;
+    uint64_t sp, pc;
+    memset(out, 0, sizeof *out);
+    int r = sw_proc_syscall_args(tid, &out->nr, out->args, &sp, &pc);
+    if (r == -EAGAIN)
+        return 0; /* running */
+    if (r != 0)
+        return r;
+    out->blocked = out->nr >= 0;
+    if (want_state && out->blocked)
+        sw_proc_state(tid, &out->state);
+    return 0;
 }
 
 static const struct sw_world world = {
@@ -117,6 +136,7 @@ static const struct sw_world world = {
     .name = name,
     .cpu_ns = cpu_ns,
     .owner = owner,
+    .kernel = kernel,
     .hold = hold,
 };
 

@@ -67,6 +67,18 @@
 #include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <grp.h>
+#include <mqueue.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <resolv.h>
+#include <termios.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/sendfile.h>
 
 /* Fortified entry points, declared here because only _FORTIFY_SOURCE headers route to them. */
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
@@ -3797,6 +3809,404 @@ static void *watchdog(void *arg)
     _exit(3);
 }
 
+/* ================================================================== file-system calls */
+
+int __xstat(int ver, const char *path, struct stat *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstat64(int ver, int fd, struct stat64 *st);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
+#define STAT_VER 1 /* _STAT_VER_LINUX on x86_64 */
+
+/* what a stat says that does not vary between runs */
+#define STF_FS "size=%lld reg=%d dir=%d lnk=%d mode=%o"
+#define STA_FS(st)                                                                                 \
+    (long long)(st).st_size, S_ISREG((st).st_mode), S_ISDIR((st).st_mode), S_ISLNK((st).st_mode), \
+        (unsigned)((st).st_mode & 0777)
+
+static void sec_fs(void)
+{
+    section = "fs";
+    int bad = closed_fd();
+    int fd = mkfile("fs.dat", "twelve bytes");
+    char *file = tpath("fs.dat"), *link = tpath("fs.lnk"), *none = tpath("fs.none");
+    CHECK(symlink(file, link) == 0);
+    struct stat st;
+    struct stat64 st64;
+    struct statx sx;
+    memset(&st, 0, sizeof st);
+    memset(&st64, 0, sizeof st64);
+    CASE("stat.file", rs, stat(file, &st), STF_FS, STA_FS(st));
+    CASE("stat.enoent", rs, stat(none, &st), NULL);
+    CASE("stat.efault", rs, stat(file, nullp), NULL);
+    CASE("stat64.file", rs, stat64(file, &st64), STF_FS, STA_FS(st64));
+    CASE("lstat.link", rs, lstat(link, &st), STF_FS, STA_FS(st));
+    CASE("lstat.enoent", rs, lstat(none, &st), NULL);
+    CASE("lstat64.link", rs, lstat64(link, &st64), STF_FS, STA_FS(st64));
+    CASE("fstat.file", rs, fstat(fd, &st), STF_FS, STA_FS(st));
+    CASE("fstat.ebadf", rs, fstat(bad, &st), NULL);
+    CASE("fstat64.file", rs, fstat64(fd, &st64), STF_FS, STA_FS(st64));
+    CASE("fstatat.file", rs, fstatat(AT_FDCWD, file, &st, 0), STF_FS, STA_FS(st));
+    CASE("fstatat.nofollow", rs, fstatat(AT_FDCWD, link, &st, AT_SYMLINK_NOFOLLOW), STF_FS,
+         STA_FS(st));
+    CASE("fstatat.einval", rs, fstatat(AT_FDCWD, file, &st, 0x12345), NULL);
+    CASE("fstatat64.file", rs, fstatat64(AT_FDCWD, file, &st64, 0), STF_FS, STA_FS(st64));
+    CASE("statx.file", rs, statx(AT_FDCWD, file, 0, STATX_SIZE, &sx), "size=%lld",
+         (long long)sx.stx_size);
+    CASE("statx.enoent", rs, statx(AT_FDCWD, none, 0, STATX_SIZE, &sx), NULL);
+    CASE("__xstat.file", rs, __xstat(STAT_VER, file, &st), STF_FS, STA_FS(st));
+    CASE("__xstat.einval_ver", rs, __xstat(99, file, &st), NULL);
+    CASE("__xstat64.file", rs, __xstat64(STAT_VER, file, &st64), STF_FS, STA_FS(st64));
+    CASE("__lxstat.link", rs, __lxstat(STAT_VER, link, &st), STF_FS, STA_FS(st));
+    CASE("__lxstat64.link", rs, __lxstat64(STAT_VER, link, &st64), STF_FS, STA_FS(st64));
+    CASE("__fxstat.file", rs, __fxstat(STAT_VER, fd, &st), STF_FS, STA_FS(st));
+    CASE("__fxstat.ebadf", rs, __fxstat(STAT_VER, bad, &st), NULL);
+    CASE("__fxstat64.file", rs, __fxstat64(STAT_VER, fd, &st64), STF_FS, STA_FS(st64));
+    CASE("__fxstatat.file", rs, __fxstatat(STAT_VER, AT_FDCWD, file, &st, 0), STF_FS, STA_FS(st));
+    CASE("__fxstatat64.file", rs, __fxstatat64(STAT_VER, AT_FDCWD, file, &st64, 0), STF_FS,
+         STA_FS(st64));
+    CASE("access.ok", rs, access(file, R_OK | W_OK), NULL);
+    CASE("access.enoent", rs, access(none, F_OK), NULL);
+    CASE("access.einval", rs, access(file, 0x40), NULL);
+    CASE("faccessat.ok", rs, faccessat(AT_FDCWD, file, R_OK, AT_EACCESS), NULL);
+    CASE("faccessat.einval", rs, faccessat(AT_FDCWD, file, R_OK, 0x4000), NULL);
+    CASE("mkdir.ok", rs, mkdir(tpath("fs.d"), 0700), NULL);
+    CASE("mkdir.eexist", rs, mkdir(tpath("fs.d"), 0700), NULL);
+    CASE("mkdirat.ok", rs, mkdirat(AT_FDCWD, tpath("fs.d2"), 0700), NULL);
+    CASE("mkdirat.enoent", rs, mkdirat(AT_FDCWD, tpath("fs.none/x"), 0700), NULL);
+    CASE("rename.ok", rs, rename(tpath("fs.d2"), tpath("fs.d3")), NULL);
+    CASE("rename.enoent", rs, rename(none, tpath("fs.x")), NULL);
+    CASE("renameat.ok", rs, renameat(AT_FDCWD, tpath("fs.d3"), AT_FDCWD, tpath("fs.d2")), NULL);
+    CASE("renameat2.noreplace.eexist", rs,
+         renameat2(AT_FDCWD, tpath("fs.d2"), AT_FDCWD, tpath("fs.d"), RENAME_NOREPLACE), NULL);
+    CASE("renameat2.einval", rs,
+         renameat2(AT_FDCWD, tpath("fs.d2"), AT_FDCWD, tpath("fs.d"), 0x80000), NULL);
+    CASE("unlinkat.dir", rs, unlinkat(AT_FDCWD, tpath("fs.d2"), AT_REMOVEDIR), NULL);
+    CASE("unlinkat.dir.eisdir_without_flag", rs, unlinkat(AT_FDCWD, tpath("fs.d"), 0), NULL);
+    CASE("unlink.eisdir", rs, unlink(tpath("fs.d")), NULL);
+    CASE("unlink.enoent", rs, unlink(none), NULL);
+    CHECK(rmdir(tpath("fs.d")) == 0);
+    CASE("truncate.ok", rs, truncate(file, 6), NULL);
+    CASE("truncate.einval", rs, truncate(file, -1), NULL);
+    CASE("truncate64.ok", rs, truncate64(file, 5), NULL);
+    CASE("ftruncate.ok", rs, ftruncate(fd, 4), "size=%lld", (long long)lseek(fd, 0, SEEK_END));
+    CASE("ftruncate.ebadf", rs, ftruncate(bad, 4), NULL);
+    CASE("ftruncate64.ok", rs, ftruncate64(fd, 3), NULL);
+    CASE("fallocate.ok", rs, fallocate(fd, 0, 0, 4096), NULL);
+    CASE("fallocate.einval", rs, fallocate(fd, 0, 0, 0), NULL);
+    CASE("fallocate64.ok", rs, fallocate64(fd, 0, 0, 8192), NULL);
+    CASE("posix_fallocate.ok", rerr, posix_fallocate(fd, 0, 100), NULL);
+    CASE("posix_fallocate.ebadf", rerr, posix_fallocate(bad, 0, 100), NULL);
+    CASE("posix_fallocate64.einval", rerr, posix_fallocate64(fd, 0, 0), NULL);
+    CASE("syncfs.ok", rs, syncfs(fd), NULL);
+    CASE("syncfs.ebadf", rs, syncfs(bad), NULL);
+    errno = EMAGIC;
+    sync();
+    report("sync", "void", errno, NULL);
+    {
+        void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        CHECK(m != MAP_FAILED);
+        CASE("msync.ok", rs, msync(m, 4096, MS_SYNC), NULL);
+        CASE("msync.einval", rs, msync((char *)m + 1, 4096, MS_SYNC), NULL);
+        munmap(m, 4096);
+    }
+    {
+        int out = mkfile("fs.copy", NULL);
+        off64_t off = 0;
+        CASE("copy_file_range.ok", rs, copy_file_range(fd, &off, out, NULL, 3, 0), "off=%lld",
+             (long long)off);
+        CASE("copy_file_range.ebadf", rs, copy_file_range(bad, NULL, out, NULL, 3, 0), NULL);
+        off_t o = 0;
+        CASE("sendfile.ok", rs, sendfile(out, fd, &o, 3), "off=%lld", (long long)o);
+        CASE("sendfile.ebadf", rs, sendfile(bad, fd, NULL, 3), NULL);
+        off64_t o64 = 0;
+        CASE("sendfile64.ok", rs, sendfile64(out, fd, &o64, 2), "off=%lld", (long long)o64);
+        int p[2];
+        CHECK(pipe(p) == 0);
+        off64_t so = 0;
+        CASE("splice.file_to_pipe", rs, splice(fd, &so, p[1], NULL, 3, 0), "off=%lld",
+             (long long)so);
+        CASE("splice.einval", rs, splice(fd, NULL, out, NULL, 3, 0), NULL);
+        /* slow: the pipe's reader waits for a writer 200 ms away */
+        {
+            int q[2];
+            CHECK(pipe(q) == 0);
+            struct later *l = later(200, write5, &q[1]);
+            TCASE("splice.pipe_to_pipe.slow", rs, splice(q[0], NULL, p[1], NULL, 5, 0),
+                  "waited=%d", LWAITED(200));
+            later_join(l);
+            close(q[0]);
+            close(q[1]);
+        }
+        close(p[0]);
+        close(p[1]);
+        CASE("close.ok", rs, close(out), NULL);
+    }
+    CASE("close.ebadf", rs, close(bad), NULL);
+    CASE("close.file", rs, close(fd), NULL);
+    unlink(tpath("fs.copy"));
+    unlink(link);
+    unlink(file);
+}
+
+/* ================================================================== IPC */
+
+struct msg1 {
+    long type;
+    char text[8];
+};
+static int g_semid, g_msqid;
+static mqd_t g_mq;
+static void sem_up_p(void *p)
+{
+    (void)p;
+    struct sembuf up = {0, 1, 0};
+    CHECK(semop(g_semid, &up, 1) == 0);
+}
+static void msg_send_p(void *p)
+{
+    (void)p;
+    struct msg1 m = {1, "later"};
+    CHECK(msgsnd(g_msqid, &m, sizeof m.text, 0) == 0);
+}
+static void mq_send_p(void *p)
+{
+    (void)p;
+    CHECK(mq_send(g_mq, "later", 5, 1) == 0);
+}
+
+static void sec_ipc(void)
+{
+    section = "ipc";
+    g_semid = semget(IPC_PRIVATE, 1, 0600);
+    g_msqid = msgget(IPC_PRIVATE, 0600);
+    CHECK(g_semid >= 0 && g_msqid >= 0);
+    struct sembuf up = {0, 1, 0}, down = {0, -1, 0}, down_nw = {0, -1, IPC_NOWAIT};
+    CASE("semop.up", rs, semop(g_semid, &up, 1), NULL);
+    CASE("semop.down", rs, semop(g_semid, &down, 1), NULL);
+    CASE("semop.eagain", rs, semop(g_semid, &down_nw, 1), NULL);
+    CASE("semop.einval", rs, semop(-1, &up, 1), NULL);
+    {
+        struct later *l = later(200, sem_up_p, NULL);
+        TCASE("semop.down.slow", rs, semop(g_semid, &down, 1), "waited=%d", LWAITED(200));
+        later_join(l);
+    }
+    EINTR_CASE("semop.eintr_own_signal", rs, semop(g_semid, &down, 1), sem_up_p, NULL);
+    struct timespec ts = rel(150);
+    TCASE("semtimedop.eagain_150ms", rs, semtimedop(g_semid, &down, 1, &ts), "waited=%d",
+          WAITED(150));
+    {
+        struct later *l = later(200, sem_up_p, NULL);
+        ts = rel(5000);
+        TCASE("semtimedop.down.slow", rs, semtimedop(g_semid, &down, 1, &ts), "waited=%d",
+              LWAITED(200));
+        later_join(l);
+    }
+    struct msg1 m = {1, "hello"}, in;
+    CASE("msgsnd.ok", rs, msgsnd(g_msqid, &m, sizeof m.text, 0), NULL);
+    CASE("msgrcv.ok", rs, msgrcv(g_msqid, &in, sizeof in.text, 0, 0), "text=%s", in.text);
+    CASE("msgrcv.enomsg", rs, msgrcv(g_msqid, &in, sizeof in.text, 0, IPC_NOWAIT), NULL);
+    CASE("msgsnd.einval", rs, msgsnd(-1, &m, sizeof m.text, 0), NULL);
+    {
+        struct later *l = later(200, msg_send_p, NULL);
+        TCASE("msgrcv.slow", rs, msgrcv(g_msqid, &in, sizeof in.text, 0, 0), "text=%s waited=%d",
+              in.text, LWAITED(200));
+        later_join(l);
+    }
+    EINTR_CASE("msgrcv.eintr_own_signal", rs, msgrcv(g_msqid, &in, sizeof in.text, 0, 0),
+               msg_send_p, NULL);
+    while (msgrcv(g_msqid, &in, sizeof in.text, 0, IPC_NOWAIT) >= 0)
+        ;
+    char name[64];
+    snprintf(name, sizeof name, "/conformance.%d", (int)getpid());
+    struct mq_attr attr = {.mq_maxmsg = 2, .mq_msgsize = 16};
+    g_mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+    CHECK(g_mq != (mqd_t)-1);
+    char buf[16] = {0};
+    unsigned prio = 0;
+    CASE("mq_send.ok", rs, mq_send(g_mq, "hi", 2, 3), NULL);
+    CASE("mq_receive.ok", rs, mq_receive(g_mq, buf, sizeof buf, &prio), "prio=%u", prio);
+    CASE("mq_receive.emsgsize", rs, mq_receive(g_mq, buf, 4, &prio), NULL);
+    CASE("mq_send.ebadf", rs, mq_send((mqd_t)closed_fd(), "hi", 2, 0), NULL);
+    struct timespec at = abs_in(CLOCK_REALTIME, 150);
+    TCASE("mq_timedreceive.etimedout", rs, mq_timedreceive(g_mq, buf, sizeof buf, &prio, &at),
+          "waited=%d", WAITED(150));
+    {
+        struct later *l = later(200, mq_send_p, NULL);
+        TCASE("mq_receive.slow", rs, mq_receive(g_mq, buf, sizeof buf, &prio), "waited=%d",
+              LWAITED(200));
+        later_join(l);
+    }
+    EINTR_CASE("mq_receive.eintr_own_signal", rs, mq_receive(g_mq, buf, sizeof buf, &prio),
+               mq_send_p, NULL);
+    while (mq_timedreceive(g_mq, buf, sizeof buf, &prio, &at) >= 0)
+        ;
+    CASE("mq_timedsend.ok", rs, mq_timedsend(g_mq, "a", 1, 0, &at), NULL);
+    CASE("mq_timedsend.ok2", rs, mq_timedsend(g_mq, "b", 1, 0, &at), NULL);
+    at = abs_in(CLOCK_REALTIME, 150);
+    TCASE("mq_timedsend.full.etimedout", rs, mq_timedsend(g_mq, "c", 1, 0, &at), "waited=%d",
+          WAITED(150));
+    mq_close(g_mq);
+    mq_unlink(name);
+    semctl(g_semid, 0, IPC_RMID);
+    msgctl(g_msqid, IPC_RMID, NULL);
+}
+
+/* ================================================================== name lookups */
+
+static void sec_lookup(void)
+{
+    section = "lookup";
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    CASE("getaddrinfo.numeric", rs, getaddrinfo("127.0.0.1", "80", &hints, &res), "port=%d",
+         res ? ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port) : -1);
+    if (res)
+        freeaddrinfo(res);
+    hints.ai_flags = AI_NUMERICHOST;
+    res = NULL;
+    CASE("getaddrinfo.eai_noname", rs, getaddrinfo("not-a-number", NULL, &hints, &res), NULL);
+    CASE("getaddrinfo.eai_service", rs, getaddrinfo("127.0.0.1", "no-such-service-x", &hints, &res),
+         NULL);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char host[64] = "", serv[32] = "";
+    CASE("getnameinfo.numeric", rs,
+         getnameinfo((struct sockaddr *)&sin, sizeof sin, host, sizeof host, serv, sizeof serv,
+                     NI_NUMERICHOST | NI_NUMERICSERV),
+         "host=%s serv=%s", host, serv);
+    CASE("getnameinfo.eai_family", rs,
+         getnameinfo((struct sockaddr *)&sin, 3, host, sizeof host, serv, sizeof serv, 0), NULL);
+    CASE("gethostbyname.numeric", rs, gethostbyname("127.0.0.1") != NULL, NULL);
+    CASE("gethostbyname2.numeric", rs, gethostbyname2("127.0.0.1", AF_INET) != NULL, NULL);
+    {
+        struct hostent he, *out = NULL;
+        char buf[1024];
+        int herr = 0;
+        CASE("gethostbyname_r.numeric", rerr,
+             gethostbyname_r("127.0.0.1", &he, buf, sizeof buf, &out, &herr), "found=%d",
+             out != NULL);
+        CASE("gethostbyname_r.erange", rerr,
+             gethostbyname_r("127.0.0.1", &he, buf, 4, &out, &herr), NULL);
+        CASE("gethostbyname2_r.numeric", rerr,
+             gethostbyname2_r("127.0.0.1", AF_INET, &he, buf, sizeof buf, &out, &herr),
+             "found=%d", out != NULL);
+        struct in_addr lo = {htonl(INADDR_LOOPBACK)};
+        CASE("gethostbyaddr_r.erange", rerr,
+             gethostbyaddr_r(&lo, sizeof lo, AF_INET, &he, buf, 4, &out, &herr), NULL);
+        CASE("gethostbyaddr.bad_len", rs, gethostbyaddr(&lo, 1, AF_INET) != NULL, NULL);
+    }
+    struct passwd *pw;
+    CASE("getpwnam.root", rs, (pw = getpwnam("root")) != NULL, "uid=%d", pw ? (int)pw->pw_uid : -1);
+    CASE("getpwnam.none", rs, getpwnam("no-such-user-conformance") != NULL, NULL);
+    CASE("getpwuid.0", rs, (pw = getpwuid(0)) != NULL, "name=%s", pw ? pw->pw_name : "-");
+    {
+        struct passwd pwd, *out = NULL;
+        char buf[1024];
+        CASE("getpwnam_r.root", rerr, getpwnam_r("root", &pwd, buf, sizeof buf, &out), "found=%d",
+             out != NULL);
+        CASE("getpwnam_r.erange", rerr, getpwnam_r("root", &pwd, buf, 1, &out), NULL);
+        CASE("getpwuid_r.0", rerr, getpwuid_r(0, &pwd, buf, sizeof buf, &out), "found=%d",
+             out != NULL);
+    }
+    struct group *gr;
+    CASE("getgrnam.root", rs, (gr = getgrnam("root")) != NULL, "gid=%d", gr ? (int)gr->gr_gid : -1);
+    CASE("getgrgid.0", rs, (gr = getgrgid(0)) != NULL, "name=%s", gr ? gr->gr_name : "-");
+    {
+        struct group grp, *out = NULL;
+        char buf[1024];
+        CASE("getgrnam_r.root", rerr, getgrnam_r("root", &grp, buf, sizeof buf, &out), "found=%d",
+             out != NULL);
+        CASE("getgrgid_r.erange", rerr, getgrgid_r(0, &grp, buf, 1, &out), NULL);
+        gid_t groups[64];
+        int n = 64;
+        CASE("getgrouplist.root", rs, getgrouplist("root", 0, groups, &n) >= 1, "n_positive=%d",
+             n > 0);
+        n = 0;
+        CASE("getgrouplist.too_small", rs, getgrouplist("root", 0, groups, &n), NULL);
+    }
+    CASE("initgroups.root", rs, initgroups("root", 0), NULL);
+    {
+        char longname[400];
+        memset(longname, 'a', sizeof longname - 1);
+        longname[sizeof longname - 1] = '\0';
+        unsigned char answer[512];
+        CASE("res_query.too_long", rs, res_query(longname, C_IN, T_A, answer, sizeof answer),
+             NULL);
+        CASE("res_search.too_long", rs, res_search(longname, C_IN, T_A, answer, sizeof answer),
+             NULL);
+        struct __res_state st;
+        memset(&st, 0, sizeof st);
+        CHECK(res_ninit(&st) == 0);
+        CASE("res_nquery.too_long", rs, res_nquery(&st, longname, C_IN, T_A, answer, sizeof answer),
+             NULL);
+        CASE("res_nsearch.too_long", rs,
+             res_nsearch(&st, longname, C_IN, T_A, answer, sizeof answer), NULL);
+        res_nclose(&st);
+    }
+}
+
+/* ================================================================== the dynamic loader */
+
+static void sec_loader(void)
+{
+    section = "loader";
+    void *h = NULL;
+    CASE("dlopen.libm", rs, (h = dlopen("libm.so.6", RTLD_NOW)) != NULL, NULL);
+    CASE("dlopen.libm.sym", rs, h != NULL && dlsym(h, "cos") != NULL, NULL);
+    CASE("dlclose.libm", rs, dlclose(h), NULL);
+    CASE("dlopen.enoent", rs, dlopen("/nonexistent/libnothing.so", RTLD_NOW) != NULL, "error=%s",
+         strstr(dlerror(), "No such file") ? "enoent" : "other");
+    CASE("dlopen.einval_mode", rs, dlopen("libm.so.6", 0) != NULL, "error=%d", dlerror() != NULL);
+    CASE("dlmopen.newlm", rs, (h = dlmopen(LM_ID_NEWLM, "libm.so.6", RTLD_NOW)) != NULL, NULL);
+    if (h != NULL)
+        CASE("dlclose.newlm", rs, dlclose(h), NULL);
+    CASE("dlopen.self", rs, (h = dlopen(NULL, RTLD_NOW)) != NULL, NULL);
+    CASE("dlclose.self", rs, dlclose(h), NULL);
+}
+
+/* ================================================================== commands */
+
+static void sec_commands(void)
+{
+    section = "commands";
+    int st;
+    CASE("system.null", rs, system(NULL) != 0, NULL);
+    CASE("system.exit3", rs, st = system("exit 3"), STF, STA(st));
+    TCASE("system.sleep.slow", rs, st = system("sleep 0.2"), "waited=%d " STF, WAITED(200),
+          STA(st));
+    FILE *f = popen("echo hi", "r");
+    CHECK(f != NULL);
+    char line[16] = "";
+    CHECK(fgets(line, sizeof line, f) != NULL);
+    CASE("pclose.ok", rs, st = pclose(f), STF, STA(st));
+    f = popen("exit 4", "r");
+    CHECK(f != NULL);
+    CASE("pclose.exit4", rs, st = pclose(f), STF, STA(st));
+    f = popen("sleep 0.2", "r");
+    CHECK(f != NULL);
+    TCASE("pclose.sleep.slow", rs, st = pclose(f), "waited=%d " STF, WAITED(150), STA(st));
+    int fd = mkfile("cmd.dat", NULL);
+    CASE("tcdrain.enotty", rs, tcdrain(fd), NULL);
+    CASE("tcdrain.ebadf", rs, tcdrain(closed_fd()), NULL);
+    close(fd);
+    unlink(tpath("cmd.dat"));
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0) {
+        int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+        CHECK(s >= 0);
+        CHECK(write(s, "x", 1) == 1);
+        CASE("tcdrain.pty", rs, tcdrain(s), NULL);
+        close(s);
+    } else {
+        report("tcdrain.pty", "skipped", EMAGIC, NULL);
+    }
+    if (m >= 0)
+        close(m);
+}
+
 static void rmtree(const char *dir);
 
 /* Groups of sections; each group runs in a child process of its own, all groups at once,
@@ -3865,8 +4275,28 @@ static void grp_sleep(void)
 {
     sec_sleep();
 }
+static void grp_fs(void)
+{
+    sec_fs();
+}
+static void grp_ipc(void)
+{
+    sec_ipc();
+}
+static void grp_lookup(void)
+{
+    sec_lookup();
+}
+static void grp_loader(void)
+{
+    sec_loader();
+}
+static void grp_commands(void)
+{
+    sec_commands();
+}
 
-static const struct group {
+static const struct test_group {
     const char *name;
     void (*fn)(void);
 } groups[] = {
@@ -3875,10 +4305,12 @@ static const struct group {
     {"threads", grp_threads},   {"cancel", grp_cancel},   {"futex", grp_futex},
     {"children", grp_children}, {"epoll", grp_epoll},     {"poll", grp_poll},
     {"select", grp_select},     {"sigwait", grp_sigwait}, {"sleep", grp_sleep},
+    {"fs", grp_fs},             {"ipc", grp_ipc},         {"lookup", grp_lookup},
+    {"loader", grp_loader},     {"commands", grp_commands},
 };
-#define NGROUPS (sizeof groups / sizeof groups[0])
+#define NTEST_GROUPS (sizeof groups / sizeof groups[0])
 
-static pid_t start_group(const struct group *g, int *out)
+static pid_t start_group(const struct test_group *g, int *out)
 {
     int p[2];
     CHECK(pipe(p) == 0);
@@ -3922,16 +4354,16 @@ int main(int argc, char **argv)
     parent_pid = getpid();
     atexit(cleanup_tmpdir);
 
-    pid_t pid[NGROUPS];
-    int out[NGROUPS];
-    for (size_t i = 0; i < NGROUPS; i++) {
+    pid_t pid[NTEST_GROUPS];
+    int out[NTEST_GROUPS];
+    for (size_t i = 0; i < NTEST_GROUPS; i++) {
         int want = argc < 2;
         for (int a = 1; a < argc; a++)
             want |= strcmp(argv[a], groups[i].name) == 0;
         pid[i] = want ? start_group(&groups[i], &out[i]) : 0;
     }
     int failed = 0;
-    for (size_t i = 0; i < NGROUPS; i++) {
+    for (size_t i = 0; i < NTEST_GROUPS; i++) {
         if (pid[i] == 0)
             continue;
         FILE *f = fdopen(out[i], "r");

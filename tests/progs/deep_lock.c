@@ -1,13 +1,15 @@
 /* A thread named "deep" waits for a mutex the main thread holds, 40 calls deep in a recursion:
  * its stack (the lock's own frames, 41 frames of descend(), then deep_main and the thread
- * start) is far longer than the frame limits the tests set. The main thread joins it
- * (forever). Used by the tests of STALLWATCH_FRAMES and --frames.
+ * start) is far longer than the frame limits the tests set. The main thread sleeps with the
+ * mutex held (forever; a join would close a wait-for cycle and make the report a deadlock).
+ * Used by the tests of STALLWATCH_FRAMES and --frames.
  *
  * descend() is noinline and passes the address of its own local down, so each call needs a
  * frame of its own: no tail call, no loop. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define DEPTH 40
 
@@ -42,6 +44,6 @@ int main(void)
     printf("deep_lock: depth=%d\n", DEPTH);
     fflush(stdout);
     pthread_create(&t, NULL, deep_main, NULL);
-    pthread_join(t, NULL);
-    return 0;
+    for (;;)
+        pause();
 }

@@ -1,7 +1,8 @@
 /* A thread stalls twice on mutexes the main thread holds: first in first_wait(), in this
  * program, then, after the main thread has loaded libplugin.so (argv[1]) with dlopen, inside
  * the plugin's plugin_wait(). The second report must name the plugin's function although the
- * plugin was loaded after the shim had read the module map. */
+ * plugin was loaded after the shim had read the module map. The main thread sleeps with the
+ * second mutex held (a join would close a wait-for cycle: a deadlock report). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -40,6 +41,6 @@ int main(int argc, char **argv)
         return 3;
     *(void **)&plugin_wait = dlsym(lib, "plugin_wait");
     pthread_mutex_unlock(&first);
-    pthread_join(t, NULL); /* forever: the waiter stalls in plugin_wait() */
-    return 0;
+    for (;;)
+        pause(); /* the waiter stalls in plugin_wait() */
 }

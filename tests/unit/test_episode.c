@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
 #include "core/config.h"
 #include "core/episode.h"
 #include "support.h"
@@ -31,11 +34,12 @@ struct fake_slot {
     enum sw_class fd_class; /* for calls on descriptors */
     uint64_t cpu_ns;
     pid_t owner; /* who holds the lock this thread waits for (obj-independent, for tests) */
+    struct sw_klook kernel; /* what the thread does in the kernel (blocked: in a syscall) */
     struct sw_episode ep;
 };
 
 static struct fake_slot slots[NSLOTS];
-static unsigned name_reads, classify_calls;
+static unsigned name_reads, classify_calls, kernel_looks;
 
 static unsigned w_capacity(void *ctx)
 {
@@ -122,18 +126,44 @@ static int w_cpu_ns(void *ctx, pid_t tid, uint64_t *ns)
     return 0;
 }
 
-static pid_t w_owner(void *ctx, enum sw_call call, uintptr_t obj)
+static pid_t w_owner(void *ctx, pid_t waiter, enum sw_call call, uintptr_t obj)
 {
     (void)ctx;
     (void)call;
+    struct fake_slot *w = by_tid(waiter);
+    if (w != NULL && w->owner != 0 && (w->obj == obj || w->kernel.blocked))
+        return w->owner;
     for (unsigned i = 0; i < NSLOTS; i++)
         if (slots[i].live && slots[i].obj == obj && slots[i].owner != 0)
             return slots[i].owner;
     return 0;
 }
 
-static const struct sw_world world = {NULL,       w_capacity, w_episode, w_look, w_scopes,
-                                      w_classify, w_name,     w_cpu_ns,  w_owner, w_hold};
+static int w_kernel(void *ctx, pid_t tid, bool want_state, struct sw_klook *out)
+{
+    (void)ctx;
+    kernel_looks++;
+    struct fake_slot *f = by_tid(tid);
+    if (f == NULL)
+        return -1;
+    *out = f->kernel;
+    if (!want_state)
+        out->state = 0;
+    return 0;
+}
+
+static const struct sw_world world = {
+    .capacity = w_capacity,
+    .episode = w_episode,
+    .look = w_look,
+    .scopes = w_scopes,
+    .classify = w_classify,
+    .name = w_name,
+    .cpu_ns = w_cpu_ns,
+    .owner = w_owner,
+    .kernel = w_kernel,
+    .hold = w_hold,
+};
 
 static uint64_t word_of(uint64_t entries, enum sw_call call)
 {
@@ -182,6 +212,11 @@ struct written {
     uint32_t stall_report;
     unsigned suppressed, count;
     const char *names[16];
+    uint64_t word; /* member 0's call and object, class and origin */
+    uintptr_t obj;
+    enum sw_class cls;
+    bool kernel;
+    uint64_t waited_ns;
 };
 
 static struct written plans[NPLANS];
@@ -209,7 +244,7 @@ static void reset_world(const char *const *env, uint64_t now)
     memset(stack_fp, 0, sizeof stack_fp);
     nplans = 0;
     report_no = 0;
-    name_reads = classify_calls = 0;
+    name_reads = classify_calls = kernel_looks = 0;
     budget_spent = false;
     setup_config(env);
     sw_episodes_init(&E, &cfg, &world, 100, now);
@@ -259,6 +294,13 @@ static void carry_out(const struct sw_plan *p)
         w->owners[i] = p->owners != NULL ? p->owners[i] : 0;
     }
     w->ntids = p->nmembers;
+    if (p->nmembers > 0) {
+        w->word = p->members[0].word;
+        w->obj = p->members[0].obj;
+        w->cls = p->members[0].cls;
+        w->kernel = p->members[0].kernel;
+        w->waited_ns = p->members[0].waited_ns;
+    }
     if (p->kind == SW_PLAN_WARM)
         return;
     if (!p->allowed) {
@@ -422,8 +464,8 @@ START_TEST(test_busy_needs_ninety_percent_of_a_cpu)
     struct fake_slot *idle = enter(101, SW_CALL_NONE, 0);
     struct fake_slot *spin = enter(102, SW_CALL_NONE, 0);
     for (uint64_t t = 1 * S; t <= 4 * S; t += 100 * MS) {
-        spin->cpu_ns = t;        /* on the CPU all along */
-        idle->cpu_ns = t / 20;   /* 5% */
+        spin->cpu_ns = t;      /* on the CPU all along */
+        idle->cpu_ns = t / 20; /* 5% */
         scan_at(t);
     }
     ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
@@ -836,6 +878,179 @@ START_TEST(test_the_last_look_before_exit_plans_recoveries_only)
 }
 END_TEST
 
+/* ---- the kernel fallback ----------------------------------------------------------------- */
+
+/* Thread tid, outside every interposed call, blocked in system call nr. */
+static struct fake_slot *blocked_in(pid_t tid, long nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    struct fake_slot *f = enter(tid, SW_CALL_READ, 3);
+    leave(tid);
+    f->obj = 0;
+    f->kernel = (struct sw_klook){.blocked = true, .state = 'S', .nr = nr, .args = {a0, a1, a2}};
+    return f;
+}
+
+START_TEST(test_a_lock_wait_outside_every_call_is_seen_in_the_kernel)
+{
+    reset_world(lock_1s, 0);
+    blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2)->owner = 102;
+    enter(102, SW_CALL_NANOSLEEP, 0);
+    scan_from_to(100 * MS, 1 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 0);
+    scan_from_to(1100 * MS, 1300 * MS);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    const struct written *w = find_kind(SW_PLAN_STALL);
+    ck_assert_int_eq(w->tids[0], 101);
+    ck_assert_uint_eq(w->word & SW_CALL_MASK, SW_CALL_FUTEX);
+    ck_assert_uint_eq(w->obj, 0x5000);
+    ck_assert_int_eq(w->cls, SW_CLASS_LOCK);
+    ck_assert(w->kernel);
+    /* Timed from the first sample of its CPU time, one scan after its last call. */
+    ck_assert_uint_ge(w->waited_ns, 1 * S);
+    ck_assert_uint_le(w->waited_ns, 1100 * MS);
+}
+END_TEST
+
+START_TEST(test_a_futex_wait_whose_word_names_no_holder_is_a_wait)
+{
+    reset_world(lock_1s, 0);
+    blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    scan_from_to(100 * MS, 5 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 0);
+    const char *const wait_on[] = {"STALLWATCH_WAIT=1s", NULL};
+    reset_world(wait_on, 0);
+    blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    scan_from_to(100 * MS, 5 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    ck_assert_int_eq(find_kind(SW_PLAN_STALL)->cls, SW_CLASS_WAIT);
+}
+END_TEST
+
+START_TEST(test_a_thread_whose_cpu_time_moves_is_never_looked_at)
+{
+    reset_world(lock_1s, 0);
+    struct fake_slot *f = blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    f->owner = 102;
+    for (uint64_t t = 100 * MS; t <= 10 * S; t += 100 * MS) {
+        f->cpu_ns += 1000;
+        scan_at(t);
+    }
+    ck_assert_uint_eq(kernel_looks, 0);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 0);
+}
+END_TEST
+
+START_TEST(test_a_wait_in_a_class_that_is_off_is_looked_at_once)
+{
+    reset_world(lock_1s, 0);
+    blocked_in(101, SYS_epoll_wait, 5, 0, 0); /* idle: off by default */
+    scan_from_to(100 * MS, 20 * S);
+    ck_assert_uint_eq(kernel_looks, 1);
+    ck_assert_uint_eq(nplans, 0);
+}
+END_TEST
+
+START_TEST(test_a_running_thread_is_looked_at_once_per_threshold_at_most)
+{
+    reset_world(lock_1s, 0);
+    struct fake_slot *f = blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    f->kernel.blocked = false; /* stopped, say: no CPU, no system call */
+    scan_from_to(100 * MS, 10 * S);
+    ck_assert_uint_ge(kernel_looks, 8);
+    ck_assert_uint_le(kernel_looks, 11);
+}
+END_TEST
+
+START_TEST(test_uninterruptible_sleep_is_a_disk_stall_whatever_the_call)
+{
+    const char *const env[] = {"STALLWATCH_DISK=1s", NULL};
+    reset_world(env, 0);
+    blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 0)->kernel.state = 'D';
+    scan_from_to(100 * MS, 3 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    ck_assert_int_eq(find_kind(SW_PLAN_STALL)->cls, SW_CLASS_DISK);
+}
+END_TEST
+
+START_TEST(test_a_kernel_stall_recovers_when_it_leaves_the_wait_not_when_signalled)
+{
+    reset_world(lock_1s, 0);
+    struct fake_slot *f = blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    f->owner = 102;
+    scan_from_to(100 * MS, 2 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    /* Our capture signal ran its handler: CPU time moved, the thread is back in the wait
+     * (as restart_syscall). */
+    f->cpu_ns += 5000;
+    f->kernel.nr = SYS_restart_syscall;
+    scan_from_to(2100 * MS, 4 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_RECOVERED), 0);
+    /* It got the lock and went on with its work (no interposed call since). */
+    f->cpu_ns += 5000;
+    f->kernel = (struct sw_klook){.blocked = false};
+    scan_from_to(4100 * MS, 5 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_RECOVERED), 1);
+    ck_assert(find_kind(SW_PLAN_RECOVERED)->kernel);
+    /* And it can stall again in the same word, in a new wait. */
+    f->kernel = (struct sw_klook){
+        .blocked = true, .state = 'S', .nr = SYS_futex, .args = {0x6000, FUTEX_WAIT_PRIVATE, 2}};
+    scan_from_to(5100 * MS, 8 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 2);
+}
+END_TEST
+
+/* Found on stdio_lock (tests/progs): a wait seen in the kernel leaves the slot's word as it
+ * was, and so does the thread's exit; the stall was never closed. */
+START_TEST(test_a_kernel_stall_whose_thread_exits_at_once_is_recovered)
+{
+    reset_world(lock_1s, 0);
+    struct fake_slot *f = blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    f->owner = 102;
+    scan_from_to(100 * MS, 2 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+    thread_exits(101);
+    scan_from_to(2100 * MS, 3 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_RECOVERED), 1);
+    ck_assert(!slots[1].live);
+}
+END_TEST
+
+START_TEST(test_the_fallback_is_off_with_stallwatch_kernel_0)
+{
+    const char *const env[] = {"STALLWATCH_LOCK=1s", "STALLWATCH_KERNEL=0", NULL};
+    reset_world(env, 0);
+    blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2)->owner = 102;
+    scan_from_to(100 * MS, 5 * S);
+    ck_assert_uint_eq(kernel_looks, 0);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 0);
+}
+END_TEST
+
+START_TEST(test_heartbeat_threads_are_judged_by_their_promise_not_the_kernel)
+{
+    const char *const env[] = {"STALLWATCH_LOCK=1s", "STALLWATCH_HEARTBEAT=beater", NULL};
+    reset_world(env, 0);
+    struct fake_slot *f = blocked_in(101, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2);
+    f->owner = 102;
+    f->name = "beater";
+    scan_from_to(100 * MS, 10 * S);
+    ck_assert_uint_eq(kernel_looks, 0);
+}
+END_TEST
+
+START_TEST(test_a_join_and_a_lock_seen_in_the_kernel_close_a_deadlock)
+{
+    const char *const env[] = {"STALLWATCH_DEADLOCK=1s", NULL};
+    reset_world(env, 0);
+    /* 101 joins 102; 102 waits in the kernel for a lock 101 holds. */
+    enter(101, SW_CALL_PTHREAD_JOIN, 0x7000)->owner = 102;
+    blocked_in(102, SYS_futex, 0x5000, FUTEX_WAIT_PRIVATE, 2)->owner = 101;
+    scan_from_to(100 * MS, 8 * S);
+    ck_assert_uint_eq(count_kind(SW_PLAN_DEADLOCK), 1);
+    ck_assert_uint_eq(find_kind(SW_PLAN_DEADLOCK)->ntids, 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("episode");
@@ -856,7 +1071,8 @@ static Suite *suite(void)
     tcase_add_test(c, test_threads_on_the_same_object_are_members_of_one_stall);
     tcase_add_test(c, test_an_ignored_thread_on_the_same_object_is_no_member);
     tcase_add_test(c, test_a_later_waiter_joins_the_open_stall_silently);
-    tcase_add_test(c, test_members_still_waiting_after_the_subject_recovers_get_a_stall_of_their_own);
+    tcase_add_test(c,
+                   test_members_still_waiting_after_the_subject_recovers_get_a_stall_of_their_own);
     tcase_add_test(c, test_a_subject_that_moved_on_before_inspection_is_no_stall);
     tcase_add_test(c, test_calls_without_an_object_group_the_candidates_of_the_same_call);
     suite_add_tcase(s, c);
@@ -881,6 +1097,19 @@ static Suite *suite(void)
     c = tcase_create("rate");
     tcase_add_test(c, test_withheld_reports_are_counted_and_summarized_later);
     tcase_add_test(c, test_the_last_look_before_exit_plans_recoveries_only);
+    suite_add_tcase(s, c);
+    c = tcase_create("kernel");
+    tcase_add_test(c, test_a_lock_wait_outside_every_call_is_seen_in_the_kernel);
+    tcase_add_test(c, test_a_futex_wait_whose_word_names_no_holder_is_a_wait);
+    tcase_add_test(c, test_a_thread_whose_cpu_time_moves_is_never_looked_at);
+    tcase_add_test(c, test_a_wait_in_a_class_that_is_off_is_looked_at_once);
+    tcase_add_test(c, test_a_running_thread_is_looked_at_once_per_threshold_at_most);
+    tcase_add_test(c, test_uninterruptible_sleep_is_a_disk_stall_whatever_the_call);
+    tcase_add_test(c, test_a_kernel_stall_recovers_when_it_leaves_the_wait_not_when_signalled);
+    tcase_add_test(c, test_a_kernel_stall_whose_thread_exits_at_once_is_recovered);
+    tcase_add_test(c, test_the_fallback_is_off_with_stallwatch_kernel_0);
+    tcase_add_test(c, test_heartbeat_threads_are_judged_by_their_promise_not_the_kernel);
+    tcase_add_test(c, test_a_join_and_a_lock_seen_in_the_kernel_close_a_deadlock);
     suite_add_tcase(s, c);
     return s;
 }

@@ -436,6 +436,53 @@ START_TEST(test_text_object_part_for_each_object_kind)
 }
 END_TEST
 
+/* The objects and marks of the calls the kernel fallback and the new wrappers report: a
+ * lookup's query, a SysV id, system()'s child, the lock a futex wait is on, "kernel". */
+START_TEST(test_query_ipc_child_lock_and_kernel_in_both_formats)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+
+    t.objkind = SW_OBJ_QUERY;
+    t.query = "db.example.com:5432";
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " class=lock query=\"db.example.com:5432\" waited="));
+    ck_assert_ptr_nonnull(strstr(json_of(&r, SW_REPORT_MIN_SCRATCH),
+                                 "\"waited_ms\":5012,\"query\":\"db.example.com:5432\",\"state\""));
+    t.query = NULL;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " class=lock waited="));
+
+    t.objkind = SW_OBJ_IPC;
+    t.object = 7;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " class=lock ipc_id=7 waited="));
+    ck_assert_ptr_nonnull(strstr(json_of(&r, SW_REPORT_MIN_SCRATCH), "\"ipc_id\":7,\"state\""));
+
+    t.objkind = SW_OBJ_CHILD;
+    t.object = 4321;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " class=lock child=4321 waited="));
+    t.object = 0;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " class=lock waited="));
+
+    t.objkind = SW_OBJ_ADDR;
+    t.object = 0x1000;
+    t.lock = "stdout's stdio lock";
+    t.kernel = true;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " object=0x1000 lock=\"stdout's stdio lock\" waited="));
+    ck_assert_str_eq(recs[1].p,
+                     "stallwatch #1 kernel state=S wchan=futex_wait_queue capture=signal");
+    const char *j = json_of(&r, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(j, "\"object\":\"0x1000\",\"lock\":\"stdout's stdio lock\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"kernel\":true,\"state\":\"S\""));
+    t.kernel = false;
+    ck_assert_ptr_null(strstr(json_of(&r, SW_REPORT_MIN_SCRATCH), "kernel"));
+}
+END_TEST
+
 START_TEST(test_text_quoted_fields_escape_quotes_and_newlines)
 {
     struct sw_thread_report t = lock_thread();
@@ -1749,6 +1796,7 @@ static Suite *report_suite(void)
     tcase_add_test(text, test_text_waited_under_a_second_is_in_milliseconds);
     tcase_add_test(text, test_text_waited_from_a_second_is_seconds_truncated_to_two_decimals);
     tcase_add_test(text, test_text_object_part_for_each_object_kind);
+    tcase_add_test(text, test_query_ipc_child_lock_and_kernel_in_both_formats);
     tcase_add_test(text, test_text_quoted_fields_escape_quotes_and_newlines);
     tcase_add_test(text, test_text_unknown_name_and_process_are_omitted);
     tcase_add_test(text, test_process_comm_and_title_follow_the_pid_in_both_formats);
