@@ -23,10 +23,12 @@ from datetime import datetime
 # ---------------------------------------------------------------- settings
 
 FULL = dict(
-    cg_n={"mutex": 20000, "cond": 2000, "pipe": 10000, "poll": 10000},
+    cg_n={"mutex": 20000, "cond": 2000, "pipe": 10000, "poll": 10000, "stat": 10000,
+          "close": 10000},
     cg_cond_reps=7,
     ns_rounds=9,
-    ns_n={"mutex": (2000000, 5), "cond": (10000, 3), "pipe": (50000, 5), "poll": (100000, 5)},
+    ns_n={"mutex": (2000000, 5), "cond": (10000, 3), "pipe": (50000, 5), "poll": (100000, 5),
+          "stat": (200000, 5), "close": (200000, 5)},
     contended_rounds=15,
     contended_n=1000000,
     redis_rounds=9,
@@ -50,10 +52,11 @@ FULL = dict(
     eustack_procs=20,
 )
 QUICK = dict(
-    cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000},
+    cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000, "stat": 2000, "close": 2000},
     cg_cond_reps=2,
     ns_rounds=3,
-    ns_n={"mutex": (500000, 3), "cond": (2000, 3), "pipe": (10000, 3), "poll": (20000, 3)},
+    ns_n={"mutex": (500000, 3), "cond": (2000, 3), "pipe": (10000, 3), "poll": (20000, 3),
+          "stat": (50000, 3), "close": (50000, 3)},
     contended_rounds=3,
     contended_n=200000,
     redis_rounds=2,
@@ -134,6 +137,18 @@ def signed_spread(v, digits, unit=""):
 
 # ---------------------------------------------------------------- process helpers
 
+
+
+# The hot-path loops of bench/hotpath.c, in table order.
+HOT_MODES = ("mutex", "cond", "pipe", "poll", "stat", "close")
+HOT_LABELS = {
+    "mutex": "uncontended pthread_mutex_lock+unlock",
+    "cond": "cond signal/wait ping-pong, per round trip",
+    "pipe": "pipe write+read of 1 byte, per pair",
+    "poll": "poll() with zero timeout",
+    "stat": "fstat() of a pipe",
+    "close": "dup() + close(), per pair (close wrapped)",
+}
 
 class ServerDied(Exception):
     pass
@@ -259,13 +274,7 @@ class Bench:
         return total, mine
 
     def hot_instructions(self):
-        labels = {
-            "mutex": "uncontended pthread_mutex_lock+unlock",
-            "cond": "cond signal/wait ping-pong, per round trip",
-            "pipe": "pipe write+read of 1 byte, per pair",
-            "poll": "poll() with zero timeout",
-        }
-        for mode in ("mutex", "cond", "pipe", "poll"):
+        for mode in HOT_MODES:
             n = self.cfg["cg_n"][mode]
             reps = self.cfg["cg_cond_reps"] if mode == "cond" else 1
             # The control (one extra idle thread, no shim) only means something for the
@@ -292,7 +301,7 @@ class Bench:
                 target, verdict = "<= 20", self.verdict(med(added) <= 20)
             else:
                 target, verdict = "", ""
-            self.row(f"Hot path: {labels[mode]}: instructions (callgrind)",
+            self.row(f"Hot path: {HOT_LABELS[mode]}: instructions (callgrind)",
                      spread(per["without"], d), spread(per["with"], d), delta, target, verdict)
         self.notes.append(
             "Instructions: (Ir(2N) - Ir(N)) / N inside the benchmark loop (callgrind "
@@ -307,13 +316,7 @@ class Bench:
     # ------------------------------------------------------------ 1b. hot path, nanoseconds
 
     def hot_nanoseconds(self):
-        labels = {
-            "mutex": "uncontended pthread_mutex_lock+unlock",
-            "cond": "cond signal/wait ping-pong, per round trip",
-            "pipe": "pipe write+read of 1 byte, per pair",
-            "poll": "poll() with zero timeout",
-        }
-        for mode in ("mutex", "cond", "pipe", "poll"):
+        for mode in HOT_MODES:
             n, reps = self.cfg["ns_n"][mode]
             variants = ("without", "with") if mode == "cond" else ("without", "with", "control")
             res = {v: [] for v in variants}
@@ -333,7 +336,7 @@ class Bench:
                 thread = [c - o for c, o in zip(res["control"], res["without"])]
                 delta += (f" (wrapper {signed(med(wrapper), d)}, "
                           f"2nd thread {signed(med(thread), d)})")
-            self.row(f"Hot path: {labels[mode]}: ns", spread(res["without"], d),
+            self.row(f"Hot path: {HOT_LABELS[mode]}: ns", spread(res["without"], d),
                      spread(res["with"], d), delta)
 
     # ------------------------------------------------------------ 2. contended mutex
@@ -740,18 +743,23 @@ git log --oneline > /dev/null
         its time, so the 5-s thresholds set the pace at both settings)."""
         secs = self.cfg["watchdog_s"]
         tck = os.sysconf("SC_CLK_TCK")
-        variants = {"without": self.env(False), "with": self.env(True),
-                    "deadlock_off": self.env(True, STALLWATCH_DEADLOCK="off")}
+        # raw: the same threads waiting in raw futex calls, outside every wrapper, where the
+        # kernel fallback samples each one's CPU time and looks at it in /proc once; raw_off:
+        # the same with the fallback off (STALLWATCH_KERNEL=0).
+        variants = {"without": (self.env(False), []), "with": (self.env(True), []),
+                    "deadlock_off": (self.env(True, STALLWATCH_DEADLOCK="off"), []),
+                    "raw": (self.env(True), ["raw"]),
+                    "raw_off": (self.env(True, STALLWATCH_KERNEL="0"), ["raw"])}
         procs, wd = {}, {}
         try:
-            for v, env in variants.items():
-                procs[v] = self.start([self.prog("idlethreads"), str(IDLE_THREADS)], env=env,
-                                      stdout=subprocess.PIPE, text=True)
+            for v, (env, extra) in variants.items():
+                procs[v] = self.start([self.prog("idlethreads"), str(IDLE_THREADS)] + extra,
+                                      env=env, stdout=subprocess.PIPE, text=True)
             for p in procs.values():
                 if p.stdout.readline().strip() != "ready":
                     raise RuntimeError("idlethreads did not start")
             time.sleep(1.0)
-            for v in ("with", "deadlock_off"):
+            for v in ("with", "deadlock_off", "raw", "raw_off"):
                 pid = procs[v].pid
                 for tid in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{tid}/comm") as f:
@@ -802,6 +810,12 @@ git log --oneline > /dev/null
                  f"utime+stime {pct_ticks['deadlock_off']:.3f}%; "
                  f"{rate['deadlock_off']:.1f} wakeups/s, {per_wake['deadlock_off']:.0f} us each",
                  "", "")
+        self.row(f"Watchdog CPU, {IDLE_THREADS} threads idle in raw futex waits (outside every "
+                 "wrapper: the kernel fallback samples and looks at each), % of one core",
+                 "-", f"{pct_ns['raw']:.3f}%",
+                 f"with STALLWATCH_KERNEL=0: {pct_ns['raw_off']:.3f}% (same run); "
+                 f"{rate['raw']:.1f} wakeups/s, {per_wake['raw']:.0f} us each", "<= 0.1%",
+                 self.verdict(pct_ns["raw"] <= 0.1))
 
     # ------------------------------------------------------------ 6, 7. detection, report latency
 

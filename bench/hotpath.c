@@ -7,6 +7,10 @@
  *         pipe       write 1 byte to a pipe and read it back; an iteration is one write and
  *                    one read
  *         poll       poll() on an empty pipe with a zero timeout; an iteration is one poll
+ *         stat       fstat() of the pipe: the file-system call programs make most often;
+ *                    an iteration is one fstat
+ *         close      dup() the pipe's descriptor and close() the copy; an iteration is one
+ *                    pair (dup is not wrapped, close is)
  *         contended  two threads lock/unlock one mutex N times each, each thread pinned to its
  *                    own CPU (when there are two) so that the lock really bounces between
  *                    cores; prints operations per second
@@ -27,6 +31,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -83,6 +88,24 @@ __attribute__((noinline)) void loop_poll(long n)
     struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
     for (long i = 0; i < n; i++) {
         if (poll(&p, 1, 0) != 0)
+            abort();
+    }
+}
+
+__attribute__((noinline)) void loop_stat(long n)
+{
+    struct stat st;
+    for (long i = 0; i < n; i++) {
+        if (fstat(pipefd[0], &st) != 0)
+            abort();
+    }
+}
+
+__attribute__((noinline)) void loop_close(long n)
+{
+    for (long i = 0; i < n; i++) {
+        int fd = dup(pipefd[0]);
+        if (fd < 0 || close(fd) != 0)
             abort();
     }
 }
@@ -163,6 +186,10 @@ static uint64_t run(const char *mode, long n)
         loop_pipe(n);
     } else if (strcmp(mode, "poll") == 0) {
         loop_poll(n);
+    } else if (strcmp(mode, "stat") == 0) {
+        loop_stat(n);
+    } else if (strcmp(mode, "close") == 0) {
+        loop_close(n);
     } else if (strcmp(mode, "contended") == 0) {
         if (pthread_create(&t, NULL, contended_peer, (void *)n) != 0)
             abort();
@@ -185,7 +212,7 @@ static uint64_t run(const char *mode, long n)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: hotpath mutex|cond|pipe|poll|contended|parallel N REPS\n");
+        fprintf(stderr, "usage: hotpath mutex|cond|pipe|poll|stat|close|contended|parallel N REPS\n");
         return 2;
     }
     const char *mode = argv[1];

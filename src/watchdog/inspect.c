@@ -90,6 +90,12 @@ void sw_inspect_begin(void)
     deadline_ns = cfg->symbolize_timeout_ns != 0 ? now + cfg->symbolize_timeout_ns : 0;
 }
 
+void sw_inspect_end(void)
+{
+    sw_symclient_close();
+    sym_open = false;
+}
+
 bool sw_inspect_full(void)
 {
     return nentries >= SW_REPORT_THREADS_MAX;

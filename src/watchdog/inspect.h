@@ -20,6 +20,10 @@ void sw_inspect_init(const struct sw_config *cfg);
 /* Starts a report: forgets the previous one's entries, frames and strings. */
 void sw_inspect_begin(void);
 
+/* Ends a report: closes its connection to the symbolizer (its entries stay readable until the
+ * next sw_inspect_begin). */
+void sw_inspect_end(void);
+
 /* Fills a new entry for subject and returns it, or NULL when the report is full or (with
  * must_still_be_in_call) the thread left the call while we looked: that is progress, not a
  * stall. The stack is captured unless with_stack is false. */

@@ -343,4 +343,7 @@ void sw_reports_carry_out(struct sw_episodes *E, const struct sw_plan *p)
         write_report("suppressed", 0, 0, sw_real_ns(), p->suppressed);
         break;
     }
+    /* Nothing of a report stays open after it: the symbolizer serves the next process, and
+     * tools that list the program's descriptors see none of ours. */
+    sw_inspect_end();
 }
