@@ -66,7 +66,7 @@ enum {
     I_COUNT,
 };
 /* A new row needs its model in check_config: its bad values and the value it must give. */
-_Static_assert(I_COUNT == 27, "check_config models 27 settings");
+_Static_assert(I_COUNT == 29, "check_config models 29 settings");
 
 /* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
@@ -870,6 +870,8 @@ static void check_config(char *const *envp, const char *progname)
     CHECK(c.class_ns[SW_CLASS_WAIT] == ns, "WAIT");
     bad[I_IDLE] = expect_duration(v[I_IDLE], 0, &ns);
     CHECK(c.class_ns[SW_CLASS_IDLE] == ns, "IDLE");
+    bad[I_LOOKUP] = expect_duration(v[I_LOOKUP], c.threshold_ns, &ns);
+    CHECK(c.class_ns[SW_CLASS_LOOKUP] == ns, "LOOKUP");
     bad[I_BUSY] = expect_duration(v[I_BUSY], 0, &ns);
     CHECK(c.class_ns[SW_CLASS_BUSY] == ns, "BUSY");
     bad[I_REPEAT] = expect_duration(v[I_REPEAT], 60 * NS_S, &ns);
@@ -978,6 +980,10 @@ static void check_config(char *const *envp, const char *progname)
             bad[bools[i]] = b && strcmp(b, "0") != 0 && strcmp(b, "1") != 0;
             CHECK(got[i] == (b && strcmp(b, "1") == 0), "%s", settings[bools[i]]);
         }
+        /* KERNEL is on unless set to 0. */
+        const char *kv = v[I_KERNEL];
+        bad[I_KERNEL] = kv && strcmp(kv, "0") != 0 && strcmp(kv, "1") != 0;
+        CHECK(c.kernel_look == !(kv && strcmp(kv, "0") == 0), "KERNEL");
     }
     {
         const char *r = v[I_RATE];

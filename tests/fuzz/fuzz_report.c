@@ -835,6 +835,12 @@ static void check_json_record(struct sink *k, const char *rec, size_t len)
                        "path");
         check_json_str(&p, j_get(&p, th, "owner_process"), t->owner_pid ? t->owner_process : NULL,
                        k, "owner_process");
+        check_json_str(&p, j_get(&p, th, "query"), t->objkind == SW_OBJ_QUERY ? t->query : NULL,
+                       k, "query");
+        check_json_str(&p, j_get(&p, th, "lock"), t->lock, k, "lock");
+        n = j_get(&p, th, "kernel");
+        CHECK((n >= 0) == t->kernel && (n < 0 || p.nodes[n].type == J_TRUE), "thread %u: kernel",
+              i);
         n = j_get(&p, th, "state");
         CHECK((n >= 0) == (t->state != 0), "thread %u: state", i);
         if (n >= 0) {
@@ -945,7 +951,7 @@ static unsigned text_lines(const struct sw_report *r)
 
         n += i > 0;
         n += t->count > 1 && t->tids && t->ntids;
-        n += t->state || t->wchan || t->capture;
+        n += t->kernel || t->state || t->wchan || t->capture;
         n += t->note != NULL;
         n += t->frames ? t->nframes : 0;
     }
@@ -1006,7 +1012,7 @@ static void fill_thread(struct in *in, struct sw_thread_report *t)
     t->call = str(in);
     t->cls = (enum sw_class)(u8(in) % (SW_CLASS_COUNT + 3));
     t->waited_ms = uN(in, u8(in) % 9);
-    t->objkind = (enum sw_objkind)(u8(in) % 8);
+    t->objkind = (enum sw_objkind)(u8(in) % (SW_OBJ_COUNT + 2));
     t->object = uN(in, u8(in) % 9);
     t->fd = (int)uN(in, 4);
     t->fd_target = str(in);
@@ -1024,6 +1030,9 @@ static void fill_thread(struct in *in, struct sw_thread_report *t)
         t->owner_process = str(in);
     }
     t->scope = str(in);
+    t->query = str(in);
+    t->lock = str(in);
+    t->kernel = (flags & 32) != 0;
     if (flags & 4) {
         pid_t *tids;
 
