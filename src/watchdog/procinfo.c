@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/procparse.h"
 #include "hook/real.h"
 
 static void task_path(struct sw_buf *b, pid_t tid, const char *leaf)
@@ -93,51 +95,14 @@ int sw_proc_cmdline(char *out, size_t cap)
     return 0;
 }
 
-/* The stat line is "tid (comm) S ...": comm may hold spaces and parentheses, so fields are
- * counted from the last ')'. Returns a pointer to field 3 (the state), or NULL. */
-static const char *stat_fields(char *line)
-{
-    char *p = strrchr(line, ')');
-    if (p == NULL || p[1] != ' ')
-        return NULL;
-    return p + 2;
-}
-
 int sw_proc_state(pid_t tid, char *state)
 {
     char line[512];
     ssize_t n = read_task_file(tid, "stat", line, sizeof line);
     if (n < 0)
         return (int)n;
-    const char *f = stat_fields(line);
-    if (f == NULL || *f == '\0')
-        return -EINVAL;
-    *state = *f;
-    return 0;
-}
-
-static bool parse_u64(const char **p, uint64_t *v, int base)
-{
-    const char *s = *p;
-    uint64_t x = 0;
-    int digits = 0;
-    for (;; s++, digits++) {
-        int d;
-        if (*s >= '0' && *s <= '9')
-            d = *s - '0';
-        else if (base == 16 && *s >= 'a' && *s <= 'f')
-            d = *s - 'a' + 10;
-        else if (base == 16 && *s >= 'A' && *s <= 'F')
-            d = *s - 'A' + 10;
-        else
-            break;
-        x = x * (uint64_t)base + (uint64_t)d;
-    }
-    if (digits == 0)
-        return false;
-    *v = x;
-    *p = s;
-    return true;
+    uint64_t ticks;
+    return sw_parse_stat(line, state, &ticks) ? 0 : -EINVAL;
 }
 
 int sw_proc_cputime(pid_t tid, uint64_t *ticks)
@@ -146,21 +111,8 @@ int sw_proc_cputime(pid_t tid, uint64_t *ticks)
     ssize_t n = read_task_file(tid, "stat", line, sizeof line);
     if (n < 0)
         return (int)n;
-    const char *p = stat_fields(line);
-    if (p == NULL)
-        return -EINVAL;
-    /* Fields from 3 (state): utime and stime are fields 14 and 15. */
-    for (int field = 3; field < 14; field++) {
-        p = strchr(p, ' ');
-        if (p == NULL)
-            return -EINVAL;
-        p++;
-    }
-    uint64_t ut, st;
-    if (!parse_u64(&p, &ut, 10) || *p++ != ' ' || !parse_u64(&p, &st, 10))
-        return -EINVAL;
-    *ticks = ut + st;
-    return 0;
+    char state;
+    return sw_parse_stat(line, &state, ticks) ? 0 : -EINVAL;
 }
 
 int sw_proc_wchan(pid_t tid, char *out, size_t cap)
@@ -183,10 +135,9 @@ int sw_proc_sigblk(pid_t tid, uint64_t *mask)
     const char *p = strstr(text, "\nSigBlk:");
     if (p == NULL)
         return -EINVAL;
-    p += strlen("\nSigBlk:");
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return parse_u64(&p, mask, 16) ? 0 : -EINVAL;
+    char *end;
+    *mask = strtoull(p + strlen("\nSigBlk:"), &end, 16);
+    return end != p + strlen("\nSigBlk:") ? 0 : -EINVAL;
 }
 
 int sw_proc_first_child(pid_t tid, pid_t *child)
@@ -195,9 +146,9 @@ int sw_proc_first_child(pid_t tid, pid_t *child)
     ssize_t n = read_task_file(tid, "children", line, sizeof line);
     if (n < 0)
         return (int)n;
-    const char *p = line;
-    uint64_t v;
-    if (!parse_u64(&p, &v, 10) || v == 0)
+    char *end;
+    unsigned long v = strtoul(line, &end, 10);
+    if (end == line || v == 0)
         return -ENOENT;
     *child = (pid_t)v;
     return 0;
@@ -209,34 +160,7 @@ int sw_proc_syscall_args(pid_t tid, long *nr, uint64_t args[6], uint64_t *sp, ui
     ssize_t n = read_task_file(tid, "syscall", line, sizeof line);
     if (n < 0)
         return (int)n;
-    /* "nr a1 a2 a3 a4 a5 a6 sp pc", "-1 sp pc" (blocked, not in a syscall) or "running". */
-    if (strncmp(line, "running", 7) == 0)
-        return -EAGAIN;
-    const char *p = line;
-    bool neg = *p == '-';
-    if (neg)
-        p++;
-    uint64_t num;
-    if (!parse_u64(&p, &num, 10))
-        return -EINVAL;
-    uint64_t v[8];
-    int k = 0;
-    while (k < 8 && *p == ' ') {
-        p++;
-        if (p[0] == '0' && p[1] == 'x')
-            p += 2;
-        if (!parse_u64(&p, &v[k], 16))
-            return -EINVAL;
-        k++;
-    }
-    if (k < 2 || (k != 2 && k != 8))
-        return -EINVAL;
-    *nr = neg ? -(long)num : (long)num;
-    for (int i = 0; i < 6; i++)
-        args[i] = k == 8 ? v[i] : 0;
-    *sp = v[k - 2];
-    *pc = v[k - 1];
-    return 0;
+    return sw_parse_syscall(line, nr, args, sp, pc);
 }
 
 int sw_proc_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)

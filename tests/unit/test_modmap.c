@@ -109,6 +109,33 @@ START_TEST(test_unmapped_address_is_no_module)
 }
 END_TEST
 
+/* Another process's maps lines, as `stallwatch dump` feeds them: the mappings of one file
+ * form one module until a mapping at offset 0 starts the next; anonymous mappings are none. */
+START_TEST(test_maps_lines_of_another_process_group_by_file)
+{
+    static struct sw_modmap m;
+    sw_modmap_reset(&m);
+    sw_modmap_add_line(&m, "55d000000000-55d000001000 r--p 00000000 08:01 77 /usr/bin/app");
+    sw_modmap_add_line(&m, "55d000001000-55d000003000 r-xp 00001000 08:01 77 /usr/bin/app");
+    sw_modmap_add_line(&m, "55d000003000-55d000004000 rw-p 00003000 08:01 77 /usr/bin/app");
+    sw_modmap_add_line(&m, "55d000004000-55d000005000 rw-p 00000000 00:00 0 ");
+    sw_modmap_add_line(&m, "7f0000000000-7f0000001000 r--p 00000000 08:01 99 /lib/libx.so");
+    sw_modmap_add_line(&m, "7f0000001000-7f0000002000 r--p 00000000 08:01 99 /lib/libx.so");
+    sw_modmap_add_line(&m, "7fff00000000-7fff00002000 r-xp 00000000 00:00 0 [vdso]");
+    ck_assert_uint_eq(m.n, 4);
+    const struct sw_module *app = sw_modmap_find(&m, 0x55d000002000);
+    ck_assert_ptr_nonnull(app);
+    ck_assert_str_eq(app->path, "/usr/bin/app");
+    ck_assert_uint_eq(app->start, 0x55d000000000);
+    ck_assert_uint_eq(app->end, 0x55d000004000);
+    ck_assert_uint_eq(app->text_start, 0x55d000001000);
+    ck_assert_uint_eq(app->text_end, 0x55d000003000);
+    ck_assert_ptr_null(sw_modmap_find(&m, 0x55d000004800)); /* anonymous */
+    ck_assert_ptr_ne(sw_modmap_find(&m, 0x7f0000000800), sw_modmap_find(&m, 0x7f0000001800));
+    ck_assert_str_eq(sw_modmap_find(&m, 0x7fff00001000)->path, "[vdso]");
+}
+END_TEST
+
 static Suite *modmap_suite(void)
 {
     Suite *s = suite_create("modmap");
@@ -119,6 +146,7 @@ static Suite *modmap_suite(void)
     tcase_add_test(tc, test_libc_is_a_module_with_a_build_id);
     tcase_add_test(tc, test_vdso_is_a_module);
     tcase_add_test(tc, test_unmapped_address_is_no_module);
+    tcase_add_test(tc, test_maps_lines_of_another_process_group_by_file);
     suite_add_tcase(s, tc);
     return s;
 }
