@@ -167,3 +167,42 @@ enum sw_class sw_kernel_class(enum sw_class decided, char state)
 {
     return state == 'D' ? SW_CLASS_DISK : decided;
 }
+
+enum sw_kstop sw_kernel_stop(const struct sw_klook *k)
+{
+    if (!k->blocked)
+        return SW_KSTOP_SAFE;
+    switch (k->nr) {
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2:
+    case SYS_rt_sigtimedwait:
+    case SYS_semtimedop:
+    case SYS_io_getevents:
+    case SYS_io_pgetevents:
+    case SYS_io_uring_enter:
+#ifdef SYS_epoll_wait
+    case SYS_epoll_wait:
+#endif
+#ifdef SYS_semop
+    case SYS_semop:
+#endif
+        return SW_KSTOP_VISIBLE;
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+    case SYS_recvmmsg:
+    case SYS_sendto:
+    case SYS_sendmsg:
+    case SYS_sendmmsg:
+    case SYS_connect:
+    case SYS_accept:
+    case SYS_accept4:
+        return SW_KSTOP_VISIBLE; /* only sockets take these */
+    case SYS_read:
+    case SYS_readv:
+    case SYS_write:
+    case SYS_writev:
+        return SW_KSTOP_IF_SOCKET;
+    default:
+        return SW_KSTOP_SAFE;
+    }
+}

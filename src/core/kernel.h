@@ -44,4 +44,16 @@ bool sw_kernel_same(const struct sw_klook *a, const struct sw_klook *b);
  * caller), or disk for a thread in uninterruptible sleep ('D'), the kernel hung-task rule. */
 enum sw_class sw_kernel_class(enum sw_class decided, char state);
 
+/* Whether stopping the thread (a ptrace interrupt, as `stallwatch dump` does) makes its
+ * blocked call return EINTR to the program: the calls signal(7) lists as interrupted by a
+ * stop even without a handler (epoll waits, semop, sigtimedwait, sockets with a timeout,
+ * which a reader of /proc cannot tell from sockets without one) and the asynchronous I/O
+ * waits. Every other blocked call is restarted by the kernel unseen. */
+enum sw_kstop {
+    SW_KSTOP_SAFE,
+    SW_KSTOP_VISIBLE,
+    SW_KSTOP_IF_SOCKET, /* visible when the descriptor (args[0]) is a socket */
+};
+enum sw_kstop sw_kernel_stop(const struct sw_klook *k);
+
 #endif

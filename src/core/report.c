@@ -304,6 +304,7 @@ enum {
     X(_, time,         time,   true, r->time_ns,      NONE, LATE)                                  \
     X(_, truncated,    flag,   v,    truncated,       NONE, LATE)                                  \
     X(_, fingerprint,  word,   v,    r->fingerprint,  HEAD, LATE)                                  \
+    X(_, attached,     flag,   v,    r->attached,     HEAD, LATE)                                  \
     X(_, suppressed,   u64,    v,    r->suppressed,   HEAD, LATE)
 
 #define THREAD_FIELDS(X, _)                                                                        \

@@ -84,7 +84,8 @@ struct sw_thread_report {
 #define SW_REPORT_TIDS_MAX 32
 
 struct sw_report {
-    const char *event;       /* "stall", "deadlock", "still-stalled", "recovered", "suppressed" */
+    const char *event;       /* "stall", "deadlock", "still-stalled", "recovered", "suppressed",
+                              * "dump" (stallwatch dump: every thread) */
     unsigned number;         /* report number in this process, from 1 */
     unsigned stall_report;   /* the report that opened this stall (still-stalled, recovered); 0 */
     const char *fingerprint; /* stable hash of the hang, 16 hex digits; NULL none */
@@ -95,6 +96,7 @@ struct sw_report {
     const char *title;   /* the command line now (/proc/self/cmdline), which programs rewrite to
                           * say what they do ("postgres: walwriter"); NULL unknown */
     uint64_t time_ns;    /* CLOCK_REALTIME, ns since the epoch */
+    bool attached;       /* written by `stallwatch dump` or `watch` from outside the process */
     const struct sw_thread_report *threads; /* threads[0] is the stalled thread */
     unsigned nthreads;
 };

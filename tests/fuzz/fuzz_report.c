@@ -792,6 +792,8 @@ static void check_json_record(struct sink *k, const char *rec, size_t len)
     CHECK(r->suppressed ? j_unum_is(&p, n, r->suppressed) : n < 0, "suppressed");
     check_json_str(&p, j_get(&p, root, "process"), r->process, k, "process");
     check_json_str(&p, j_get(&p, root, "fingerprint"), r->fingerprint, k, "fingerprint");
+    n = j_get(&p, root, "attached");
+    CHECK(r->attached ? n >= 0 && p.nodes[n].type == J_TRUE : n < 0, "attached");
     n = j_get(&p, root, "time");
     CHECK(n >= 0 && p.nodes[n].type == J_STR && p.nodes[n].end - p.nodes[n].start == 26 &&
               rec[p.nodes[n].start + 25 - 1] == 'Z',
@@ -1062,6 +1064,7 @@ static void fuzz_report(struct in *in)
     r.stall_report = (unsigned)uN(in, u8(in) % 5);
     r.fingerprint = str(in);
     r.suppressed = (unsigned)uN(in, u8(in) % 5);
+    r.attached = u8(in) & 1;
     r.pid = (pid_t)uN(in, 4);
     r.process = str(in);
     r.time_ns = uN(in, 8);

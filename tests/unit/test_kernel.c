@@ -130,6 +130,35 @@ START_TEST(test_uninterruptible_sleep_is_disk)
 }
 END_TEST
 
+START_TEST(test_a_stop_is_seen_only_by_the_calls_signal7_lists)
+{
+    static const struct {
+        long nr;
+        unsigned op;
+        enum sw_kstop want;
+    } rows[] = {
+        /* Restarted unseen after a ptrace stop. */
+        {SYS_futex, FUTEX_WAIT_PRIVATE, SW_KSTOP_SAFE},
+        {SYS_poll, 0, SW_KSTOP_SAFE},
+        {SYS_nanosleep, 0, SW_KSTOP_SAFE},
+        {SYS_wait4, 0, SW_KSTOP_SAFE},
+        /* EINTR even without a handler: epoll, semop, sigtimedwait, socket calls. */
+        {SYS_epoll_wait, 0, SW_KSTOP_VISIBLE},
+        {SYS_epoll_pwait, 0, SW_KSTOP_VISIBLE},
+        {SYS_semop, 0, SW_KSTOP_VISIBLE},
+        {SYS_rt_sigtimedwait, 0, SW_KSTOP_VISIBLE},
+        {SYS_recvfrom, 0, SW_KSTOP_VISIBLE},
+        {SYS_read, 0, SW_KSTOP_IF_SOCKET},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sw_klook k = blocked(rows[i].nr, 3, rows[i].op, 2, 0);
+        ck_assert_msg(sw_kernel_stop(&k) == rows[i].want, "system call %ld", rows[i].nr);
+    }
+    struct sw_klook running = {.blocked = false};
+    ck_assert_int_eq(sw_kernel_stop(&running), SW_KSTOP_SAFE);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kernel");
@@ -143,6 +172,7 @@ static Suite *suite(void)
     tcase_add_test(c, test_an_unknown_call_is_a_wait_named_syscall_with_its_number);
     tcase_add_test(c, test_a_wait_is_the_same_until_its_call_or_object_changes);
     tcase_add_test(c, test_uninterruptible_sleep_is_disk);
+    tcase_add_test(c, test_a_stop_is_seen_only_by_the_calls_signal7_lists);
     suite_add_tcase(s, c);
     return s;
 }

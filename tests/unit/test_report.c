@@ -1721,6 +1721,27 @@ START_TEST(test_text_header_carries_stall_report_fingerprint_and_roles)
 }
 END_TEST
 
+START_TEST(test_a_report_from_outside_the_process_says_attached_in_both_formats)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+    r.event = "dump";
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, "stallwatch #1 dump pid=4242 process=\"abba\" "));
+    ck_assert_ptr_null(strstr(recs[0].p, " attached"));
+    r.attached = true;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " attached tid=4243 "));
+    emit(&r, SW_FORMAT_JSON, SW_REPORT_MIN_SCRATCH);
+    ck_assert(json_valid(recs[0].p, recs[0].n));
+    ck_assert_ptr_nonnull(strstr(recs[0].p, "\"event\":\"dump\""));
+    ck_assert_ptr_nonnull(strstr(recs[0].p, "\"attached\":true"));
+    r.attached = false;
+    emit(&r, SW_FORMAT_JSON, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_null(strstr(recs[0].p, "attached"));
+}
+END_TEST
+
 START_TEST(test_text_inlined_frame_is_marked)
 {
     struct sw_frame f[2] = {{0x10, "/lib/m.so", 0x20, "bid", "inner", "m.h", 3, true},
@@ -1856,6 +1877,7 @@ static Suite *report_suite(void)
     tcase_add_test(text, test_text_file_lock_owner_and_more_tids_than_listed);
     tcase_add_test(text, test_text_header_carries_stall_report_fingerprint_and_roles);
     tcase_add_test(text, test_text_inlined_frame_is_marked);
+    tcase_add_test(text, test_a_report_from_outside_the_process_says_attached_in_both_formats);
     tcase_add_test(json, test_json_diagnosis_fields_in_order);
     tcase_add_test(any, test_suppressed_summary_without_threads);
 
