@@ -50,6 +50,8 @@ FULL = dict(
     sym_rounds=5,
     many=100,
     eustack_procs=20,
+    dump_rounds=20,
+    watch_s=60,
 )
 QUICK = dict(
     cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000, "stat": 2000, "close": 2000},
@@ -78,11 +80,14 @@ QUICK = dict(
     sym_rounds=2,
     many=30,
     eustack_procs=5,
+    dump_rounds=3,
+    watch_s=5,
 )
 
 LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
 HOLD_MS, GAP_MS = 1500, 200
 IDLE_THREADS = 1000
+DUMP_THREADS = 49  # idle threads; with the main thread, 50 in all
 # Servers run on CPU 0 and their load generators on CPU 1 (when there are two), so that the
 # two never take turns on one CPU, which moves throughput and tail latency by tens of percent
 # from one run to the next on a 2-CPU machine.
@@ -1139,9 +1144,71 @@ git log --oneline > /dev/null
         return "\n".join(lines)
 
 
+    # ------------------------------------------------------------ stallwatch dump and watch
+
+    def attach(self):
+        """How long `stallwatch dump` holds a process of DUMP_THREADS threads still (the
+        command's own measure: from its first PTRACE_INTERRUPT to its last PTRACE_DETACH), the
+        whole dump's wall time beside it, and what `stallwatch watch` costs on a process of
+        IDLE_THREADS idle threads: its own CPU (schedstat run time) and the watched process's
+        CPU over the same seconds."""
+        cli = os.path.join(os.path.dirname(self.shim), "stallwatch")
+        env = self.env(False)
+        p = self.start([self.prog("idlethreads"), str(DUMP_THREADS)], env=env,
+                       stdout=subprocess.PIPE, text=True)
+        holds, walls = [], []
+        try:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("idlethreads did not start")
+            for _ in range(self.cfg["dump_rounds"]):
+                t0 = time.monotonic()
+                r = subprocess.run([cli, "dump", "--format", "json", str(p.pid)],
+                                   env=dict(env, SW_TEST_HELD="1"), capture_output=True,
+                                   text=True, timeout=300)
+                walls.append((time.monotonic() - t0) * 1000)
+                m = re.search(r"held (\d+) of (\d+) threads for ([\d.]+) ms", r.stderr)
+                if r.returncode != 0 or not m or int(m.group(1)) != DUMP_THREADS + 1:
+                    raise RuntimeError(f"dump failed ({r.returncode}): {r.stderr[-500:]}")
+                holds.append(float(m.group(3)))
+        finally:
+            self.stop(p)
+        self.raw["dump"] = dict(threads=DUMP_THREADS + 1, hold_ms=holds, wall_ms=walls)
+        self.row(f"stallwatch dump: a process of {DUMP_THREADS + 1} threads held still "
+                 "(first interrupt to last detach), ms", "-", spread(holds, 2, " ms"),
+                 f"whole dump (unwinding and naming after the hold) {spread(walls, 0, ' ms')}",
+                 "< 5 ms", self.verdict(med(holds) < 5, holds, 5))
+        secs = self.cfg["watch_s"]
+        tck = os.sysconf("SC_CLK_TCK")
+        p = self.start([self.prog("idlethreads"), str(IDLE_THREADS)], env=env,
+                       stdout=subprocess.PIPE, text=True)
+        try:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("idlethreads did not start")
+            w = self.start([cli, "watch", str(p.pid)], env=env, stdout=subprocess.DEVNULL)
+            time.sleep(3.0)  # its first looks open a descriptor per thread
+            if w.poll() is not None:
+                raise RuntimeError(f"watch ended with {w.returncode}")
+            t0 = time.monotonic()
+            w0, p0 = self.run_ns(f"/proc/{w.pid}/schedstat"), self.cpu_ticks(f"/proc/{p.pid}/stat")
+            time.sleep(secs)
+            w1, p1 = self.run_ns(f"/proc/{w.pid}/schedstat"), self.cpu_ticks(f"/proc/{p.pid}/stat")
+            el = time.monotonic() - t0
+            self.stop(w)
+        finally:
+            self.stop(p)
+        pct = (w1 - w0) / 1e9 / el * 100
+        proc_pct = (p1 - p0) / tck / el * 100
+        self.raw["watch"] = dict(seconds=el, watcher_pct=pct, process_pct=proc_pct)
+        self.row(f"stallwatch watch: the watcher's CPU on a process of {IDLE_THREADS} idle "
+                 f"threads, {el:.0f} s, % of one core (schedstat run time)", "-", f"{pct:.3f}%",
+                 f"the watched process meanwhile: {proc_pct:.3f}% (utime+stime); "
+                 "period 500 ms at the default 5-s threshold", "<= 0.5%",
+                 self.verdict(pct <= 0.5))
+
+
 SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
             "startup", "forks", "git", "rss",
-            "watchdog", "latency", "symbolizer", "eustack")
+            "watchdog", "latency", "symbolizer", "eustack", "attach")
 
 
 def main():
@@ -1178,6 +1245,7 @@ def main():
         "latency": b.latency,
         "symbolizer": b.symbolizer,
         "eustack": b.eustack,
+        "attach": b.attach,
     }
     try:
         for name in SECTIONS:

@@ -31,8 +31,13 @@ static const char usage_head[] =
     "usage: stallwatch [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       stallwatch --check [OPTIONS] [COMMAND]\n"
     "       stallwatch symbolize [--debuginfod] [FILE|-]...\n"
+    "       stallwatch dump [-o DEST]... [OPTIONS] PID\n"
+    "       stallwatch watch [OPTIONS] PID\n"
     "Runs COMMAND with libstallwatch.so preloaded: a thread that stops making progress is\n"
     "reported (syslog by default) with its stack, what it waits for and who holds it.\n"
+    "Already running? `dump PID` reports every thread of it once (deadlocks first), `watch PID`\n"
+    "watches it from outside as the shim would; both write to standard output unless -o is\n"
+    "given, and take the options below.\n"
     "\n";
 static const char usage_tail[] =
     "Durations: 250ms, 5s, 1.5s, 2m, 1h; off disables. Every option sets the STALLWATCH_*\n"
@@ -225,6 +230,29 @@ static void set(const char *option, const char *var, const char *value)
         fail("cannot set %s: %s", name, strerror(errno));
 }
 
+static void print_diag(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
+/* stallwatch dump|watch [OPTIONS] PID, the options already parsed. */
+static int run_attached(const char *what, int argc, char **argv, bool explicit_outputs)
+{
+    if (optind != argc - 1)
+        fail("%s: give exactly one PID (stallwatch %s [OPTIONS] PID)", what, what);
+    char *end;
+    long pid = strtol(argv[optind], &end, 10);
+    if (*end != '\0' || pid <= 0 || pid > 0x3fffffff)
+        fail("%s: \"%s\" is not a process id", what, argv[optind]);
+    /* The options have been set in our environment, over any STALLWATCH_* it had. */
+    static struct sw_config cfg;
+    sw_config_parse(&cfg, environ, "stallwatch", print_diag, NULL);
+    if (strcmp(what, "dump") == 0)
+        return sw_cli_dump((pid_t)pid, &cfg, explicit_outputs);
+    return sw_cli_watch((pid_t)pid, &cfg, explicit_outputs);
+}
+
 int main(int argc, char **argv)
 {
     /* The values of repeatable options, joined with commas, by row. */
@@ -235,6 +263,12 @@ int main(int argc, char **argv)
     /* Subcommands come first; a program of the same name runs as `stallwatch -- NAME`. */
     if (argc > 1 && strcmp(argv[1], "symbolize") == 0)
         return sw_cli_symbolize(argc - 1, argv + 1);
+    const char *attach = NULL;
+    if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "watch") == 0)) {
+        attach = argv[1];
+        argc--;
+        argv++;
+    }
 
     build_options();
     while ((opt = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
@@ -282,6 +316,9 @@ int main(int argc, char **argv)
             set(option, settings[i].name, lists[i]);
         }
     }
+
+    if (attach != NULL)
+        return run_attached(attach, argc, argv, getenv("STALLWATCH_OUTPUT") != NULL);
 
     char lib[PATH_MAX];
     bool have_lib = sw_cli_find_library(lib, sizeof lib) == 0;

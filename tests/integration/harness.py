@@ -197,3 +197,36 @@ def symbolizer_pids(path):
         except OSError:
             pass
     return pids
+
+
+def abba_expectations(stdout, res=None):
+    m = re.search(r"a=(0x[0-9a-f]+) b=(0x[0-9a-f]+)", stdout)
+    check(m, "abba did not print its mutex addresses", res)
+    addr_a, addr_b = m.group(1), m.group(2)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "progs", "abba.c")
+    lines = [source_line(src, "pthread_mutex_lock(&b); /* deadlocks here */"),
+             source_line(src, "pthread_mutex_lock(&a); /* deadlocks here */")]
+    return {"worker-a": ("take_b_after_a", addr_b, lines[0]),
+            "worker-b": ("take_a_after_b", addr_a, lines[1])}
+
+
+def parse_eu_stack(text, module):
+    """eu-stack -i -s -m output -> {tid: [(function, file, line), ...]} for frames in module."""
+    threads, tid, frame = {}, None, None
+    for line in text.splitlines():
+        m = re.match(r"^TID (\d+):", line)
+        if m:
+            tid = int(m.group(1))
+            threads[tid] = []
+            continue
+        m = re.match(r"^#\d+\s+0x[0-9a-f]+ (.*?) - (\S+)$", line)
+        if m:
+            frame = None
+            if m.group(2) == module:
+                frame = [m.group(1), None, None]
+                threads[tid].append(frame)
+            continue
+        m = re.match(r"^\s+(\S+?):(\d+)(:\d+)?$", line)
+        if m and frame is not None:
+            frame[1], frame[2] = m.group(1), int(m.group(2))
+    return {t: [tuple(f) for f in fs] for t, fs in threads.items()}

@@ -22,8 +22,9 @@ import tempfile
 import threading
 import time
 
-from harness import (Failure, Shim, check, functions, source_line, symbolizer_copy,
-                     symbolizer_pids, thread_by_name, wait_for_output)
+from harness import (Failure, Shim, abba_expectations, check, functions, parse_eu_stack,
+                     source_line, symbolizer_copy, symbolizer_pids, thread_by_name,
+                     wait_for_output)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS_SRC = os.path.join(HERE, "..", "progs")
@@ -46,17 +47,6 @@ def check_frames_well_formed(thread, res):
         if "line" in f:
             check("file" in f and f["line"] > 0, "line without file: %r" % f, res)
     check(not own_frames(thread), "a libstallwatch frame was reported", res)
-
-
-def abba_expectations(res):
-    m = re.search(r"a=(0x[0-9a-f]+) b=(0x[0-9a-f]+)", res.stdout)
-    check(m, "abba did not print its mutex addresses", res)
-    addr_a, addr_b = m.group(1), m.group(2)
-    src = os.path.join(PROGS_SRC, "abba.c")
-    lines = [source_line(src, "pthread_mutex_lock(&b); /* deadlocks here */"),
-             source_line(src, "pthread_mutex_lock(&a); /* deadlocks here */")]
-    return {"worker-a": ("take_b_after_a", addr_b, lines[0]),
-            "worker-b": ("take_a_after_b", addr_a, lines[1])}
 
 
 def check_abba_thread(t, func, addr, line, res):
@@ -88,7 +78,7 @@ def test_abba_deadlock(shim):
     threads = {t["name"]: t for t in r["threads"]}
     check(set(threads) == {"worker-a", "worker-b"}, "cycle members", res)
     check(r["threads"][1].get("role") == "cycle", "second member not marked cycle", res)
-    for name, (func, addr, line) in abba_expectations(res).items():
+    for name, (func, addr, line) in abba_expectations(res.stdout, res).items():
         check_abba_thread(threads[name], func, addr, line, res)
     a, b = threads["worker-a"], threads["worker-b"]
     check(a["owner_tid"] == b["tid"] and b["owner_tid"] == a["tid"],
@@ -101,7 +91,7 @@ def test_abba_without_deadlock_detection(shim):
     res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_DEADLOCK": "off"},
                    reports=2)
     check(len(res.reports) >= 2, "expected two stall reports", res)
-    expect = abba_expectations(res)
+    expect = abba_expectations(res.stdout, res)
     numbers = set()
     for name, (func, addr, line) in expect.items():
         r, t = thread_by_name(res.reports, name)
@@ -491,28 +481,6 @@ def test_file_lock_held_by_another_process(shim):
     check(t["call"] == "flock" and t["fd_target"].endswith("/lockfile"), "call/fd", res)
     check(t.get("owner_pid") == int(m.group(1)), "owner_pid is not the child", res)
     check(t.get("owner_process") == "flock_other_pro", "owner_process", res)
-
-
-def parse_eu_stack(text, module):
-    """eu-stack -i -s -m output -> {tid: [(function, file, line), ...]} for frames in module."""
-    threads, tid, frame = {}, None, None
-    for line in text.splitlines():
-        m = re.match(r"^TID (\d+):", line)
-        if m:
-            tid = int(m.group(1))
-            threads[tid] = []
-            continue
-        m = re.match(r"^#\d+\s+0x[0-9a-f]+ (.*?) - (\S+)$", line)
-        if m:
-            frame = None
-            if m.group(2) == module:
-                frame = [m.group(1), None, None]
-                threads[tid].append(frame)
-            continue
-        m = re.match(r"^\s+(\S+?):(\d+)(:\d+)?$", line)
-        if m and frame is not None:
-            frame[1], frame[2] = m.group(1), int(m.group(2))
-    return {t: [tuple(f) for f in fs] for t, fs in threads.items()}
 
 
 def test_stacks_match_eu_stack(shim):

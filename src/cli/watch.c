@@ -1,0 +1,328 @@
+/* stallwatch watch PID: the watchdog from outside, for a process that was not started with the
+ * shim. Every period it looks at each thread without stopping the process: one pread of its
+ * /proc schedstat (the count of times the thread ran, kept open), and, when that moved, its
+ * stat and syscall files. A thread that has not run since it was first seen blocked in a
+ * system call is in one wait; past its class's threshold the process is captured (snapshot.c:
+ * seize, copy, detach) and the wait is reported as `stall` (or `deadlock` when its owners lead
+ * back to it), then `still-stalled` as the shim repeats them and `recovered` when the thread
+ * runs again, exits, or the process ends. Ends with 0 when the process exits or on SIGINT or
+ * SIGTERM. The command's own thread. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/emit.h"
+#include "cli/snapshot.h"
+#include "core/diagnose.h"
+#include "core/policy.h"
+#include "core/watch.h"
+
+#define MS         1000000ull
+#define OWNERS_MAX 16
+#define CYCLE_MAX  64
+
+struct watched {
+    pid_t tid;
+    int fd;              /* /proc/PID/task/TID/schedstat, kept open; -1 none */
+    uint64_t runs;       /* times the thread ran (schedstat's third field) */
+    bool seen;           /* still listed in this period */
+    bool blocked;        /* the wait being timed is a system call */
+    struct sw_tlook look;
+    enum sw_class cls;
+    uint64_t since_ns;   /* the first look that saw this wait */
+    unsigned report;     /* the stall report of this wait; 0 none */
+    char fp[17];
+    char call[32], name[17];
+    bool kernel;         /* the call was named from the system call alone */
+    unsigned repeats;
+    uint64_t next_ns;    /* the next still-stalled report */
+};
+
+static volatile sig_atomic_t stop_requested;
+static struct sw_snap names; /* the process's names, for reports without a capture */
+static struct watched *ws;
+static unsigned nws, capws;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The number of times tid ran, from its schedstat; false if the thread is gone. */
+static bool read_runs(pid_t pid, struct watched *w)
+{
+    if (w->fd < 0) {
+        char path[96];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)w->tid);
+        w->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (w->fd < 0)
+            return false;
+    }
+    char buf[128];
+    ssize_t n = pread(w->fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    unsigned long long run, wait, slices;
+    if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
+        return false;
+    w->runs = slices;
+    return true;
+}
+
+static struct watched *find(pid_t tid)
+{
+    for (unsigned i = 0; i < nws; i++)
+        if (ws[i].tid == tid)
+            return &ws[i];
+    return NULL;
+}
+
+static struct watched *add(pid_t tid)
+{
+    if (nws == capws) {
+        unsigned cap = capws != 0 ? capws * 2 : 64;
+        struct watched *n = realloc(ws, cap * sizeof *n);
+        if (n == NULL)
+            return NULL;
+        ws = n;
+        capws = cap;
+    }
+    struct watched *w = &ws[nws++];
+    memset(w, 0, sizeof *w);
+    w->tid = tid;
+    w->fd = -1;
+    return w;
+}
+
+/* A report of one thread entry, without a capture: still-stalled and recovered. */
+static void write_short(pid_t pid, const char *event, const struct watched *w, uint64_t now)
+{
+    (void)pid;
+    struct sw_thread_report t = {.tid = w->tid, .name = w->name, .call = w->call,
+                                 .cls = w->cls, .waited_ms = (now - w->since_ns) / MS,
+                                 .kernel = w->kernel};
+    struct sw_report r;
+    sw_cli_report_base(&names, event, &r);
+    r.stall_report = w->report;
+    r.fingerprint = w->fp;
+    r.threads = &t;
+    r.nthreads = 1;
+    sw_emit(&r);
+}
+
+/* The stalled thread at entry i of s with the chain of owners it waits for. */
+static unsigned stall_entries(const struct sw_snap *s, unsigned i, struct sw_thread_report *out,
+                              bool all_threads)
+{
+    unsigned n = 0;
+    bool *in = calloc(s->n, sizeof *in);
+    for (int k = (int)i; k >= 0 && n < OWNERS_MAX && in != NULL && !in[k];
+         k = s->threads[k].owner_tid != 0 ? sw_snap_find(s, s->threads[k].owner_tid) : -1) {
+        in[k] = true;
+        out[n] = s->threads[k];
+        out[n].role = n == 0 ? NULL : "owner";
+        n++;
+    }
+    for (unsigned k = 0; all_threads && in != NULL && k < s->n; k++) {
+        if (!in[k]) {
+            out[n] = s->threads[k];
+            out[n++].role = "other";
+        }
+    }
+    free(in);
+    return n;
+}
+
+/* Captures the process and reports w's wait: a deadlock when its owners lead back to it. */
+static void report_stall(pid_t pid, const struct sw_config *cfg, struct watched *w,
+                         uint64_t now)
+{
+    static struct sw_snap s;
+    char why[512];
+    if (sw_snap_take(pid, cfg, &s, why, sizeof why) != 0) {
+        fprintf(stderr, "stallwatch: cannot capture process %d: %s\n", (int)pid, why);
+        sw_snap_free(&s);
+        return;
+    }
+    memcpy(names.exe, s.exe, sizeof names.exe);
+    memcpy(names.comm, s.comm, sizeof names.comm);
+    memcpy(names.title, s.title, sizeof names.title);
+    /* Our interrupts made every stopped thread run once: that is not progress. */
+    for (unsigned k = 0; k < nws; k++)
+        read_runs(pid, &ws[k]);
+    int i = sw_snap_find(&s, w->tid);
+    if (i < 0) {
+        sw_snap_free(&s);
+        return;
+    }
+    s.threads[i].waited_ms = (now - w->since_ns) / MS;
+    snprintf(w->call, sizeof w->call, "%s", s.threads[i].call ? s.threads[i].call : "??");
+    snprintf(w->name, sizeof w->name, "%s", w->look.name);
+    w->kernel = s.threads[i].kernel;
+    bool *reported = calloc(s.n, sizeof *reported);
+    struct sw_thread_report *entries = calloc(s.n + OWNERS_MAX, sizeof *entries);
+    struct sw_report r;
+    unsigned n = reported != NULL && entries != NULL
+                     ? sw_cli_deadlock(&s, (unsigned)i, reported, entries, w->fp)
+                     : 0;
+    if (n > 0) {
+        sw_cli_report_base(&s, "deadlock", &r);
+    } else if (entries != NULL) {
+        n = stall_entries(&s, (unsigned)i, entries, cfg->all_threads);
+        sw_fingerprint_hex(sw_fingerprint_thread(&entries[0]), w->fp);
+        sw_cli_report_base(&s, "stall", &r);
+    }
+    r.fingerprint = w->fp;
+    r.threads = entries;
+    r.nthreads = n;
+    if (n > 0) {
+        sw_emit(&r);
+        w->report = r.number;
+        w->next_ns = cfg->repeat_ns != 0 ? now + cfg->repeat_ns : 0;
+        /* The other members of a cycle are the same hang: not reported again. */
+        for (unsigned k = 1; k < n && strcmp(r.event, "deadlock") == 0; k++) {
+            struct watched *o = find(entries[k].tid);
+            if (o != NULL && o->report == 0) {
+                o->report = r.number;
+                memcpy(o->fp, w->fp, sizeof o->fp);
+                snprintf(o->call, sizeof o->call, "%s", entries[k].call ? entries[k].call : "??");
+                snprintf(o->name, sizeof o->name, "%s", o->look.name);
+                o->kernel = entries[k].kernel;
+            }
+        }
+    }
+    free(reported);
+    free(entries);
+    sw_snap_free(&s);
+}
+
+/* A new wait for w (or none): its look, class and start. */
+static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w, uint64_t now)
+{
+    w->since_ns = now;
+    w->report = 0;
+    w->repeats = 0;
+    w->blocked = sw_target_look(pid, w->tid, &w->look) && w->look.k.blocked;
+    struct sw_kcall kc;
+    if (!w->blocked || !sw_kernel_call(&w->look.k, &kc)) {
+        w->cls = SW_CLASS_NONE;
+        return;
+    }
+    enum sw_class cls = kc.cls;
+    if (cls == SW_CLASS_FD)
+        cls = sw_target_fd_class(pid, (int)kc.obj);
+    if (cls == SW_CLASS_PATH)
+        cls = SW_CLASS_DISK;
+    w->cls = sw_kernel_class(cls, w->look.state);
+    bool main_thread = w->tid == pid;
+    bool watched = (cfg->watch.n == 0 || sw_globs_match(&cfg->watch, w->look.name, main_thread)) &&
+                   !sw_globs_match(&cfg->ignore, w->look.name, main_thread);
+    if (sw_watch_threshold_ns(cfg, w->cls, false, watched) == 0)
+        w->cls = SW_CLASS_NONE;
+}
+
+/* One period: every thread looked at; stalls, repeats and recoveries written. false when the
+ * process is gone. */
+static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now)
+{
+    static pid_t tids[65536];
+    int n = sw_target_tids(pid, tids, sizeof tids / sizeof tids[0]);
+    if (n <= 0 || !sw_target_alive(pid))
+        return false;
+    for (unsigned i = 0; i < nws; i++)
+        ws[i].seen = false;
+    for (int i = 0; i < n; i++) {
+        struct watched *w = find(tids[i]);
+        bool fresh = w == NULL;
+        if (fresh && (w = add(tids[i])) == NULL)
+            continue;
+        uint64_t before = w->runs;
+        if (!read_runs(pid, w))
+            continue; /* gone: handled below as not seen */
+        w->seen = true;
+        if (!fresh && w->runs == before)
+            continue; /* has not run: the same wait goes on */
+        if (w->report != 0)
+            write_short(pid, "recovered", w, now);
+        begin_wait(pid, cfg, w, now);
+    }
+    for (unsigned i = 0; i < nws;) {
+        struct watched *w = &ws[i];
+        if (!w->seen) {
+            if (w->report != 0)
+                write_short(pid, "recovered", w, now);
+            if (w->fd >= 0)
+                close(w->fd);
+            *w = ws[--nws];
+            continue;
+        }
+        uint64_t limit = w->cls != SW_CLASS_NONE ? cfg->class_ns[w->cls] : 0;
+        if (limit != 0 && w->report == 0 && now - w->since_ns >= limit)
+            report_stall(pid, cfg, w, now);
+        else if (w->report != 0 && w->next_ns != 0 && now >= w->next_ns) {
+            write_short(pid, "still-stalled", w, now);
+            w->next_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, ++w->repeats);
+        }
+        i++;
+    }
+    sw_seize_reap();
+    return true;
+}
+
+int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
+{
+    if (!sw_target_alive(pid)) {
+        fprintf(stderr, "stallwatch: no process %d\n", (int)pid);
+        return 1;
+    }
+    sw_emit_init(cfg, explicit_outputs);
+    names.pid = pid;
+    sw_target_names(pid, names.exe, sizeof names.exe, names.comm, sizeof names.comm,
+                    names.title, sizeof names.title);
+    /* One descriptor per thread of the process: raise the soft limit as far as allowed. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    uint64_t min = sw_watch_min_threshold_ns(cfg);
+    uint64_t period = min / 10;
+    if (period < 100 * MS)
+        period = 100 * MS;
+    if (period > 1000 * MS)
+        period = 1000 * MS;
+    while (!stop_requested && look_all(pid, cfg, now_ns())) {
+        struct timespec ts = {(time_t)(period / 1000000000u), (long)(period % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+    /* The process ended (or we were asked to stop): every open stall is closed. */
+    uint64_t now = now_ns();
+    for (unsigned i = 0; i < nws; i++) {
+        if (ws[i].report != 0)
+            write_short(pid, "recovered", &ws[i], now);
+        if (ws[i].fd >= 0)
+            close(ws[i].fd);
+    }
+    free(ws);
+    return 0;
+}

@@ -1,0 +1,288 @@
+"""Integration tests of `stallwatch dump PID` and `stallwatch watch PID`: programs started
+without the shim, looked at from outside. Deadlocks and owners as the shim reports them,
+stacks as eu-stack gives them, the process left exactly as it was (running, untraced, no
+EINTR), and the clear failures (ptrace refused, no such process, a process that exits
+mid-dump). Collected by run.py with the tests in it."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import Failure, abba_expectations, check, functions, parse_eu_stack
+
+
+class Target:
+    """A test program started without the shim, its stdout read line by line."""
+
+    def __init__(self, shim, argv, ready=None, user=None):
+        cmd = [shim.prog(argv[0])] + list(argv[1:])
+        if user is not None:
+            cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=clean_env())
+        self.first = self.proc.stdout.readline()
+        if ready is not None:
+            check(ready in self.first, "the program did not start: %r" % self.first)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def status(self, key):
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split(":", 1)[1].strip()
+        return None
+
+    def finish(self, timeout=30):
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.first + out, err
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+
+
+def clean_env():
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("STALLWATCH_") and k != "LD_PRELOAD"}
+
+
+def dump(shim, pid, *options, env=None, timeout=60):
+    e = clean_env()
+    e.update(env or {})
+    p = subprocess.run([shim.cli, "dump", "--format", "json"] + list(options) + [str(pid)],
+                       capture_output=True, text=True, env=e, timeout=timeout)
+    reports = []
+    for line in p.stdout.splitlines():
+        try:
+            reports.append(json.loads(line))
+        except ValueError:
+            raise Failure("not a JSON report: %r\n%s" % (line, p.stderr))
+    return p, reports
+
+
+def untouched(target):
+    """The target runs on, unstopped and untraced."""
+    state = target.status("State")
+    check(state is not None and state[0] in "SRD", "the process was left %r" % state)
+    check(target.status("TracerPid") == "0", "the process was left traced by %s"
+          % target.status("TracerPid"))
+
+
+def test_dump_reports_a_deadlock_of_a_program_without_the_shim(shim):
+    """abba deadlocked, started without the shim: `dump` writes a deadlock event first (both
+    workers, each the other's owner, the mutexes as objects), then the dump of every thread;
+    the program's frames are the ones eu-stack -i -s prints; twice in a row; the process still
+    running, unstopped and untraced after each."""
+    t = Target(shim, ["abba"], ready="abba: mutex")
+    try:
+        time.sleep(0.5)
+        expect = abba_expectations(t.first)
+        for attempt in range(2):
+            p, reports = dump(shim, t.pid)
+            check(p.returncode == 0, "dump failed: %s" % p.stderr)
+            check([r["event"] for r in reports] == ["deadlock", "dump"],
+                  "events %s" % [r["event"] for r in reports], p.stdout)
+            check(all(r.get("attached") is True and r["pid"] == t.pid for r in reports),
+                  "not marked attached", p.stdout)
+            dl = reports[0]["threads"]
+            names = {x["name"]: x for x in dl}
+            check(sorted(names) == ["worker-a", "worker-b"], "members %s" % sorted(names),
+                  p.stdout)
+            a, b = names["worker-a"], names["worker-b"]
+            check(a["owner_tid"] == b["tid"] and b["owner_tid"] == a["tid"],
+                  "owners are not each other", p.stdout)
+            for name, (fn, addr, line) in expect.items():
+                x = names[name]
+                check((x["call"], x["class"], x["object"]) == ("pthread_mutex_lock", "lock",
+                                                                 addr),
+                      "%s: %s %s %s" % (name, x["call"], x["class"], x["object"]), p.stdout)
+                check(fn in functions(x), "%s: %s not in %s" % (name, fn, functions(x)))
+                f = [f for f in x["frames"] if f.get("function") == fn][0]
+                check(f.get("line") == line, "%s: %s at line %s, not %s"
+                      % (name, fn, f.get("line"), line))
+            everyone = reports[1]["threads"]
+            check(len(everyone) == 3, "%d threads in the dump" % len(everyone), p.stdout)
+            main = [x for x in everyone if x["tid"] == t.pid][0]
+            check(main["call"] == "pthread_join" and main.get("owner_tid") in (a["tid"], b["tid"]),
+                  "the main thread's join: %s owner %s" % (main["call"], main.get("owner_tid")))
+            untouched(t)
+        eu = subprocess.run(["eu-stack", "-i", "-s", "-m", "-p", str(t.pid)],
+                            capture_output=True, text=True)
+        prog = shim.prog("abba")
+        stacks = parse_eu_stack(eu.stdout, prog)
+        compared = 0
+        for x in reports[1]["threads"]:
+            ours = [(f.get("function"), f.get("file"), f.get("line")) for f in x["frames"]
+                    if f.get("module") == prog]
+            check(ours == stacks.get(x["tid"]), "thread %d differs:\nours %s\neu-stack %s"
+                  % (x["tid"], ours, stacks.get(x["tid"])))
+            compared += len(ours)
+        check(compared >= 5, "too few frames compared", eu.stdout)
+    finally:
+        t.kill()
+
+
+def test_dump_holds_a_process_of_24_threads_briefly_and_lets_it_run_on(shim):
+    """A 24-thread process whose ticker thread watches the clock: the dump stops every thread
+    (none is in a call a stop would interrupt), the ticker sees the hold as one gap no longer
+    than the dump's own measure allows, and the program runs to its normal end."""
+    t = Target(shim, ["clock_loop", "24", "3"], ready="ready")
+    try:
+        time.sleep(0.3)
+        p, reports = dump(shim, t.pid, env={"SW_TEST_HELD": "1"})
+        check(p.returncode == 0, "dump failed: %s" % p.stderr)
+        m = re.search(r"held (\d+) of (\d+) threads for ([\d.]+) ms", p.stderr)
+        check(m, "no hold measure", p.stderr)
+        held, total, ms = int(m.group(1)), int(m.group(2)), float(m.group(3))
+        check(total == 24 and held == 24, "held %d of %d" % (held, total))
+        ticker = [x for x in reports[-1]["threads"] if x["name"] == "ticker"]
+        check(ticker and "ticker" in functions(ticker[0]), "the ticker's stack", p.stdout)
+        out, err = t.finish()
+        g = re.search(r"max_gap_us=(\d+)", out)
+        check(t.proc.returncode == 0 and g, "the program did not end normally: %r %r"
+              % (out, err))
+        # The ticker's longest gap includes the hold; a hold far longer than measured would
+        # show here (the bench measures the figure itself).
+        check(int(g.group(1)) < 1000000, "the ticker stood still %s us" % g.group(1))
+        check(ms < 1000, "held for %.1f ms" % ms)
+    finally:
+        t.kill()
+
+
+def test_dump_never_makes_a_blocked_call_return_eintr(shim):
+    """Threads in epoll_wait, semop, sigtimedwait and recv with a timeout (each retries and
+    counts EINTR): eu-stack's stop makes each of them see EINTR; the dump, which reads those
+    threads without stopping them, makes none — and still has their stacks."""
+    t = Target(shim, ["eintr_count", "3"], ready="ready")
+    try:
+        p, reports = dump(shim, t.pid)
+        check(p.returncode == 0, "dump failed: %s" % p.stderr)
+        calls = {x["call"] for x in reports[-1]["threads"]}
+        check({"epoll_wait", "sigtimedwait", "recv"} <= calls, "calls %s" % calls, p.stdout)
+        for x in reports[-1]["threads"]:
+            if x["call"] in ("epoll_wait", "recv"):
+                check(x.get("capture") == "proc", "%s was stopped" % x["call"], p.stdout)
+                check(any(f in functions(x) for f in ("epoll_thread", "recv_thread")),
+                      "no program frame: %s" % functions(x), p.stdout)
+        out, err = t.finish()
+        check("eintr epoll=0 semop=0 sigtimedwait=0 recv=0" in out,
+              "the program saw EINTR: %r" % out)
+    finally:
+        t.kill()
+    # The control: the same program under eu-stack does see EINTR, so the check above can fail.
+    t = Target(shim, ["eintr_count", "2"], ready="ready")
+    try:
+        subprocess.run(["eu-stack", "-p", str(t.pid)], capture_output=True, timeout=60)
+        out, err = t.finish()
+        check("eintr epoll=0 semop=0 sigtimedwait=0 recv=0" not in out,
+              "eu-stack caused no EINTR either: the control does not work: %r" % out)
+    finally:
+        t.kill()
+
+
+def test_watch_reports_a_held_mutex_with_its_owner_then_recovered(shim):
+    """lock_briefly without the shim (its holder keeps the mutex 3 s): `watch --lock 1s`
+    reports the main thread's wait as a stall with the holder as owner (and its stack), then
+    recovered once the mutex is free, and exits 0 when the program does."""
+    t = Target(shim, ["lock_briefly", "3000"], ready="waiting")
+    try:
+        p = subprocess.run([shim.cli, "watch", "--lock", "1s", "--format", "json",
+                            str(t.pid)], capture_output=True, text=True, timeout=30,
+                           env=clean_env())
+        check(p.returncode == 0, "watch ended with %d: %s" % (p.returncode, p.stderr))
+        reports = [json.loads(l) for l in p.stdout.splitlines()]
+        events = [r["event"] for r in reports]
+        check(events == ["stall", "recovered"], "events %s" % events, p.stdout)
+        stall = reports[0]
+        subject = stall["threads"][0]
+        check(subject["tid"] == t.pid and subject["call"] == "pthread_mutex_lock"
+              and subject["class"] == "lock", "subject %s" % subject, p.stdout)
+        check(subject["waited_ms"] >= 1000, "waited %d ms" % subject["waited_ms"])
+        owner = [x for x in stall["threads"] if x.get("role") == "owner"]
+        check(owner and subject.get("owner_tid") == owner[0]["tid"], "no owner", p.stdout)
+        check("holder" in functions(owner[0]), "the owner's stack: %s" % functions(owner[0]))
+        check("wait_for_holder" in functions(subject), "frames %s" % functions(subject))
+        rec = reports[1]
+        check(rec["stall_report"] == stall["report"] and rec["threads"][0]["tid"] == t.pid,
+              "recovered does not close the stall", p.stdout)
+        check(rec["fingerprint"] == stall["fingerprint"], "fingerprints differ", p.stdout)
+        t.finish()
+    finally:
+        t.kill()
+
+
+def test_dump_refused_by_ptrace_says_why(shim):
+    """A process of root dumped by another user: one line naming the owner and what to do,
+    exit 1, nothing written to standard output."""
+    t = Target(shim, ["clock_loop", "4", "5"], ready="ready")
+    try:
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            shim.cli, "dump", str(t.pid)], capture_output=True, text=True,
+                           env=clean_env(), timeout=30)
+        check(p.returncode == 1, "exit %d" % p.returncode, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        check(len(lines) == 1 and "belongs to user 0" in lines[0]
+              and "as that user or as root" in lines[0], "message %r" % p.stderr)
+        check(p.stdout == "", "something was written: %r" % p.stdout)
+        untouched(t)
+    finally:
+        t.kill()
+
+
+def test_dump_of_a_missing_or_vanishing_process_fails_cleanly(shim):
+    """A pid that does not exist: a clear line, exit 1. A process killed while the dump holds
+    it: a clear line, exit 1, no report."""
+    p = subprocess.run([shim.cli, "dump", "12abc"], capture_output=True, text=True,
+                       env=clean_env())
+    check(p.returncode == 2 and "not a process id" in p.stderr, "bad pid: %d %r"
+          % (p.returncode, p.stderr))
+    p, _ = dump(shim, 999999999)
+    check(p.returncode == 1 and "no process 999999999" in p.stderr, "no such pid: %d %r"
+          % (p.returncode, p.stderr))
+    t = Target(shim, ["hello"])
+    t.finish()
+    p, _ = dump(shim, t.pid)
+    check(p.returncode == 1 and "no process %d" % t.pid in p.stderr and p.stdout == "",
+          "gone: %d %r" % (p.returncode, p.stderr))
+    t = Target(shim, ["clock_loop", "4", "20"], ready="ready")
+    try:
+        d = subprocess.Popen([shim.cli, "dump", str(t.pid)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(clean_env(), SW_TEST_HOLD_MS="1500"))
+        time.sleep(0.5)
+        t.proc.kill()
+        out, err = d.communicate(timeout=30)
+        check(d.returncode == 1 and "exited during the dump" in err and out == "",
+              "mid-dump: %d %r %r" % (d.returncode, err, out[:200]))
+    finally:
+        t.kill()
+
+
+def test_dump_killed_while_holding_leaves_the_process_running(shim):
+    """The command killed with SIGKILL while it holds every thread: the kernel detaches them,
+    the process is neither stopped (no group-stop) nor traced, and runs to its normal end."""
+    t = Target(shim, ["clock_loop", "8", "4"], ready="ready")
+    try:
+        d = subprocess.Popen([shim.cli, "dump", str(t.pid)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             env=dict(clean_env(), SW_TEST_HOLD_MS="5000"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and t.status("TracerPid") == "0":
+            time.sleep(0.01)
+        check(t.status("TracerPid") == str(d.pid), "the dump never held the process")
+        d.kill()
+        d.wait()
+        time.sleep(0.2)
+        untouched(t)
+        out, err = t.finish()
+        check(t.proc.returncode == 0 and "max_gap_us=" in out,
+              "the program did not end normally: %r %r" % (out, err))
+    finally:
+        t.kill()
