@@ -6,7 +6,8 @@
  * seize, copy, detach) and the wait is reported as `stall` (or `deadlock` when its owners lead
  * back to it), then `still-stalled` as the shim repeats them and `recovered` when the thread
  * runs again, exits, or the process ends. Ends with 0 when the process exits or on SIGINT or
- * SIGTERM. The command's own thread. */
+ * SIGTERM (then without closing the stalls still open: they are not over). The command's own
+ * thread. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -86,12 +87,29 @@ static bool read_runs(pid_t pid, struct watched *w)
     return true;
 }
 
+/* ws[0..nsorted) is in tid order (sorted again after each period's additions, which go at
+ * the end, and removals). */
+static unsigned nsorted;
+
 static struct watched *find(pid_t tid)
 {
-    for (unsigned i = 0; i < nws; i++)
-        if (ws[i].tid == tid)
-            return &ws[i];
+    unsigned lo = 0, hi = nsorted;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (ws[mid].tid == tid)
+            return &ws[mid];
+        if (ws[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+    pid_t x = ((const struct watched *)a)->tid, y = ((const struct watched *)b)->tid;
+    return (x > y) - (x < y);
 }
 
 static struct watched *add(pid_t tid)
@@ -265,14 +283,20 @@ static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now)
     }
     for (unsigned i = 0; i < nws;) {
         struct watched *w = &ws[i];
-        if (!w->seen) {
-            if (w->report != 0)
-                write_short(pid, "recovered", w, now);
-            if (w->fd >= 0)
-                close(w->fd);
-            *w = ws[--nws];
+        if (w->seen) {
+            i++;
             continue;
         }
+        if (w->report != 0)
+            write_short(pid, "recovered", w, now);
+        if (w->fd >= 0)
+            close(w->fd);
+        *w = ws[--nws];
+    }
+    qsort(ws, nws, sizeof *ws, by_tid);
+    nsorted = nws;
+    for (unsigned i = 0; i < nws; i++) {
+        struct watched *w = &ws[i];
         uint64_t limit = w->cls != SW_CLASS_NONE ? cfg->class_ns[w->cls] : 0;
         if (limit != 0 && w->report == 0 && now - w->since_ns >= limit)
             report_stall(pid, cfg, w, now);
@@ -280,7 +304,6 @@ static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now)
             write_short(pid, "still-stalled", w, now);
             w->next_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, ++w->repeats);
         }
-        i++;
     }
     sw_seize_reap();
     return true;
@@ -311,14 +334,16 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
         period = 100 * MS;
     if (period > 1000 * MS)
         period = 1000 * MS;
-    while (!stop_requested && look_all(pid, cfg, now_ns())) {
+    bool gone = false;
+    while (!stop_requested && !(gone = !look_all(pid, cfg, now_ns()))) {
         struct timespec ts = {(time_t)(period / 1000000000u), (long)(period % 1000000000u)};
         nanosleep(&ts, NULL);
     }
-    /* The process ended (or we were asked to stop): every open stall is closed. */
+    /* The process ended: its open stalls are over. (Asked to stop, the watcher only stops
+     * watching: the stalls it leaves are not over, and no report says they are.) */
     uint64_t now = now_ns();
     for (unsigned i = 0; i < nws; i++) {
-        if (ws[i].report != 0)
+        if (gone && ws[i].report != 0)
             write_short(pid, "recovered", &ws[i], now);
         if (ws[i].fd >= 0)
             close(ws[i].fd);

@@ -286,3 +286,83 @@ def test_dump_killed_while_holding_leaves_the_process_running(shim):
               "the program did not end normally: %r %r" % (out, err))
     finally:
         t.kill()
+
+
+def test_watch_reports_a_deadlock_once_and_stops_on_sigterm(shim):
+    """abba deadlocked, without the shim, under `watch --lock 1s`: one deadlock report with
+    both workers, each the other's owner (not two stalls); SIGTERM ends the watcher with
+    status 0 and no recovered report, since nothing recovered."""
+    t = Target(shim, ["abba"], ready="abba: mutex")
+    try:
+        w = subprocess.Popen([shim.cli, "watch", "--lock", "1s", "--format", "json",
+                              str(t.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=clean_env())
+        time.sleep(3.0)
+        w.send_signal(signal.SIGTERM)
+        out, err = w.communicate(timeout=30)
+        check(w.returncode == 0, "watch ended with %d: %s" % (w.returncode, err))
+        reports = [json.loads(l) for l in out.splitlines()]
+        check([r["event"] for r in reports] == ["deadlock"], "events %s"
+              % [r["event"] for r in reports], out)
+        members = {x["name"]: x for x in reports[0]["threads"]}
+        check(sorted(members) == ["worker-a", "worker-b"], "members %s" % sorted(members), out)
+        check(members["worker-a"]["owner_tid"] == members["worker-b"]["tid"]
+              and members["worker-b"]["owner_tid"] == members["worker-a"]["tid"],
+              "owners are not each other", out)
+        check(all(x["waited_ms"] >= 1000 for x in reports[0]["threads"][:1]),
+              "waited %s" % reports[0]["threads"][0]["waited_ms"], out)
+        untouched(t)
+    finally:
+        t.kill()
+
+
+def test_dump_of_real_servers_leaves_them_serving(shim):
+    """Debian's redis-server and memcached and a python3 interpreter, started without the
+    shim: each is dumped (every thread, with frames) and answers a request right after, never
+    having been left stopped or traced."""
+    import socket as so
+    for name, argv, port in (
+            ("redis-server", ["redis-server", "--port", "16391", "--save", "",
+                              "--appendonly", "no"], 16391),
+            ("memcached", ["memcached", "-p", "16392", "-U", "0", "-u", "nobody"], 16392),
+            ("python3", ["python3", "-c", "import threading,time\n"
+                         "t=threading.Thread(target=time.sleep,args=(30,));t.start()\n"
+                         "print('ready',flush=True);time.sleep(30)"], None)):
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True, env=clean_env())
+        try:
+            if port is None:
+                check(proc.stdout.readline().strip() == "ready", "python3 did not start")
+            else:
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    try:
+                        so.create_connection(("127.0.0.1", port), timeout=1).close()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+            p, reports = dump(shim, proc.pid)
+            check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
+                  "%s: dump failed: %s" % (name, p.stderr))
+            threads = reports[-1]["threads"]
+            ntask = len(os.listdir("/proc/%d/task" % proc.pid))
+            check(len(threads) == ntask, "%s: %d threads of %d" % (name, len(threads), ntask))
+            check(all(x.get("frames") for x in threads), "%s: a thread without frames" % name,
+                  p.stdout)
+            with open("/proc/%d/status" % proc.pid) as f:
+                status = f.read()
+            check("TracerPid:\t0" in status and "State:\tT" not in status
+                  and "State:\tt" not in status, "%s was left stopped or traced" % name)
+            if name == "redis-server":
+                c = so.create_connection(("127.0.0.1", port), timeout=5)
+                c.sendall(b"PING\r\n")
+                check(c.recv(64).startswith(b"+PONG"), "redis does not answer after the dump")
+                c.close()
+            elif name == "memcached":
+                c = so.create_connection(("127.0.0.1", port), timeout=5)
+                c.sendall(b"version\r\n")
+                check(c.recv(64).startswith(b"VERSION"), "memcached does not answer")
+                c.close()
+        finally:
+            proc.kill()
+            proc.wait()
