@@ -24,7 +24,12 @@ void sw_cli_report_base(const struct sw_snap *s, const char *event, struct sw_re
                             .title = s->title[0] != '\0' ? s->title : NULL,
                             .time_ns = (uint64_t)ts.tv_sec * 1000000000u +
                                        (uint64_t)ts.tv_nsec,
-                            .attached = true};
+                            .attached = true,
+                            .host = s->host[0] != '\0' ? s->host : NULL,
+                            .job = s->job.job[0] != '\0' ? s->job.job : NULL,
+                            .ranked = s->job.ranked,
+                            .rank = s->job.rank,
+                            .size = s->job.size};
 }
 
 unsigned sw_cli_deadlock(const struct sw_snap *s, unsigned start, bool *reported,

@@ -324,6 +324,7 @@ int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char
     }
     sw_target_names(pid, s->exe, sizeof s->exe, s->comm, sizeof s->comm, s->title,
                     sizeof s->title);
+    sw_target_job(pid, s->host, sizeof s->host, &s->job);
     s->looks = calloc((size_t)n, sizeof *s->looks);
     s->caps = calloc((size_t)n, sizeof *s->caps);
     s->threads = calloc((size_t)n, sizeof *s->threads);

@@ -13,11 +13,14 @@
 #include "cli/seize.h"
 #include "cli/target.h"
 #include "core/config.h"
+#include "core/launcher.h"
 #include "core/report.h"
 
 struct sw_snap {
     pid_t pid;
     char exe[256], comm[32], title[1024];
+    char host[65];                   /* this machine's node name: the process runs here */
+    struct sw_job job;               /* from /proc/PID/environ */
     unsigned n;                      /* threads */
     struct sw_tlook *looks;          /* [n] */
     struct sw_tcap *caps;            /* [n] */

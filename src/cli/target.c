@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "core/procparse.h"
@@ -148,6 +149,31 @@ void sw_target_names(pid_t pid, char *exe, size_t exe_cap, char *comm, size_t co
         if (title[i] == '\0')
             title[i] = ' ';
     title[len] = '\0';
+}
+
+void sw_target_job(pid_t pid, char *host, size_t host_cap, struct sw_job *job)
+{
+    struct utsname u;
+    snprintf(host, host_cap, "%s", uname(&u) == 0 ? u.nodename : "");
+    char path[64];
+    static char env[1 << 17];
+    static char *vars[4096];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t len = 0;
+    for (ssize_t n; fd >= 0 && len < (ssize_t)sizeof env - 1 &&
+                    (n = read(fd, env + len, sizeof env - 1 - (size_t)len)) > 0;)
+        len += n;
+    if (fd >= 0)
+        close(fd);
+    env[len > 0 ? len : 0] = '\0';
+    size_t nv = 0;
+    for (ssize_t i = 0; i < len && nv + 1 < sizeof vars / sizeof vars[0];) {
+        vars[nv++] = env + i;
+        i += (ssize_t)strlen(env + i) + 1;
+    }
+    vars[nv] = NULL;
+    sw_job_from_env(vars, job);
 }
 
 void sw_target_fd(pid_t pid, int fd, char *out, size_t cap)

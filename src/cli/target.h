@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "core/kernel.h"
+#include "core/launcher.h"
 #include "core/memread.h"
 #include "core/modmap.h"
 
@@ -39,6 +40,10 @@ ssize_t sw_target_read(void *pid_ptr, uint64_t addr, void *buf, size_t len);
  * by spaces); "" when unreadable. */
 void sw_target_names(pid_t pid, char *exe, size_t exe_cap, char *comm, size_t comm_cap,
                      char *title, size_t title_cap);
+
+/* The node name, and the parallel job pid belongs to (its environment as it started:
+ * /proc/PID/environ). */
+void sw_target_job(pid_t pid, char *host, size_t host_cap, struct sw_job *job);
 
 /* What descriptor fd of pid refers to ("socket:[123]", "/path"); "" when unknown. */
 void sw_target_fd(pid_t pid, int fd, char *out, size_t cap);

@@ -182,6 +182,8 @@ static void report_stall(pid_t pid, const struct sw_config *cfg, struct watched 
     memcpy(names.exe, s.exe, sizeof names.exe);
     memcpy(names.comm, s.comm, sizeof names.comm);
     memcpy(names.title, s.title, sizeof names.title);
+    memcpy(names.host, s.host, sizeof names.host);
+    names.job = s.job;
     /* Our interrupts made every stopped thread run once: that is not progress. */
     for (unsigned k = 0; k < nws; k++)
         read_runs(pid, &ws[k]);
@@ -319,6 +321,7 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
     names.pid = pid;
     sw_target_names(pid, names.exe, sizeof names.exe, names.comm, sizeof names.comm,
                     names.title, sizeof names.title);
+    sw_target_job(pid, names.host, sizeof names.host, &names.job);
     /* One descriptor per thread of the process: raise the soft limit as far as allowed. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

@@ -93,6 +93,9 @@ size_t sw_journal_report_fields(const struct sw_report *r, struct sw_journal_fie
     field(&out[n++], "STALLWATCH_STALL_REPORT",
           r->stall_report != 0 ? number(text, &used, r->stall_report) : NULL);
     field(&out[n++], "STALLWATCH_FINGERPRINT", r->fingerprint);
+    field(&out[n++], "STALLWATCH_HOST", r->host);
+    field(&out[n++], "STALLWATCH_JOB", r->job);
+    field(&out[n++], "STALLWATCH_RANK", r->ranked ? number(text, &used, r->rank) : NULL);
     field(&out[n++], "STALLWATCH_TID", t != NULL ? number(text, &used, (uint64_t)t->tid) : NULL);
     field(&out[n++], "STALLWATCH_THREAD", t != NULL ? t->name : NULL);
     field(&out[n++], "STALLWATCH_CALL", t != NULL ? t->call : NULL);

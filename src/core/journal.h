@@ -18,13 +18,14 @@ struct sw_journal_field {
 size_t sw_journal_encode(char *out, size_t cap, const struct sw_journal_field *fields, size_t n);
 
 /* The fields a fleet queries, from a report: STALLWATCH_EVENT, STALLWATCH_REPORT,
- * STALLWATCH_STALL_REPORT, STALLWATCH_TID, STALLWATCH_THREAD, STALLWATCH_CALL,
- * STALLWATCH_CLASS, STALLWATCH_WAITED_MS, STALLWATCH_FINGERPRINT, and CODE_FUNC, CODE_FILE,
+ * STALLWATCH_STALL_REPORT, STALLWATCH_FINGERPRINT, STALLWATCH_HOST, STALLWATCH_JOB,
+ * STALLWATCH_RANK, STALLWATCH_TID, STALLWATCH_THREAD, STALLWATCH_CALL,
+ * STALLWATCH_CLASS, STALLWATCH_WAITED_MS, and CODE_FUNC, CODE_FILE,
  * CODE_LINE from the stalled thread's innermost frame outside the C library and the dynamic
  * loader that has a function name. Values point into r or into text (numbers are written
  * there; 128 bytes). Returns how many fields were filled (at most SW_JOURNAL_REPORT_FIELDS);
  * absent ones have a NULL value. */
-#define SW_JOURNAL_REPORT_FIELDS 12
+#define SW_JOURNAL_REPORT_FIELDS 15
 size_t sw_journal_report_fields(const struct sw_report *r, struct sw_journal_field *out,
                                 char text[128]);
 

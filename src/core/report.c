@@ -298,6 +298,10 @@ enum {
     X(_, report,       u64,    true, r->number,       NONE, EARLY)                                 \
     X(_, pid,          i64,    true, r->pid,          HEAD, LATE)                                  \
     X(_, process,      quoted, v,    r->process,      HEAD, LATE)                                  \
+    X(_, host,         quoted, v,    r->host,         HEAD, LATE)                                  \
+    X(_, job,          quoted, v,    r->job,          HEAD, LATE)                                  \
+    X(_, rank,         u64,    r->ranked, r->rank,    HEAD, LATE)                                  \
+    X(_, size,         u64,    r->ranked && v, r->size, HEAD, LATE)                                \
     X(_, comm,         quoted, v,    r->comm,         HEAD, LATE)                                  \
     X(_, title,        quoted, v,    r->title,        HEAD, LATE)                                  \
     X(_, stall_report, u64,    v,    r->stall_report, HEAD, EARLY)                                 \

@@ -97,6 +97,10 @@ struct sw_report {
                           * say what they do ("postgres: walwriter"); NULL unknown */
     uint64_t time_ns;    /* CLOCK_REALTIME, ns since the epoch */
     bool attached;       /* written by `stallwatch dump` or `watch` from outside the process */
+    const char *host;    /* the node name (uname), read at start; NULL unknown */
+    const char *job;     /* the parallel job's id from its launcher's variables; NULL none */
+    bool ranked;         /* started by a parallel launcher: rank (and size, 0 unknown) known */
+    unsigned rank, size;
     const struct sw_thread_report *threads; /* threads[0] is the stalled thread */
     unsigned nthreads;
 };

@@ -8,10 +8,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/diagnose.h"
+#include "core/launcher.h"
 #include "hook/registry.h"
 #include "watchdog/inspect.h"
 #include "watchdog/output.h"
@@ -23,6 +26,9 @@ static pid_t my_pid;
 /* The program's name as it was invoked, copied at start: program_invocation_short_name
  * points into argv, which programs rewrite for ps (postgres, nginx). */
 static char process[64];
+/* The node name and the parallel job, read at start (the constructor). */
+static char host[65];
+static struct sw_job job;
 static unsigned report_no;
 static _Atomic bool reported_any;
 
@@ -33,6 +39,10 @@ void sw_reports_init(const struct sw_config *c, pid_t pid)
     size_t n = strnlen(program_invocation_short_name, sizeof process - 1);
     memcpy(process, program_invocation_short_name, n);
     process[n] = '\0';
+    struct utsname u;
+    if (uname(&u) == 0)
+        memcpy(host, u.nodename, strnlen(u.nodename, sizeof host - 1));
+    sw_job_from_env(environ, &job);
 }
 
 bool sw_reports_any(void)
@@ -65,6 +75,11 @@ static uint32_t write_report(const char *event, uint32_t stall_report, uint64_t 
         .comm = have_comm ? comm : NULL,
         .title = have_title ? title : NULL,
         .time_ns = detected_ns,
+        .host = host[0] != '\0' ? host : NULL,
+        .job = job.job[0] != '\0' ? job.job : NULL,
+        .ranked = job.ranked,
+        .rank = job.rank,
+        .size = job.size,
         .threads = t,
         .nthreads = n,
         .suppressed = suppressed,

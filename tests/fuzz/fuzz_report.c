@@ -792,6 +792,12 @@ static void check_json_record(struct sink *k, const char *rec, size_t len)
     CHECK(r->suppressed ? j_unum_is(&p, n, r->suppressed) : n < 0, "suppressed");
     check_json_str(&p, j_get(&p, root, "process"), r->process, k, "process");
     check_json_str(&p, j_get(&p, root, "fingerprint"), r->fingerprint, k, "fingerprint");
+    check_json_str(&p, j_get(&p, root, "host"), r->host, k, "host");
+    check_json_str(&p, j_get(&p, root, "job"), r->job, k, "job");
+    n = j_get(&p, root, "rank");
+    CHECK(r->ranked ? j_unum_is(&p, n, r->rank) : n < 0, "rank");
+    n = j_get(&p, root, "size");
+    CHECK(r->ranked && r->size ? j_unum_is(&p, n, r->size) : n < 0, "size");
     n = j_get(&p, root, "attached");
     CHECK(r->attached ? n >= 0 && p.nodes[n].type == J_TRUE : n < 0, "attached");
     n = j_get(&p, root, "time");
@@ -1065,6 +1071,11 @@ static void fuzz_report(struct in *in)
     r.fingerprint = str(in);
     r.suppressed = (unsigned)uN(in, u8(in) % 5);
     r.attached = u8(in) & 1;
+    r.host = str(in);
+    r.job = str(in);
+    r.ranked = u8(in) & 1;
+    r.rank = (unsigned)uN(in, 4);
+    r.size = (unsigned)uN(in, u8(in) % 5);
     r.pid = (pid_t)uN(in, 4);
     r.process = str(in);
     r.time_ns = uN(in, 8);

@@ -366,3 +366,22 @@ def test_dump_of_real_servers_leaves_them_serving(shim):
         finally:
             proc.kill()
             proc.wait()
+
+
+def test_dump_names_the_job_and_rank_from_the_processes_environment(shim):
+    """A process started by a launcher (Slurm's variables) and dumped from outside: the
+    dump says this host, the job and the rank, read from /proc/PID/environ."""
+    import socket as so
+    env = dict(clean_env(), SLURM_JOB_ID="77", SLURM_PROCID="5", SLURM_NTASKS="8")
+    proc = subprocess.Popen([shim.prog("clock_loop"), "4", "3"], stdout=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        check(proc.stdout.readline().strip() == "ready", "clock_loop did not start")
+        p, reports = dump(shim, proc.pid)
+        r = reports[-1]
+        check((r.get("host"), r.get("job"), r.get("rank"), r.get("size"))
+              == (so.gethostname(), "77", 5, 8), "who: %s" % {k: r.get(k) for k in
+                                                         ("host", "job", "rank", "size")})
+    finally:
+        proc.kill()
+        proc.wait()

@@ -175,7 +175,10 @@ def journal_run(shim, fmt):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
         sock.bind(path)
-        env = {"STALLWATCH_LOCK": "500ms", "STALLWATCH_JOURNAL_SOCKET": path}
+        # As a parallel launcher (Slurm) would start it: the job and rank go into the fields.
+        env = {"STALLWATCH_LOCK": "500ms", "STALLWATCH_JOURNAL_SOCKET": path,
+               "SLURM_JOB_ID": "881", "SLURM_STEP_ID": "2", "SLURM_PROCID": "3",
+               "SLURM_NTASKS": "4"}
         res = shim.run(["abba"], env=env, reports=1, fmt=fmt, output="journal,file:{reports}")
         copy = res.report_lines
         entries = receive_journal(sock, 1)
@@ -194,7 +197,9 @@ def check_journal_fields(res, e, report):
                 "STALLWATCH_EVENT": "deadlock", "STALLWATCH_REPORT": "1",
                 "STALLWATCH_TID": str(t0["tid"]), "STALLWATCH_THREAD": t0["name"],
                 "STALLWATCH_CALL": "pthread_mutex_lock", "STALLWATCH_CLASS": "lock",
-                "STALLWATCH_FINGERPRINT": report["fingerprint"]}
+                "STALLWATCH_FINGERPRINT": report["fingerprint"],
+                "STALLWATCH_HOST": socket.gethostname(), "STALLWATCH_JOB": "881.2",
+                "STALLWATCH_RANK": "3"}
     for k, v in expected.items():
         check(one.get(k) == v, "%s=%r, expected %r" % (k, one.get(k), v), res)
     func = {"worker-a": "take_b_after_a", "worker-b": "take_a_after_b"}[t0["name"]]
@@ -211,6 +216,8 @@ def test_journal_native_protocol_text(shim):
     res, e, copy = journal_run(shim, "text")
     check(e["MESSAGE"][0].split("\n") == copy, "MESSAGE is not the text report", res)
     # The same report in JSON is not at hand: build the expectations from the text.
+    check(' host="%s" job="881.2" rank=3 size=4 ' % socket.gethostname() in copy[0],
+          "who wrote it: %s" % copy[0], res)
     m = re.search(r"fingerprint=([0-9a-f]{16}) tid=(\d+) name=\"([^\"]+)\"", copy[0])
     check(m, "first record has no fingerprint/tid/name: %s" % copy[0], res)
     report = {"fingerprint": m.group(1),
@@ -223,6 +230,8 @@ def test_journal_native_protocol_json(shim):
     res, e, copy = journal_run(shim, "json")
     report = json.loads(e["MESSAGE"][0])
     check(report == json.loads(copy[0]), "MESSAGE is not the JSON report", res)
+    check((report.get("host"), report.get("job"), report.get("rank"), report.get("size"))
+          == (socket.gethostname(), "881.2", 3, 4), "who wrote it: %s" % report, res)
     check_journal_fields(res, e, report)
 
 
@@ -593,3 +602,18 @@ def test_debian_package_installs_with_its_dependencies(shim):
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
         check_tree(os.path.join(root, "usr"), "package")
         cli_deadlock_report(shim, os.path.join(root, "usr/bin/stallwatch"))
+
+
+def test_reports_name_the_host_of_their_uts_namespace_and_the_job(shim):
+    """A program in its own UTS namespace (as on another node) under an Open MPI launcher's
+    variables: its reports say that node's name, the job, the rank and the size."""
+    if shutil.which("unshare") is None:
+        raise Failure("unshare is not installed (util-linux)")
+    res = shim.run([shutil.which("unshare"), "-u", "sh", "-c",
+                    "hostname node-b && exec %s" % shim.prog("abba")],
+                   env={"STALLWATCH_LOCK": "500ms", "OMPI_COMM_WORLD_RANK": "0",
+                        "OMPI_COMM_WORLD_SIZE": "2", "PMIX_NAMESPACE": "prterun-a-1@1"},
+                   reports=1)
+    r = res.reports[0]
+    check((r.get("host"), r.get("job"), r.get("rank"), r.get("size"))
+          == ("node-b", "prterun-a-1@1", 0, 2), "who wrote it: %s" % r, res)

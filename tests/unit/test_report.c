@@ -1247,7 +1247,9 @@ START_TEST(test_json_long_string_is_cut_with_ellipsis_inside_quotes)
     s = strstr(j, "\"note\":\"") + 8;
     e = strstr(s, "...\",\"frames\":[");
     ck_assert_ptr_nonnull(e);
-    ck_assert_uint_gt((size_t)(e - s), 200);
+    /* Its share: the scratch (less a reserve) over the strings a report may show at once,
+     * 12 of a thread's and the report's own, counting process, title, host and job. */
+    ck_assert_uint_gt((size_t)(e - s), (SW_REPORT_MIN_SCRATCH - 1024) / 18);
     ck_assert_uint_le((size_t)(e - s + 3), (SW_REPORT_MIN_SCRATCH - 1024) / 12);
     ck_assert(strspn(s, "a") == (size_t)(e - s));
     /* the rest of the report is still there */
@@ -1742,6 +1744,30 @@ START_TEST(test_a_report_from_outside_the_process_says_attached_in_both_formats)
 }
 END_TEST
 
+START_TEST(test_host_job_and_rank_say_who_wrote_the_report_in_both_formats)
+{
+    struct sw_thread_report t = lock_thread();
+    struct sw_report r = report_of(&t, 1);
+    r.host = "node7";
+    r.job = "881.2";
+    r.ranked = true;
+    r.rank = 0; /* rank 0 is a rank */
+    r.size = 16;
+    emit(&r, SW_FORMAT_TEXT, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_nonnull(strstr(recs[0].p, " host=\"node7\" job=\"881.2\" rank=0 size=16 "));
+    emit(&r, SW_FORMAT_JSON, SW_REPORT_MIN_SCRATCH);
+    ck_assert(json_valid(recs[0].p, recs[0].n));
+    ck_assert_ptr_nonnull(strstr(recs[0].p, "\"host\":\"node7\",\"job\":\"881.2\",\"rank\":0,"
+                                           "\"size\":16"));
+    r.ranked = false;
+    r.job = NULL;
+    emit(&r, SW_FORMAT_JSON, SW_REPORT_MIN_SCRATCH);
+    ck_assert_ptr_null(strstr(recs[0].p, "\"rank\""));
+    ck_assert_ptr_null(strstr(recs[0].p, "\"size\""));
+    ck_assert_ptr_null(strstr(recs[0].p, "\"job\""));
+}
+END_TEST
+
 START_TEST(test_text_inlined_frame_is_marked)
 {
     struct sw_frame f[2] = {{0x10, "/lib/m.so", 0x20, "bid", "inner", "m.h", 3, true},
@@ -1878,6 +1904,7 @@ static Suite *report_suite(void)
     tcase_add_test(text, test_text_header_carries_stall_report_fingerprint_and_roles);
     tcase_add_test(text, test_text_inlined_frame_is_marked);
     tcase_add_test(text, test_a_report_from_outside_the_process_says_attached_in_both_formats);
+    tcase_add_test(text, test_host_job_and_rank_say_who_wrote_the_report_in_both_formats);
     tcase_add_test(json, test_json_diagnosis_fields_in_order);
     tcase_add_test(any, test_suppressed_summary_without_threads);
 
