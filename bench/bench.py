@@ -52,6 +52,8 @@ FULL = dict(
     eustack_procs=20,
     dump_rounds=20,
     watch_s=60,
+    triage_lines=1000000,
+    triage_rounds=3,
 )
 QUICK = dict(
     cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000, "stat": 2000, "close": 2000},
@@ -82,6 +84,8 @@ QUICK = dict(
     eustack_procs=5,
     dump_rounds=3,
     watch_s=5,
+    triage_lines=100000,
+    triage_rounds=1,
 )
 
 LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
@@ -1201,14 +1205,89 @@ git log --oneline > /dev/null
         self.raw["watch"] = dict(seconds=el, watcher_pct=pct, process_pct=proc_pct)
         self.row(f"stallwatch watch: the watcher's CPU on a process of {IDLE_THREADS} idle "
                  f"threads, {el:.0f} s, % of one core (schedstat run time)", "-", f"{pct:.3f}%",
-                 f"the watched process meanwhile: {proc_pct:.3f}% (utime+stime); "
-                 "period 500 ms at the default 5-s threshold", "<= 0.5%",
+                 f"the watched process meanwhile: {proc_pct:.3f}% (utime+stime); at the "
+                 "default 5-s threshold every thread is looked at every 2.5 s", "<= 0.5%",
                  self.verdict(pct <= 0.5))
+
+    # ------------------------------------------------------------ stallwatch triage
+
+    @staticmethod
+    def triage_lines():
+        """A fleet's mix of report lines, as the shim writes them: per hang, a stall with two
+        threads of 12 frames each, two still-stalled and a recovered; 1,000 distinct
+        fingerprints on 50 hosts."""
+        frame = ('{"pc":"0x7f0de84a4129","module":"/usr/lib/x86_64-linux-gnu/libc.so.6",'
+                 '"offset":"0x86129","build_id":"93ac61ec5a8eb1396f9fbd350e3169a558528a40",'
+                 '"function":"%s","file":"./nptl/lowlevellock.c","line":49}')
+        frames = ",".join(frame % f for f in ["futex_wait", "__lll_lock_wait",
+                                              "___pthread_mutex_lock", "take_lock",
+                                              "serve_request", "worker_main", "start_thread",
+                                              "__clone3", "a", "b", "c", "d"])
+        head = ('{"event":"%s","report":%d,"pid":4242,"process":"server","host":"node%02d",'
+                '"time":"2026-12-04T10:00:%02d.000Z","fingerprint":"%016x",')
+        thread = ('{"tid":%d,"name":"worker","call":"pthread_mutex_lock","class":"lock",'
+                  '"waited_ms":%d,"object":"0x55ca01ee70a0","owner_tid":4300,"state":"S",'
+                  '"wchan":"futex_do_wait","capture":"signal","frames":[' + frames + ']}')
+        out = []
+        for k in range(1000):
+            fp = k * 2654435761 + 1
+            host = k % 50
+            out.append(head % ("stall", 1, host, k % 60, fp) + '"threads":[' +
+                       thread % (4243, 5000) + "," + thread % (4300, 9000) + "]}\n")
+            out.append(head % ("still-stalled", 2, host, k % 60, fp) + '"stall_report":1,'
+                       '"threads":[' + thread % (4243, 65000) + "]}\n")
+            out.append(head % ("still-stalled", 3, host, k % 60, fp) + '"stall_report":1,'
+                       '"threads":[' + thread % (4243, 125000) + "]}\n")
+            out.append(head % ("recovered", 4, host, k % 60, fp) + '"stall_report":1,'
+                       '"threads":[{"tid":4243,"name":"worker","call":"pthread_mutex_lock",'
+                       '"class":"lock","waited_ms":130000}]}\n')
+        return out
+
+    def triage(self):
+        """`stallwatch triage --format json -` on TRIAGE_LINES report lines fed through a pipe
+        (a mix of stalls with frames, repeats and recoveries): wall time, and the command's
+        peak memory (VmHWM), which must stay bounded by the number of groups."""
+        cli = os.path.join(os.path.dirname(self.shim), "stallwatch")
+        n = self.cfg["triage_lines"]
+        lines = self.triage_lines()
+        block = "".join(lines).encode()
+        reps = n // len(lines)
+        total_bytes = len(block) * reps
+        walls, peaks = [], []
+        for _ in range(self.cfg["triage_rounds"]):
+            t0 = time.monotonic()
+            p = subprocess.Popen(["/usr/bin/time", "-f", "%M", cli, "triage", "--format",
+                                  "json", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            try:
+                for _ in range(reps):
+                    p.stdin.write(block)
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+            # It writes only once its input has ended: reading after the writes cannot block.
+            out, err = p.stdout.read(), p.stderr.read()
+            p.wait(timeout=600)
+            walls.append(time.monotonic() - t0)
+            if p.returncode != 0:
+                raise RuntimeError(f"triage failed: {err[-500:]}")
+            peaks.append(int(err.decode().strip().splitlines()[-1]))
+            res = json.loads(out)
+            if len(res["groups"]) != 1000 or res["reports"] != reps * len(lines):
+                raise RuntimeError(f"triage read {res['reports']} reports into "
+                                   f"{len(res['groups'])} groups")
+        self.raw["triage"] = dict(lines=reps * len(lines), bytes=total_bytes, wall_s=walls,
+                                  peak_kib=peaks)
+        self.row(f"stallwatch triage: {reps * len(lines):,} report lines "
+                 f"({total_bytes / 2**20:,.0f} MiB, 1,000 groups) through a pipe, wall s",
+                 "-", spread(walls, 2, " s"),
+                 f"peak memory {spread(peaks, 0, ' KiB')}", "< 10 s",
+                 self.verdict(med(walls) < 10, walls, 10))
 
 
 SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
             "startup", "forks", "git", "rss",
-            "watchdog", "latency", "symbolizer", "eustack", "attach")
+            "watchdog", "latency", "symbolizer", "eustack", "attach", "triage")
 
 
 def main():
@@ -1246,6 +1325,7 @@ def main():
         "symbolizer": b.symbolizer,
         "eustack": b.eustack,
         "attach": b.attach,
+        "triage": b.triage,
     }
     try:
         for name in SECTIONS:

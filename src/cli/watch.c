@@ -1,13 +1,17 @@
 /* stallwatch watch PID: the watchdog from outside, for a process that was not started with the
- * shim. Every period it looks at each thread without stopping the process: one pread of its
- * /proc schedstat (the count of times the thread ran, kept open), and, when that moved, its
- * stat and syscall files. A thread that has not run since it was first seen blocked in a
- * system call is in one wait; past its class's threshold the process is captured (snapshot.c:
- * seize, copy, detach) and the wait is reported as `stall` (or `deadlock` when its owners lead
- * back to it), then `still-stalled` as the shim repeats them and `recovered` when the thread
- * runs again, exits, or the process ends. Ends with 0 when the process exits or on SIGINT or
- * SIGTERM (then without closing the stalls still open: they are not over). The command's own
- * thread. */
+ * shim, looking at each thread without stopping the process: one pread of its /proc schedstat
+ * (the count of times the thread ran, kept open), and, when that moved, its stat and syscall
+ * files. A thread that has not run since it was first seen blocked in a system call is in one
+ * wait. Threads in a wait of a class that is on (a lock, a read of a peer...) are looked at
+ * every period; the rest (idle threads, waits of classes that are off) and the list of
+ * threads every half of the smallest threshold, which is what keeps a process of a thousand
+ * idle threads cheap to watch: a wait that begins between two such looks is timed from the
+ * look that saw it, so it is reported late by at most that half, never early. Past its class's
+ * threshold the process is captured (snapshot.c: seize, copy, detach) and the wait is
+ * reported as `stall` (or `deadlock` when its owners lead back to it), then `still-stalled` as
+ * the shim repeats them and `recovered` when the thread runs again, exits, or the process
+ * ends. Ends with 0 when the process exits or on SIGINT or SIGTERM (then without closing the
+ * stalls still open: they are not over). The command's own thread. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -258,13 +262,48 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
         w->cls = SW_CLASS_NONE;
 }
 
-/* One period: every thread looked at; stalls, repeats and recoveries written. false when the
- * process is gone. */
-static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now)
+/* One thread's look: has it run since the last? Then its wait, if any, begins now. */
+static void look_one(pid_t pid, const struct sw_config *cfg, struct watched *w, bool fresh,
+                     uint64_t now)
+{
+    uint64_t before = w->runs;
+    if (!read_runs(pid, w)) {
+        w->seen = false; /* gone: its stall, if any, ends */
+        return;
+    }
+    w->seen = true;
+    if (!fresh && w->runs == before)
+        return; /* has not run: the same wait goes on */
+    if (w->report != 0)
+        write_short(pid, "recovered", w, now);
+    begin_wait(pid, cfg, w, now);
+}
+
+/* The threads in a wait of a class that is on (or reported), looked at every period. */
+static bool settle(pid_t pid, const struct sw_config *cfg, uint64_t now);
+
+static bool hot(const struct watched *w)
+{
+    return w->cls != SW_CLASS_NONE || w->report != 0;
+}
+
+/* One period: the hot threads looked at, or with full every thread (and the list of threads
+ * read again); stalls, repeats and recoveries written. false when the process is gone. */
+static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now, bool full)
 {
     static pid_t tids[65536];
+    if (!sw_target_alive(pid))
+        return false;
+    if (!full) {
+        for (unsigned i = 0; i < nws; i++) {
+            ws[i].seen = true;
+            if (hot(&ws[i]))
+                look_one(pid, cfg, &ws[i], false, now);
+        }
+        return settle(pid, cfg, now);
+    }
     int n = sw_target_tids(pid, tids, sizeof tids / sizeof tids[0]);
-    if (n <= 0 || !sw_target_alive(pid))
+    if (n <= 0)
         return false;
     for (unsigned i = 0; i < nws; i++)
         ws[i].seen = false;
@@ -273,16 +312,15 @@ static bool look_all(pid_t pid, const struct sw_config *cfg, uint64_t now)
         bool fresh = w == NULL;
         if (fresh && (w = add(tids[i])) == NULL)
             continue;
-        uint64_t before = w->runs;
-        if (!read_runs(pid, w))
-            continue; /* gone: handled below as not seen */
-        w->seen = true;
-        if (!fresh && w->runs == before)
-            continue; /* has not run: the same wait goes on */
-        if (w->report != 0)
-            write_short(pid, "recovered", w, now);
-        begin_wait(pid, cfg, w, now);
+        look_one(pid, cfg, w, fresh, now);
     }
+    return settle(pid, cfg, now);
+}
+
+/* After the looks: threads gone are closed and dropped, the rest judged against their
+ * thresholds. */
+static bool settle(pid_t pid, const struct sw_config *cfg, uint64_t now)
+{
     for (unsigned i = 0; i < nws;) {
         struct watched *w = &ws[i];
         if (w->seen) {
@@ -337,8 +375,15 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
         period = 100 * MS;
     if (period > 1000 * MS)
         period = 1000 * MS;
+    uint64_t full_every = min / 2 > period ? min / 2 : period, next_full = 0;
     bool gone = false;
-    while (!stop_requested && !(gone = !look_all(pid, cfg, now_ns()))) {
+    for (;;) {
+        uint64_t now = now_ns();
+        bool full = now >= next_full;
+        if (full)
+            next_full = now + full_every;
+        if (stop_requested || (gone = !look_all(pid, cfg, now, full)))
+            break;
         struct timespec ts = {(time_t)(period / 1000000000u), (long)(period % 1000000000u)};
         nanosleep(&ts, NULL);
     }
