@@ -25,6 +25,10 @@ int sw_cli_check(const char *lib, const char *command);
  * exit status. */
 int sw_cli_symbolize(int argc, char **argv);
 
+/* stallwatch triage (argv[0] is "triage"): groups reports by fingerprint. Returns the exit
+ * status. */
+int sw_cli_triage(int argc, char **argv);
+
 /* stallwatch dump PID: reports every thread of pid (deadlocks first) to cfg's outputs, or to
  * standard output when none were given. Returns the exit status. */
 int sw_cli_dump(pid_t pid, const struct sw_config *cfg, bool explicit_outputs);

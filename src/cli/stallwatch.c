@@ -31,6 +31,7 @@ static const char usage_head[] =
     "usage: stallwatch [OPTIONS] [--] COMMAND [ARGS...]\n"
     "       stallwatch --check [OPTIONS] [COMMAND]\n"
     "       stallwatch symbolize [--debuginfod] [FILE|-]...\n"
+    "       stallwatch triage [--format text|json] PATH...\n"
     "       stallwatch dump [-o DEST]... [OPTIONS] PID\n"
     "       stallwatch watch [OPTIONS] PID\n"
     "Runs COMMAND with libstallwatch.so preloaded: a thread that stops making progress is\n"
@@ -263,6 +264,8 @@ int main(int argc, char **argv)
     /* Subcommands come first; a program of the same name runs as `stallwatch -- NAME`. */
     if (argc > 1 && strcmp(argv[1], "symbolize") == 0)
         return sw_cli_symbolize(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "triage") == 0)
+        return sw_cli_triage(argc - 1, argv + 1);
     const char *attach = NULL;
     if (argc > 1 && (strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "watch") == 0)) {
         attach = argv[1];
