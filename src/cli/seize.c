@@ -30,6 +30,28 @@
 static pid_t left[LEFT_MAX];
 static unsigned nleft;
 
+/* Whether tid is one of the threads left seized; with drop, it is taken off the list. */
+static bool left_over(pid_t tid, bool drop)
+{
+    for (unsigned i = 0; i < nleft; i++) {
+        if (left[i] == tid) {
+            if (drop)
+                left[i] = left[--nleft];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A stop (or exit) of a thread left seized earlier, seen by waitpid: let it go. */
+static void let_go(pid_t tid, int st)
+{
+    left_over(tid, true);
+    if (WIFSTOPPED(st))
+        ptrace(PTRACE_DETACH, tid, NULL,
+               (void *)(long)((st >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(st)));
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -162,7 +184,12 @@ static void wait_stops(const pid_t *tids, const bool *seized, unsigned n, bool *
         unsigned i = 0;
         while (i < n && !(tids[i] == r && seized[i]))
             i++;
-        if (i == n || stopped[i] || gone[i])
+        if (i == n) {
+            if (left_over(r, false))
+                let_go(r, st); /* a thread left by an earlier capture stopped at last */
+            continue;
+        }
+        if (stopped[i] || gone[i])
             continue;
         pending--;
         if (!WIFSTOPPED(st)) {
@@ -197,8 +224,8 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
     for (unsigned i = 0; i < n; i++) {
         caps[i].tid = tids[i];
         caps[i].ok = false;
-        if (!stop[i])
-            continue;
+        if (!stop[i] || left_over(tids[i], false))
+            continue; /* still seized by an earlier capture: read from /proc below */
         if (ptrace(PTRACE_SEIZE, tids[i], NULL, NULL) == 0) {
             seized[i] = true;
             nseized++;
@@ -233,7 +260,7 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
     }
     *held_ns = now_ns() - t0;
     for (unsigned i = 0; i < n; i++)
-        if (!stop[i])
+        if (!stop[i] || (!seized[i] && left_over(tids[i], false)))
             capture_unstopped(pid, &caps[i]);
     bool any = false;
     for (unsigned i = 0; i < n; i++)
@@ -251,15 +278,13 @@ out:
 void sw_seize_reap(void)
 {
     for (unsigned i = 0; i < nleft;) {
-        int st;
-        pid_t r = waitpid(left[i], &st, __WALL | WNOHANG);
+        int st = 0;
+        pid_t tid = left[i];
+        pid_t r = waitpid(tid, &st, __WALL | WNOHANG);
         if (r == 0) {
             i++;
             continue;
         }
-        if (r > 0 && WIFSTOPPED(st))
-            ptrace(PTRACE_DETACH, left[i], NULL,
-                   (void *)(long)((st >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(st)));
-        left[i] = left[--nleft];
+        let_go(tid, r > 0 ? st : 0); /* stopped: detached; exited or gone: forgotten */
     }
 }

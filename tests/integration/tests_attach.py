@@ -325,7 +325,7 @@ def test_dump_of_real_servers_leaves_them_serving(shim):
             ("redis-server", ["redis-server", "--port", "16391", "--save", "",
                               "--appendonly", "no"], 16391),
             ("memcached", ["memcached", "-p", "16392", "-U", "0", "-u", "nobody"], 16392),
-            ("python3", ["python3", "-c", "import threading,time\n"
+            ("python3", ["/usr/bin/python3", "-c", "import threading,time\n"
                          "t=threading.Thread(target=time.sleep,args=(30,));t.start()\n"
                          "print('ready',flush=True);time.sleep(30)"], None)):
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -385,3 +385,25 @@ def test_dump_names_the_job_and_rank_from_the_processes_environment(shim):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_thread_that_cannot_stop_neither_hangs_the_dump_nor_stays_traced(shim):
+    """A thread in uninterruptible sleep (a vfork parent waiting for its child, 3 s): the dump
+    gives up on stopping it after a second, reports every other thread, says so for that one,
+    and the process ends normally, never left traced."""
+    t = Target(shim, ["vfork_wait", "3000"], ready="ready")
+    try:
+        p, reports = dump(shim, t.pid)
+        check(p.returncode == 0, "dump failed: %s" % p.stderr)
+        threads = {x["name"]: x for x in reports[-1]["threads"]}
+        v = threads.get("vforker")
+        check(v is not None and v.get("state") == "D", "the vfork thread: %s" % v, p.stdout)
+        check("did not stop" in (v.get("note") or "") and not v.get("frames"),
+              "nothing said of the thread that could not stop: %s" % v, p.stdout)
+        main = threads.get("vfork_wait")
+        check(main is not None and main.get("frames"), "the main thread", p.stdout)
+        out, err = t.finish()
+        check(t.proc.returncode == 0 and "done" in out, "the program did not end: %r %r"
+              % (out, err))
+    finally:
+        t.kill()
