@@ -69,6 +69,7 @@ static void after_fork_child(void)
         return;
     sw_capture_after_fork_child();
     sw_symclient_after_fork_child();
+    sw_output_after_fork_child();
     sw_watchdog_after_fork_child();
     sw_registry_after_fork_child(child_starts_watching);
 }

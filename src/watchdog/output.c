@@ -222,11 +222,14 @@ static int open_socket(bool journal)
         note_socket_trouble(journal, "cannot be used", errno);
         return -1;
     }
+    sink.fd = fd; /* at once: a fork child closes it (sw_output_after_fork_child) */
+    sink.fd_is_err = false;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     /* The config guarantees the path fits sun_path with its NUL. */
     memcpy(sa.sun_path, path, strnlen(path, sizeof sa.sun_path - 1));
     if (sw_real.connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
+        sink.fd = -1;
         sw_real.close(fd);
         note_socket_trouble(journal, "does not answer", e);
         return -1;
@@ -310,6 +313,7 @@ static void open_sink(unsigned i, const struct sw_output *o, const struct sw_rep
     sink.message_len = 0;
     sink.err_fd = -2;
     sink.fd = -1;
+    sink.fd_is_err = false;
     switch (o->kind) {
     case SW_OUT_SYSLOG:
     case SW_OUT_JOURNAL:
@@ -321,23 +325,38 @@ static void open_sink(unsigned i, const struct sw_output *o, const struct sw_rep
     case SW_OUT_STDERR:
         break;
     case SW_OUT_FILE:
+        sink.fd_is_err = false;
         sink.fd =
             sw_real.open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (sink.fd < 0)
             note_file_trouble(i, o->path, errno);
         break;
     }
-    sink.fd_is_err = sink.fd < 0;
-    if (sink.fd_is_err)
+    if (sink.fd < 0) {
+        sink.fd_is_err = true; /* before the descriptor is: a fork child leaves it to errout */
         sink.fd = sw_errout_open();
+    }
+}
+
+/* Forgets sink.fd before closing it: a fork child closes what sink.fd says (it must never be
+ * a number the program may have been given meanwhile). */
+static void close_own_fd(void)
+{
+    int fd = sink.fd;
+    sink.fd = -1;
+    if (fd >= 0)
+        sw_real.close(fd);
 }
 
 static void close_sink(void)
 {
-    if (sink.fd_is_err)
-        sw_errout_close(sink.fd);
-    else if (sink.fd >= 0)
-        sw_real.close(sink.fd);
+    if (sink.fd_is_err) {
+        int fd = sink.fd;
+        sink.fd = -1;
+        sw_errout_close(fd);
+    } else {
+        close_own_fd();
+    }
     if (sink.err_fd >= 0)
         sw_errout_close(sink.err_fd);
 }
@@ -354,7 +373,7 @@ void sw_output_report(const struct sw_report *r)
             /* journald took nothing: the whole report goes to stderr. */
             note_socket_trouble(true, "did not take the report", errno);
             sink.is_journal = false;
-            sw_real.close(sink.fd);
+            close_own_fd();
             sink.fd = sw_errout_open();
             sink.fd_is_err = true;
             if (sink.fd >= 0)
@@ -362,4 +381,13 @@ void sw_output_report(const struct sw_report *r)
         }
         close_sink();
     }
+}
+
+void sw_output_after_fork_child(void)
+{
+    /* A report was being written when the program forked: its file or socket is ours, and
+     * the child must not inherit it (stderr's stand-in is errout's). */
+    if (sink.fd >= 0 && !sink.fd_is_err)
+        sw_real.close(sink.fd);
+    sink.fd = -1;
 }

@@ -50,6 +50,10 @@ static char env_pool[4096];
 static uint64_t own_start, own_end;
 
 static int conn = -1;          /* this report's connection */
+/* A socket of ours not yet (or no longer) in conn: being connected, or the listening socket
+ * handed to the symbolizer we start. A fork child closes it as it closes conn. Set right after
+ * socket() returns: only the instant between the two is left for a fork to inherit it. */
+static int transient = -1;
 static const struct sw_modmap *conn_map;
 static uint32_t next_job;
 static const char *start_note; /* why the symbolizer could not be started, for the next note */
@@ -150,21 +154,31 @@ static const char *noted(const char *what, int err)
     return note_buf;
 }
 
+static void drop_transient(void)
+{
+    int fd = transient;
+    transient = -1;
+    if (fd >= 0)
+        sw_real.close(fd);
+}
+
+/* A connection, left in transient until the caller makes it conn. */
 static int connect_once(void)
 {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
+    transient = fd;
     if (sw_real.connect(fd, (struct sockaddr *)&addr, addr_len) != 0) {
         int e = errno;
-        sw_real.close(fd);
+        drop_transient();
         return -e;
     }
     /* The other end must be our own user's. */
     struct ucred cred;
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != getuid()) {
-        sw_real.close(fd);
+        drop_transient();
         return -EPERM;
     }
     return fd;
@@ -179,15 +193,16 @@ static int start_symbolizer(void)
         start_note = noted("no socket for the symbolizer", errno);
         return -1;
     }
+    transient = fd;
     if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0 || listen(fd, 128) != 0) {
         int e = errno;
-        sw_real.close(fd);
+        drop_transient();
         /* Another process started one just now: connect to it. */
         return e == EADDRINUSE ? 0 : (start_note = noted("cannot listen for the symbolizer", e), -1);
     }
     char *argv[] = {"stallwatch-symbolizer", "--listen-fd", "3", "--idle", "60", NULL};
     pid_t pid = sw_spawn(program, argv, env, fd);
-    sw_real.close(fd);
+    drop_transient();
     if (pid < 0) {
         start_note = noted("cannot start the symbolizer program", -pid);
         return -1;
@@ -271,6 +286,7 @@ static bool open_conn(const struct sw_modmap *map, uint64_t deadline_ns, const c
         return false;
     }
     conn = fd;
+    transient = -1;
     conn_map = map;
     own_span(map);
     if (!send_modules(map, deadline_ns)) {
@@ -408,10 +424,13 @@ void sw_symclient_warm(const struct sw_modmap *map, const struct sw_snapshot *sn
 
 void sw_symclient_close(void)
 {
-    if (conn >= 0)
-        sw_real.close(conn);
+    /* Forgotten before it is closed: a fork child closes what conn says, which must never be
+     * a number the program may have been given meanwhile. */
+    int fd = conn;
     conn = -1;
     conn_map = NULL;
+    if (fd >= 0)
+        sw_real.close(fd);
 }
 
 void sw_symclient_after_fork_child(void)
@@ -421,5 +440,8 @@ void sw_symclient_after_fork_child(void)
     if (conn >= 0)
         sw_real.close(conn);
     conn = -1;
+    if (transient >= 0)
+        sw_real.close(transient);
+    transient = -1;
     retry_after_ns = 0;
 }
