@@ -73,6 +73,7 @@ static void regs_of(const struct user_regs_struct *r, struct sw_tcap *c)
  * per page, so the copy stops, short, at the first page that is not mapped (the stack's top). */
 static void copy_stack(pid_t pid, struct sw_tcap *c)
 {
+    (void)pid; /* the thread's own tid reads the memory, even when the leader has exited */
     enum { PAGES = sizeof c->stack / 4096 + 1 };
     struct iovec remote[PAGES];
     uint64_t a = c->regs[SW_DWARF_SP];
@@ -85,7 +86,7 @@ static void copy_stack(pid_t pid, struct sw_tcap *c)
         done += chunk;
     }
     struct iovec local = {c->stack, want};
-    ssize_t n = process_vm_readv(pid, &local, 1, remote, k, 0);
+    ssize_t n = process_vm_readv(c->tid, &local, 1, remote, k, 0);
     c->stack_len = n > 0 ? (uint32_t)n : 0;
 }
 
@@ -174,13 +175,18 @@ static void wait_stops(const pid_t *tids, const bool *seized, unsigned n, bool *
         pending += seized[i] && !gone[i];
     struct sigaction sa = {.sa_handler = on_alarm}, old;
     sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: the timer ends waitpid with EINTR */
-    struct itimerval it = {{0, 0}, {(time_t)(timeout_ms / 1000), (long)(timeout_ms % 1000) * 1000}};
+    /* A repeating timer: one that fired between two waitpid calls would leave the next one
+     * waiting for good; each EINTR checks the deadline instead. */
+    struct itimerval it = {{0, 20000}, {0, 20000}};
     setitimer(ITIMER_REAL, &it, NULL);
+    uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
     while (pending > 0) {
         int st;
         pid_t r = waitpid(-1, &st, __WALL);
+        if (r < 0 && errno == EINTR && now_ns() < deadline)
+            continue;
         if (r < 0)
-            break; /* the timer, or nothing left to wait for */
+            break; /* the deadline, or nothing left to wait for */
         unsigned i = 0;
         while (i < n && !(tids[i] == r && seized[i]))
             i++;

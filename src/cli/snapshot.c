@@ -107,7 +107,7 @@ static pid_t futex_holder(struct sw_snap *s, enum sw_call lib, uint64_t addr)
 {
     struct threads_ctx tc = {s};
     struct sw_threadset set = {has_tid, tid_of_self, &tc};
-    struct sw_memread mem = {sw_target_read, &s->pid};
+    struct sw_memread mem = {sw_target_read, &s->mempid};
     if (is_join(lib)) {
         /* A join waits on the joined thread's tid word until the thread exits. */
         int32_t word;
@@ -135,7 +135,7 @@ static const char *lock_name(struct sw_snap *s, uint64_t addr)
         return "the dynamic loader's lock";
     struct threads_ctx tc = {s};
     struct sw_threadset set = {has_tid, tid_of_self, &tc};
-    struct sw_memread mem = {sw_target_read, &s->pid};
+    struct sw_memread mem = {sw_target_read, &s->mempid};
     return sw_glibc_is_stdio_lock(&mem, &set, addr) ? "a stdio lock" : NULL;
 }
 
@@ -180,7 +180,7 @@ static void explain(struct sw_snap *s, unsigned i)
         break;
     }
     case SW_OBJ_PATH:
-        t->path = read_string(s->pid, kc.obj);
+        t->path = read_string(s->mempid, kc.obj);
         break;
     case SW_OBJ_ADDR:
         if (kc.call == SW_CALL_FUTEX) {
@@ -210,9 +210,9 @@ static char *dup_or_null(const char *s)
 /* Unwinds and names every captured stack with one symbolizer session. */
 static void symbolize(struct sw_snap *s, const struct sw_config *cfg)
 {
-    struct sw_msg_hello hello = {.version = SW_PROTO_VERSION, .pid = s->pid,
+    struct sw_msg_hello hello = {.version = SW_PROTO_VERSION, .pid = s->mempid,
                                  .nmodules = map.n, .debuginfod = cfg->debuginfod};
-    struct sw_session *ss = sw_session_begin(s->pid, &hello);
+    struct sw_session *ss = sw_session_begin(s->mempid, &hello);
     if (ss == NULL)
         return;
     for (unsigned i = 0; i < map.n; i++) {
@@ -260,8 +260,11 @@ static void symbolize(struct sw_snap *s, const struct sw_config *cfg)
         if (named.note != NULL)
             t->note = strdup(named.note);
         else if (!c->full_regs)
-            t->note = strdup("not stopped (a stop would make its call return EINTR): "
-                             "unwound from SP and PC alone");
+            t->note = strdup(s->looks[i].state == 'D'
+                                 ? "not stopped (uninterruptible sleep: it could not take a "
+                                   "stop): unwound from SP and PC alone"
+                                 : "not stopped (a stop would make its call return EINTR): "
+                                   "unwound from SP and PC alone");
     }
     sw_session_end(ss);
 }
@@ -295,9 +298,13 @@ unsigned sw_snap_cycle(const struct sw_snap *s, unsigned start, unsigned *cycle,
     return len;
 }
 
-/* Whether stopping the thread would be seen by the program (EINTR). */
+/* Whether the thread is better not stopped: a stop would be seen by the program (EINTR), it
+ * could not take one (uninterruptible sleep: it would hold every other thread still for the
+ * whole wait for it), or it is exiting (a zombie thread cannot be seized). */
 static bool must_not_stop(pid_t pid, const struct sw_tlook *l)
 {
+    if (l->state == 'D' || l->state == 'Z' || l->state == 'X')
+        return true;
     switch (sw_kernel_stop(&l->k)) {
     case SW_KSTOP_VISIBLE:
         return true;
@@ -341,11 +348,22 @@ int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char
         stop[s->n] = !must_not_stop(pid, &s->looks[s->n]);
         s->n++;
     }
-    sw_target_modmap(pid, &map); /* before the capture: the process is held for less */
+    s->mempid = pid;
+    for (unsigned i = 0; i < s->n; i++) {
+        if (s->looks[i].state != 'Z' && s->looks[i].state != 'X') {
+            s->mempid = s->looks[i].tid; /* the main thread first, when it lives */
+            break;
+        }
+    }
+    /* Before the capture: the process is held for less. */
+    sw_target_modmap(s->mempid, &map);
     enum sw_seize_result r =
         sw_seize(pid, tids, stop, s->n, s->caps, 1000, &s->held_ns, why, cap);
-    for (unsigned i = 0; i < s->n; i++)
+    for (unsigned i = 0; i < s->n; i++) {
         s->stopped += stop[i] && s->caps[i].ok;
+        if (s->looks[i].state == 'Z' || s->looks[i].state == 'X')
+            s->caps[i].ok = false; /* an exited thread: nothing of it to unwind */
+    }
     free(stop);
     if (r != SW_SEIZE_OK)
         return 1;

@@ -18,6 +18,7 @@
 
 struct sw_snap {
     pid_t pid;
+    pid_t mempid; /* a live thread, whose tid reads the memory (the leader may have exited) */
     char exe[256], comm[32], title[1024];
     char host[65];                   /* this machine's node name: the process runs here */
     struct sw_job job;               /* from /proc/PID/environ */

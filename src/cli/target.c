@@ -68,13 +68,29 @@ int sw_target_tids(pid_t pid, pid_t *tids, unsigned max)
     return (int)n;
 }
 
+/* The state letter of task tid of pid; 0 when it is gone. */
+static char task_state(pid_t pid, pid_t tid)
+{
+    char path[96], text[1024], state;
+    uint64_t ticks;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    return slurp(path, text, sizeof text) > 0 && sw_parse_stat(text, &state, &ticks) ? state : 0;
+}
+
 bool sw_target_alive(pid_t pid)
 {
-    char path[64], text[1024], state;
-    uint64_t ticks;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    return slurp(path, text, sizeof text) > 0 && sw_parse_stat(text, &state, &ticks) &&
-           state != 'Z' && state != 'X';
+    char s = task_state(pid, pid);
+    if (s != 'Z' && s != 'X')
+        return s != 0;
+    /* The main thread has exited; the process lives on while another thread does. */
+    static pid_t tids[4096];
+    int n = sw_target_tids(pid, tids, sizeof tids / sizeof tids[0]);
+    for (int i = 0; i < n; i++) {
+        char t = task_state(pid, tids[i]);
+        if (t != 0 && t != 'Z' && t != 'X')
+            return true;
+    }
+    return false;
 }
 
 bool sw_target_look(pid_t pid, pid_t tid, struct sw_tlook *out)
@@ -218,7 +234,10 @@ pid_t sw_target_file_lock_holder(pid_t pid, enum sw_call call, int fd, char *nam
 int sw_target_modmap(pid_t pid, struct sw_modmap *m)
 {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    /* pid may be any live thread of the process: its maps are the process's. */
+    snprintf(path, sizeof path, "/proc/%d/task/%d/maps", (int)pid, (int)pid);
+    if (access(path, F_OK) != 0)
+        snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return -errno;

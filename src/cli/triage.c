@@ -260,10 +260,10 @@ static void json_set(const char *key, const struct sw_tset *s)
     printf("]");
 }
 
-static void print_json(const struct sw_triage *T, const struct sw_tgroup **order)
+static void print_json(const struct sw_triage *T, const struct sw_tgroup **order, unsigned n)
 {
     printf("{\"groups\":[");
-    for (unsigned i = 0; i < T->n; i++) {
+    for (unsigned i = 0; i < n; i++) {
         const struct sw_tgroup *g = order[i];
         printf("%s{\"fingerprint\":\"%s\",\"event\":\"%s\",\"count\":%llu,", i ? "," : "",
                g->fingerprint, g->event[0] != '\0' ? g->event : "unknown",
@@ -310,17 +310,17 @@ static void text_set(const struct sw_tset *s)
         printf(", ...");
 }
 
-static void print_text(const struct sw_triage *T, const struct sw_tgroup **order,
+static void print_text(const struct sw_triage *T, const struct sw_tgroup **order, unsigned n,
                        unsigned files)
 {
     printf("%llu reports in %u input%s, %llu lines skipped, %u group%s\n",
            (unsigned long long)T->reports, files, files == 1 ? "" : "s",
-           (unsigned long long)T->skipped, T->n, T->n == 1 ? "" : "s");
-    if (T->n == 0)
+           (unsigned long long)T->skipped, n, n == 1 ? "" : "s");
+    if (n == 0)
         return;
     printf("\n%-16s  %-8s  %6s  %6s  %9s  %9s  %-24s  %-24s\n", "FINGERPRINT", "EVENT", "COUNT",
            "OPEN", "RECOVERED", "LONGEST", "FIRST", "LAST");
-    for (unsigned i = 0; i < T->n; i++) {
+    for (unsigned i = 0; i < n; i++) {
         const struct sw_tgroup *g = order[i];
         char longest[32];
         snprintf(longest, sizeof longest, "%.1fs", (double)g->longest_wait_ms / 1000);
@@ -377,11 +377,11 @@ int sw_cli_triage(int argc, char **argv)
     const struct sw_tgroup **order = calloc(R.T.n + 1, sizeof *order);
     if (order == NULL)
         return 1;
-    sw_triage_sorted(&R.T, order);
+    unsigned ngroups = sw_triage_sorted(&R.T, order);
     if (json)
-        print_json(&R.T, order);
+        print_json(&R.T, order, ngroups);
     else
-        print_text(&R.T, order, R.files);
+        print_text(&R.T, order, ngroups, R.files);
     free(order);
     free(R.T.slot);
     free(R.tok);

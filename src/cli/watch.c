@@ -47,6 +47,7 @@ struct watched {
     char fp[17];
     char call[32], name[17];
     bool kernel;         /* the call was named from the system call alone */
+    bool member;         /* another thread's report stands for this wait (a deadlock's member) */
     unsigned repeats;
     uint64_t next_ns;    /* the next still-stalled report */
 };
@@ -225,6 +226,7 @@ static void report_stall(pid_t pid, const struct sw_config *cfg, struct watched 
             struct watched *o = find(entries[k].tid);
             if (o != NULL && o->report == 0) {
                 o->report = r.number;
+                o->member = true;
                 memcpy(o->fp, w->fp, sizeof o->fp);
                 snprintf(o->call, sizeof o->call, "%s", entries[k].call ? entries[k].call : "??");
                 snprintf(o->name, sizeof o->name, "%s", o->look.name);
@@ -242,7 +244,9 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
 {
     w->since_ns = now;
     w->report = 0;
+    w->member = false;
     w->repeats = 0;
+    w->next_ns = 0;
     w->blocked = sw_target_look(pid, w->tid, &w->look) && w->look.k.blocked;
     struct sw_kcall kc;
     if (!w->blocked || !sw_kernel_call(&w->look.k, &kc)) {
@@ -250,6 +254,8 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
         return;
     }
     enum sw_class cls = kc.cls;
+    /* A timed wait resumed after a stop (a debugger's, a dump's) shows as restart_syscall,
+     * with no arguments and no telling wait channel: judged as a wait (design.md). */
     if (cls == SW_CLASS_FD)
         cls = sw_target_fd_class(pid, (int)kc.obj);
     if (cls == SW_CLASS_PATH)
@@ -274,7 +280,7 @@ static void look_one(pid_t pid, const struct sw_config *cfg, struct watched *w, 
     w->seen = true;
     if (!fresh && w->runs == before)
         return; /* has not run: the same wait goes on */
-    if (w->report != 0)
+    if (w->report != 0 && !w->member)
         write_short(pid, "recovered", w, now);
     begin_wait(pid, cfg, w, now);
 }
@@ -327,7 +333,7 @@ static bool settle(pid_t pid, const struct sw_config *cfg, uint64_t now)
             i++;
             continue;
         }
-        if (w->report != 0)
+        if (w->report != 0 && !w->member)
             write_short(pid, "recovered", w, now);
         if (w->fd >= 0)
             close(w->fd);
@@ -340,7 +346,7 @@ static bool settle(pid_t pid, const struct sw_config *cfg, uint64_t now)
         uint64_t limit = w->cls != SW_CLASS_NONE ? cfg->class_ns[w->cls] : 0;
         if (limit != 0 && w->report == 0 && now - w->since_ns >= limit)
             report_stall(pid, cfg, w, now);
-        else if (w->report != 0 && w->next_ns != 0 && now >= w->next_ns) {
+        else if (w->report != 0 && !w->member && w->next_ns != 0 && now >= w->next_ns) {
             write_short(pid, "still-stalled", w, now);
             w->next_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, ++w->repeats);
         }
@@ -391,7 +397,7 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
      * watching: the stalls it leaves are not over, and no report says they are.) */
     uint64_t now = now_ns();
     for (unsigned i = 0; i < nws; i++) {
-        if (gone && ws[i].report != 0)
+        if (gone && ws[i].report != 0 && !ws[i].member)
             write_short(pid, "recovered", &ws[i], now);
         if (ws[i].fd >= 0)
             close(ws[i].fd);

@@ -1,6 +1,7 @@
 /* One group per fingerprint (see triage.h). Pure; any context: the table is the caller's. */
 #include "core/triage.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void sw_triage_init(struct sw_triage *T, struct sw_tgroup *table, unsigned cap)
@@ -109,31 +110,27 @@ uint64_t sw_triage_open(const struct sw_tgroup *g)
     return g->count > g->recovered ? g->count - g->recovered : 0;
 }
 
-/* a comes before b. */
-static bool before(const struct sw_tgroup *a, const struct sw_tgroup *b)
+/* Open groups first, then by count, then by fingerprint. */
+static int order_of(const void *pa, const void *pb)
 {
+    const struct sw_tgroup *a = *(const struct sw_tgroup *const *)pa;
+    const struct sw_tgroup *b = *(const struct sw_tgroup *const *)pb;
     bool ao = sw_triage_open(a) > 0, bo = sw_triage_open(b) > 0;
     if (ao != bo)
-        return ao;
+        return ao ? -1 : 1;
     if (a->count != b->count)
-        return a->count > b->count;
-    return strcmp(a->fingerprint, b->fingerprint) < 0;
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->fingerprint, b->fingerprint);
 }
 
-void sw_triage_sorted(const struct sw_triage *T, const struct sw_tgroup **order)
+unsigned sw_triage_sorted(const struct sw_triage *T, const struct sw_tgroup **order)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < T->cap; i++) {
-        if (!T->slot[i].used)
-            continue;
-        /* Insertion into place: the groups are few (a report per hang, not per line). */
-        unsigned k = n++;
-        while (k > 0 && before(&T->slot[i], order[k - 1])) {
-            order[k] = order[k - 1];
-            k--;
-        }
-        order[k] = &T->slot[i];
-    }
+    for (unsigned i = 0; i < T->cap; i++)
+        if (T->slot[i].used && T->slot[i].count > 0)
+            order[n++] = &T->slot[i];
+    qsort(order, n, sizeof *order, order_of);
+    return n;
 }
 
 bool sw_triage_own_module(const char *module)

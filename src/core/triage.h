@@ -66,8 +66,10 @@ bool sw_triage_add(struct sw_triage *T, const struct sw_tevent *e);
 void sw_triage_rehash(struct sw_triage *T, struct sw_tgroup *table, unsigned cap);
 
 /* The groups in the order a person reads them: open ones first, then by count, then by
- * fingerprint; fills order[0..T->n) with pointers into the table. */
-void sw_triage_sorted(const struct sw_triage *T, const struct sw_tgroup **order);
+ * fingerprint, into order (room for T->n pointers into the table); returns how many. A
+ * fingerprint seen only in repeats and recoveries (its stall report was not among the inputs)
+ * is kept to count them but is no group of its own. */
+unsigned sw_triage_sorted(const struct sw_triage *T, const struct sw_tgroup **order);
 
 /* The number of a group's stalls still open: count - recovered, never below 0. */
 uint64_t sw_triage_open(const struct sw_tgroup *g);

@@ -256,7 +256,9 @@ def test_dump_of_a_missing_or_vanishing_process_fails_cleanly(shim):
         d = subprocess.Popen([shim.cli, "dump", str(t.pid)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True,
                              env=dict(clean_env(), SW_TEST_HOLD_MS="1500"))
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and t.status("TracerPid") == "0":
+            time.sleep(0.01)
         t.proc.kill()
         out, err = d.communicate(timeout=30)
         check(d.returncode == 1 and "exited during the dump" in err and out == "",
@@ -388,22 +390,53 @@ def test_dump_names_the_job_and_rank_from_the_processes_environment(shim):
 
 
 def test_a_thread_that_cannot_stop_neither_hangs_the_dump_nor_stays_traced(shim):
-    """A thread in uninterruptible sleep (a vfork parent waiting for its child, 3 s): the dump
-    gives up on stopping it after a second, reports every other thread, says so for that one,
-    and the process ends normally, never left traced."""
+    """A thread in uninterruptible sleep (a vfork parent waiting for its child, 3 s) cannot
+    take a stop: the dump reads it without stopping it (its stack from /proc, a note says
+    why), does not hold the other threads waiting for it, and the process ends normally,
+    never left traced."""
     t = Target(shim, ["vfork_wait", "3000"], ready="ready")
     try:
-        p, reports = dump(shim, t.pid)
+        p, reports = dump(shim, t.pid, env={"SW_TEST_HELD": "1"})
         check(p.returncode == 0, "dump failed: %s" % p.stderr)
         threads = {x["name"]: x for x in reports[-1]["threads"]}
         v = threads.get("vforker")
         check(v is not None and v.get("state") == "D", "the vfork thread: %s" % v, p.stdout)
-        check("did not stop" in (v.get("note") or "") and not v.get("frames"),
-              "nothing said of the thread that could not stop: %s" % v, p.stdout)
+        check(v.get("capture") == "proc" and "uninterruptible" in (v.get("note") or ""),
+              "the thread that could not stop: %s" % v, p.stdout)
+        m = re.search(r"held (\d+) of (\d+) threads for ([\d.]+) ms", p.stderr)
+        check(m and int(m.group(1)) == 1 and float(m.group(3)) < 500,
+              "the others were held waiting for it: %s" % p.stderr)
+        untouched(t)
         main = threads.get("vfork_wait")
         check(main is not None and main.get("frames"), "the main thread", p.stdout)
         out, err = t.finish()
         check(t.proc.returncode == 0 and "done" in out, "the program did not end: %r %r"
               % (out, err))
+    finally:
+        t.kill()
+
+
+def test_a_process_whose_main_thread_exited_is_dumped_and_watched(shim):
+    """The main thread has exited (a zombie leader) while a worker sleeps: the process is
+    alive, watch reports the worker's sleep past --idle, and the dump is not refused and names
+    the worker's frames (its memory read through a live thread)."""
+    t = Target(shim, ["leader_exits", "20000"], ready="ready")
+    try:
+        # watch first: a sleep that a stop interrupted resumes as restart_syscall, which
+        # /proc cannot tell from other waits (design.md).
+        w = subprocess.Popen([shim.cli, "watch", "--idle", "1s", "--format", "json",
+                              str(t.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=clean_env())
+        time.sleep(3.0)
+        w.send_signal(signal.SIGTERM)
+        out, err = w.communicate(timeout=30)
+        events = [json.loads(l)["event"] for l in out.splitlines()]
+        check(w.returncode == 0 and events == ["stall"], "watch: %d %s %s"
+              % (w.returncode, events, err))
+        p, reports = dump(shim, t.pid)
+        check(p.returncode == 0, "dump refused: %s" % p.stderr)
+        workers = [x for x in reports[-1]["threads"] if x["tid"] != t.pid]
+        check(workers and "sleeper" in functions(workers[0]), "the worker's frames: %s"
+              % (functions(workers[0]) if workers else None), p.stdout)
     finally:
         t.kill()

@@ -102,7 +102,7 @@ START_TEST(test_the_table_grows_and_keeps_every_group)
     snprintf(fp, sizeof fp, "%016x", 99 * 2654435761u);
     ck_assert_uint_eq(group(fp)->longest_wait_ms, 99);
     const struct sw_tgroup *order[100];
-    sw_triage_sorted(&T, order);
+    ck_assert_uint_eq(sw_triage_sorted(&T, order), 100);
     /* Open groups first. */
     bool seen_closed = false;
     for (unsigned i = 0; i < 100; i++) {
@@ -110,6 +110,21 @@ START_TEST(test_the_table_grows_and_keeps_every_group)
         ck_assert(!(open && seen_closed));
         seen_closed |= !open;
     }
+}
+END_TEST
+
+START_TEST(test_repeats_and_recoveries_without_their_stall_make_no_group)
+{
+    add("recovered", "dddd", "n", "t1", 5000);
+    add("still-stalled", "dddd", "n", "t0", 4000);
+    add("stall", "eeee", "n", "t0", 1000);
+    const struct sw_tgroup *order[4];
+    ck_assert_uint_eq(sw_triage_sorted(&T, order), 1);
+    ck_assert_str_eq(order[0]->fingerprint, "eeee");
+    /* The stall read later still finds its recovery counted. */
+    add("stall", "dddd", "n", "t0", 1000);
+    ck_assert_uint_eq(sw_triage_sorted(&T, order), 2);
+    ck_assert_uint_eq(sw_triage_open(group("dddd")), 0);
 }
 END_TEST
 
@@ -145,6 +160,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_recoveries_close_stalls_and_make_no_group_of_their_own);
     tcase_add_test(tc, test_dumps_and_reports_without_fingerprint_are_counted_not_grouped);
     tcase_add_test(tc, test_the_table_grows_and_keeps_every_group);
+    tcase_add_test(tc, test_repeats_and_recoveries_without_their_stall_make_no_group);
     tcase_add_test(tc, test_sets_keep_a_few_and_say_there_are_more);
     tcase_add_test(tc, test_library_frames_are_not_the_programs_own);
     suite_add_tcase(s, tc);
