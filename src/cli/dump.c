@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/emit.h"
 #include "cli/snapshot.h"
+#include "core/clock.h"
 #include "core/diagnose.h"
 
 #define CYCLE_MAX 64
@@ -16,14 +16,11 @@
 void sw_cli_report_base(const struct sw_snap *s, const char *event, struct sw_report *r)
 {
     static unsigned number;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     *r = (struct sw_report){.event = event, .number = ++number, .pid = s->pid,
                             .process = s->exe[0] != '\0' ? s->exe : s->comm,
                             .comm = strcmp(s->comm, s->exe) != 0 ? s->comm : NULL,
                             .title = s->title[0] != '\0' ? s->title : NULL,
-                            .time_ns = (uint64_t)ts.tv_sec * 1000000000u +
-                                       (uint64_t)ts.tv_nsec,
+                            .time_ns = sw_real_ns(),
                             .attached = true,
                             .host = s->host[0] != '\0' ? s->host : NULL,
                             .job = s->job.job[0] != '\0' ? s->job.job : NULL,

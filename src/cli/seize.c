@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/target.h"
+#include "core/clock.h"
 #include "core/procparse.h"
 
 #define LEFT_MAX 4096
@@ -50,13 +51,6 @@ static void let_go(pid_t tid, int st)
     if (WIFSTOPPED(st))
         ptrace(PTRACE_DETACH, tid, NULL,
                (void *)(long)((st >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(st)));
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void regs_of(const struct user_regs_struct *r, struct sw_tcap *c)
@@ -179,11 +173,11 @@ static void wait_stops(const pid_t *tids, const bool *seized, unsigned n, bool *
      * waiting for good; each EINTR checks the deadline instead. */
     struct itimerval it = {{0, 20000}, {0, 20000}};
     setitimer(ITIMER_REAL, &it, NULL);
-    uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+    uint64_t deadline = sw_mono_ns() + (uint64_t)timeout_ms * 1000000u;
     while (pending > 0) {
         int st;
         pid_t r = waitpid(-1, &st, __WALL);
-        if (r < 0 && errno == EINTR && now_ns() < deadline)
+        if (r < 0 && errno == EINTR && sw_mono_ns() < deadline)
             continue;
         if (r < 0)
             break; /* the deadline, or nothing left to wait for */
@@ -241,7 +235,7 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
             goto out;
         }
     }
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sw_mono_ns();
     for (unsigned i = 0; i < n; i++)
         if (seized[i] && ptrace(PTRACE_INTERRUPT, tids[i], NULL, NULL) != 0)
             gone[i] = errno == ESRCH;
@@ -264,7 +258,7 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
         else if (seized[i] && !gone[i] && nleft < LEFT_MAX)
             left[nleft++] = tids[i];
     }
-    *held_ns = now_ns() - t0;
+    *held_ns = sw_mono_ns() - t0;
     for (unsigned i = 0; i < n; i++)
         if (!stop[i] || (!seized[i] && left_over(tids[i], false)))
             capture_unstopped(pid, &caps[i]);

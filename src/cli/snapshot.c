@@ -67,22 +67,13 @@ static enum sw_call call_named(const char *fn)
     return SW_CALL_NONE;
 }
 
-static bool in_libc(const char *module)
-{
-    const char *base = module != NULL ? strrchr(module, '/') : NULL;
-    base = base != NULL ? base + 1 : module;
-    return base != NULL && (strncmp(base, "libc.", 5) == 0 || strncmp(base, "libc-", 5) == 0 ||
-                            strncmp(base, "libpthread", 10) == 0 ||
-                            strncmp(base, "ld-linux", 8) == 0);
-}
-
 /* The call the program made into the C library: of the C library's frames the stack starts
  * with, the outermost that names a call we know (fgets, not the read under it; nanosleep, not
  * clock_nanosleep). */
 static enum sw_call library_call(const struct sw_thread_report *t)
 {
     enum sw_call found = SW_CALL_NONE;
-    for (unsigned i = 0; i < t->nframes && in_libc(t->frames[i].module); i++) {
+    for (unsigned i = 0; i < t->nframes && sw_runtime_module(t->frames[i].module); i++) {
         const struct sw_frame *f = &t->frames[i];
         enum sw_call c = f->function != NULL ? call_named(f->function) : SW_CALL_NONE;
         if (c != SW_CALL_NONE)

@@ -26,6 +26,7 @@
 #include "cli/cli.h"
 #include "cli/emit.h"
 #include "cli/snapshot.h"
+#include "core/clock.h"
 #include "core/diagnose.h"
 #include "core/policy.h"
 #include "core/watch.h"
@@ -61,13 +62,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The number of times tid ran, from its schedstat; false if the thread is gone. */
@@ -384,7 +378,7 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
     uint64_t full_every = min / 2 > period ? min / 2 : period, next_full = 0;
     bool gone = false;
     for (;;) {
-        uint64_t now = now_ns();
+        uint64_t now = sw_mono_ns();
         bool full = now >= next_full;
         if (full)
             next_full = now + full_every;
@@ -395,7 +389,7 @@ int sw_cli_watch(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
     }
     /* The process ended: its open stalls are over. (Asked to stop, the watcher only stops
      * watching: the stalls it leaves are not over, and no report says they are.) */
-    uint64_t now = now_ns();
+    uint64_t now = sw_mono_ns();
     for (unsigned i = 0; i < nws; i++) {
         if (gone && ws[i].report != 0 && !ws[i].member)
             write_short(pid, "recovered", &ws[i], now);

@@ -13,8 +13,7 @@ static uint64_t fnv(uint64_t h, const char *s)
     return (h ^ 0xff) * FNV_PRIME; /* a separator no name contains */
 }
 
-/* The modules whose internals vary between glibc builds. */
-static bool runtime_module(const char *path)
+bool sw_runtime_module(const char *path)
 {
     if (path == NULL)
         return false;
@@ -49,11 +48,11 @@ uint64_t sw_fingerprint(const char *call, const struct sw_frame *frames, unsigne
     /* Names when the program's frames have any; places when none has (a raw stack). */
     bool named = false;
     for (unsigned i = 0; i < n && !named; i++)
-        named = frames[i].function != NULL && !runtime_module(frames[i].module);
+        named = frames[i].function != NULL && !sw_runtime_module(frames[i].module);
     uint64_t h = fnv(FNV_OFFSET, call != NULL ? call : "");
     for (unsigned i = 0; i < n; i++) {
         const struct sw_frame *f = &frames[i];
-        if (f->inlined || runtime_module(f->module))
+        if (f->inlined || sw_runtime_module(f->module))
             continue;
         if (f->function != NULL)
             h = fnv(h, f->function);

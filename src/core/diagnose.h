@@ -9,6 +9,10 @@
 
 #include "core/report.h"
 
+/* Whether the module at path is the C library, libpthread or the dynamic loader: their
+ * internals vary between glibc builds, and they are not the program's own code. */
+bool sw_runtime_module(const char *path);
+
 /* A stable hash of a stalled thread's call and stack: the call's name and the function names
  * of its frames, leaving out what differs between runs and hosts: addresses, inlined frames
  * (they exist only where debuginfo is installed), and frames in the C library and the

@@ -5,6 +5,8 @@
  * no stdio, errno untouched. */
 #include "core/journal.h"
 
+#include "core/diagnose.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -40,21 +42,11 @@ size_t sw_journal_encode(char *out, size_t cap, const struct sw_journal_field *f
     return len;
 }
 
-static bool system_module(const char *path)
-{
-    if (path == NULL)
-        return false;
-    const char *base = strrchr(path, '/');
-    base = base != NULL ? base + 1 : path;
-    return strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libpthread.so", 13) == 0 ||
-           strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libc-", 5) == 0;
-}
-
 const struct sw_frame *sw_journal_code_frame(const struct sw_thread_report *t)
 {
     for (unsigned i = 0; i < t->nframes; i++) {
         const struct sw_frame *f = &t->frames[i];
-        if (f->function != NULL && !system_module(f->module))
+        if (f->function != NULL && !sw_runtime_module(f->module))
             return f;
     }
     return NULL;

@@ -1,6 +1,8 @@
 /* One group per fingerprint (see triage.h). Pure; any context: the table is the caller's. */
 #include "core/triage.h"
 
+#include "core/diagnose.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,10 +141,6 @@ bool sw_triage_own_module(const char *module)
         return true; /* unknown: keep */
     const char *base = strrchr(module, '/');
     base = base != NULL ? base + 1 : module;
-    static const char *const system[] = {"libc.so", "libc-", "ld-linux", "ld.so",
-                                         "libpthread", "libstallwatch"};
-    for (size_t i = 0; i < sizeof system / sizeof system[0]; i++)
-        if (strncmp(base, system[i], strlen(system[i])) == 0)
-            return false;
-    return true;
+    return !sw_runtime_module(module) && strncmp(base, "ld.so", 5) != 0 &&
+           strncmp(base, "libstallwatch", 13) != 0;
 }
