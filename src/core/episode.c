@@ -522,10 +522,11 @@ void sw_episodes_look(struct sw_episodes *E, struct sw_episode *ep, const struct
 
 /* ---- deadlocks ----------------------------------------------------------------------------- */
 
-/* Each waiter's owner, and since when it is the same; the wait-for graph of stable edges. */
+/* Each waiter's owner, and since when it is the same; the wait-for graph of every edge
+ * (edge_ok says which have held for STALLWATCH_DEADLOCK). */
 static void build_graph(struct sw_episodes *E)
 {
-    uint64_t now = E->now_ns, lock_ns = E->cfg->class_ns[SW_CLASS_LOCK];
+    uint64_t now = E->now_ns;
     for (unsigned i = 0; i < E->nwaiters; i++) {
         struct sw_waiter *wt = &E->waiters[i];
         struct sw_episode *ep = episode(E, wt->idx);
@@ -539,11 +540,8 @@ static void build_graph(struct sw_episodes *E)
     }
     for (unsigned i = 0; i < E->nwaiters; i++) {
         struct sw_episode *ep = episode(E, E->waiters[i].idx);
-        /* Stable for STALLWATCH_DEADLOCK, or its thread is due as a stall now: a cycle that
-         * still stands when its threads reach the lock threshold is a deadlock. */
-        bool stable = now - ep->edge_since_ns >= E->deadlock_ns ||
-                      (lock_ns != 0 && E->waiters[i].waited_ns >= lock_ns);
-        if (ep->edge_owner == 0 || !stable)
+        E->edge_ok[i] = now - ep->edge_since_ns >= E->deadlock_ns;
+        if (ep->edge_owner == 0)
             continue;
         for (unsigned j = 0; j < E->nwaiters; j++) {
             if (E->waiters[j].tid == ep->edge_owner) {
@@ -552,6 +550,22 @@ static void build_graph(struct sw_episodes *E)
             }
         }
     }
+}
+
+/* A cycle is a deadlock when every edge has held for STALLWATCH_DEADLOCK, or when one of its
+ * threads is due as a stall now (its wait reached the lock threshold): a cycle that still
+ * stands when a member's stall is due is reported as the deadlock it is, not as that
+ * member's stall (the members' waits start at different looks, so their edges do not all turn
+ * stable in the same scan: seen under valgrind, where the second waiter came 20 ms later). */
+static bool cycle_is_deadlock(const struct sw_episodes *E, const unsigned *cycle, unsigned len)
+{
+    uint64_t lock_ns = E->cfg->class_ns[SW_CLASS_LOCK];
+    bool stable = true, due = false;
+    for (unsigned k = 0; k < len; k++) {
+        stable = stable && E->edge_ok[cycle[k]];
+        due = due || (lock_ns != 0 && E->waiters[cycle[k]].waited_ns >= lock_ns);
+    }
+    return stable || due;
 }
 
 /* Keeps the cycle through waiter i if it is new: no member reported already or left out by
@@ -590,7 +604,7 @@ static void find_cycles(struct sw_episodes *E)
         if (E->in_cycle[i] || episode(E, E->waiters[i].idx)->stall_report != 0)
             continue;
         unsigned len = sw_find_cycle(E->next_node, E->nwaiters, i, cycle, SW_CYCLE_MAX);
-        if (len != 0)
+        if (len != 0 && cycle_is_deadlock(E, cycle, len))
             keep_if_fresh(E, cycle, len, &used);
     }
 }

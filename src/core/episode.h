@@ -232,6 +232,7 @@ struct sw_episodes {
     unsigned nwaiters;
     int next_node[SW_CANDS_MAX];
     bool in_cycle[SW_CANDS_MAX];
+    bool edge_ok[SW_CANDS_MAX]; /* stable for the deadlock time */
 
     /* The plan iterator. */
     unsigned stage, pos;

@@ -728,6 +728,27 @@ START_TEST(test_a_cycle_stable_for_the_deadlock_time_is_one_deadlock)
 }
 END_TEST
 
+/* Seen under valgrind (CI, 8e55d51): the second waiter came 20 ms after the first, so when the
+ * first reached the lock threshold the second's edge was not yet stable, and the deadlock was
+ * reported as the first thread's stall. A cycle that stands when a member is due is the
+ * deadlock. */
+START_TEST(test_a_cycle_whose_second_edge_is_younger_is_still_one_deadlock)
+{
+    const char *const env[] = {"STALLWATCH_LOCK=500ms", NULL};
+    reset_world(env, 0);
+    struct fake_slot *a = enter(101, SW_CALL_PTHREAD_MUTEX_LOCK, 0xb);
+    a->owner = 102;
+    scan_at(1 * S);
+    struct fake_slot *b = enter(102, SW_CALL_PTHREAD_MUTEX_LOCK, 0xa);
+    b->owner = 101;
+    for (uint64_t t = 1 * S + 20 * MS; t <= 3 * S; t += 20 * MS)
+        scan_at(t);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 0);
+    ck_assert_uint_eq(count_kind(SW_PLAN_DEADLOCK), 1);
+    ck_assert_uint_eq(find_kind(SW_PLAN_DEADLOCK)->ntids, 2);
+}
+END_TEST
+
 START_TEST(test_a_changing_owner_is_no_deadlock)
 {
     const char *const env[] = {"STALLWATCH_LOCK=off", "STALLWATCH_DEADLOCK=1s", NULL};
@@ -1085,6 +1106,7 @@ static Suite *suite(void)
     c = tcase_create("deadlocks");
     tcase_add_test(c, test_a_cycle_stable_for_the_deadlock_time_is_one_deadlock);
     tcase_add_test(c, test_a_changing_owner_is_no_deadlock);
+    tcase_add_test(c, test_a_cycle_whose_second_edge_is_younger_is_still_one_deadlock);
     tcase_add_test(c, test_a_thread_waiting_for_a_lock_it_holds_is_a_cycle_of_one);
     tcase_add_test(c, test_deadlock_members_are_named_with_the_lock_class_off);
     tcase_add_test(c, test_a_cycle_through_an_ignored_thread_is_not_reported);
