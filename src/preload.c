@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "watchdog/errout.h"
 #include "watchdog/output.h"
+#include "watchdog/ownfd.h"
 #include "hook/real.h"
 #include "hook/registry.h"
 #include "watchdog/symclient.h"
@@ -62,9 +63,22 @@ static void child_starts_watching(void)
     sw_watchdog_start_in_child();
 }
 
-/* A few stores: every fork of the program pays for it. */
+/* Around every fork of the program (a few atomic operations): no descriptor of ours is
+ * being opened at the fork, so the child knows every one of ours and closes it. */
+static void before_fork(void)
+{
+    sw_ownfd_fork_prepare();
+}
+
+static void after_fork_parent(void)
+{
+    sw_ownfd_fork_parent();
+}
+
+/* A few stores and the closing of our descriptors: every fork of the program pays for it. */
 static void after_fork_child(void)
 {
+    sw_ownfd_fork_child();
     if (!active)
         return;
     sw_capture_after_fork_child();
@@ -100,7 +114,7 @@ __attribute__((constructor)) static void sw_preload_init(void)
     if (r != 0)
         sw_output_stderr_line("stallwatch: no free real-time signal for stack capture; stacks "
                               "will be read from /proc");
-    r = pthread_atfork(NULL, NULL, after_fork_child);
+    r = pthread_atfork(before_fork, after_fork_parent, after_fork_child);
     if (r != 0) {
         go_passive("cannot install the fork handler", r);
         goto out;

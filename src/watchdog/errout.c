@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "hook/real.h"
+#include "watchdog/ownfd.h"
 
 #define PATH_BYTES 512
 
@@ -95,7 +96,7 @@ static int open_standin(void)
 {
     if (standin[0] == '\0')
         return -1;
-    int fd = sw_real.open(standin, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+    int fd = sw_ownfd_open(standin, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
                                        O_NOCTTY | O_NONBLOCK,
                           0600);
     if (fd < 0)
@@ -103,7 +104,7 @@ static int open_standin(void)
     struct stat st;
     if (sw_real.fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
         (st.st_mode & 077) != 0) {
-        sw_real.close(fd);
+        sw_ownfd_close(fd);
         return -1;
     }
     return fd;
@@ -126,13 +127,14 @@ static void announce(int fd)
     write_line(fd, line);
     if (orig_path[0] == '\0')
         return;
-    int o = sw_real.open(orig_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-                                        O_NONBLOCK);
+    int o = sw_ownfd_open(orig_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+                                          O_NONBLOCK,
+                          0);
     if (o < 0)
         return;
     if (is_original(o))
         write_line(o, line);
-    sw_real.close(o);
+    sw_ownfd_close(o);
 }
 
 int sw_errout_open(void)
@@ -154,7 +156,7 @@ void sw_errout_close(int fd)
 {
     int saved = errno;
     if (fd >= 0 && fd != STDERR_FILENO)
-        sw_real.close(fd);
+        sw_ownfd_close(fd);
     errno = saved;
 }
 

@@ -28,6 +28,7 @@
 #include "hook/capture.h"
 #include "core/clock.h"
 #include "watchdog/owner.h"
+#include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
 #include "hook/real.h"
 #include "watchdog/rawstack.h"
@@ -329,11 +330,11 @@ static const char *process_name(pid_t pid)
     sw_buf_puts(&b, "/proc/");
     sw_buf_put_u64(&b, (uint64_t)pid);
     sw_buf_puts(&b, "/comm");
-    int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sw_ownfd_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return NULL;
     ssize_t n = sw_real.read(fd, comm, sizeof comm - 1);
-    sw_real.close(fd);
+    sw_ownfd_close(fd);
     if (n <= 0)
         return NULL;
     comm[n] = '\0';

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
 #include "hook/real.h"
 
@@ -21,7 +22,7 @@ static ssize_t read_own(void *ctx, uint64_t addr, void *buf, size_t len)
 int sw_modmap_load(struct sw_modmap *m)
 {
     sw_modmap_reset(m);
-    int fd = sw_real.open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    int fd = sw_ownfd_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     static char buf[16384];
@@ -49,7 +50,7 @@ int sw_modmap_load(struct sw_modmap *m)
             line_len = 0;
         }
     }
-    sw_real.close(fd);
+    sw_ownfd_close(fd);
     sw_modmap_identify(m, &(struct sw_memread){read_own, NULL});
     return err;
 }

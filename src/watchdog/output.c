@@ -27,6 +27,7 @@
 #include "hook/real.h"
 #include "core/syslog_frame.h"
 #include "watchdog/errout.h"
+#include "watchdog/ownfd.h"
 
 #define SW_RENDER_SCRATCH   (256 * 1024)
 #define SW_SEVERITY_WARNING 4
@@ -217,12 +218,12 @@ static void on_record(void *ctx, const char *rec, size_t len)
 static int open_socket(bool journal)
 {
     const char *path = journal ? cfg->journal_socket : cfg->syslog_socket;
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = sw_ownfd_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         note_socket_trouble(journal, "cannot be used", errno);
         return -1;
     }
-    sink.fd = fd; /* at once: a fork child closes it (sw_output_after_fork_child) */
+    sink.fd = fd;
     sink.fd_is_err = false;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     /* The config guarantees the path fits sun_path with its NUL. */
@@ -230,7 +231,7 @@ static int open_socket(bool journal)
     if (sw_real.connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
         sink.fd = -1;
-        sw_real.close(fd);
+        sw_ownfd_close(fd);
         note_socket_trouble(journal, "does not answer", e);
         return -1;
     }
@@ -241,7 +242,8 @@ static int open_socket(bool journal)
  * with SCM_RIGHTS and no data, which journald reads as the entry. */
 static bool send_memfd(int sock, const char *entry, size_t len)
 {
-    int fd = memfd_create("stallwatch-journal", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    sw_ownfd_begin();
+    int fd = sw_ownfd_end(memfd_create("stallwatch-journal", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (fd < 0)
         return false;
     size_t done = 0;
@@ -270,7 +272,7 @@ static bool send_memfd(int sock, const char *entry, size_t len)
         memcpy(CMSG_DATA(c), &fd, sizeof fd);
         ok = sw_real.sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0;
     }
-    sw_real.close(fd);
+    sw_ownfd_close(fd);
     return ok;
 }
 
@@ -327,7 +329,7 @@ static void open_sink(unsigned i, const struct sw_output *o, const struct sw_rep
     case SW_OUT_FILE:
         sink.fd_is_err = false;
         sink.fd =
-            sw_real.open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+            sw_ownfd_open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (sink.fd < 0)
             note_file_trouble(i, o->path, errno);
         break;
@@ -338,14 +340,11 @@ static void open_sink(unsigned i, const struct sw_output *o, const struct sw_rep
     }
 }
 
-/* Forgets sink.fd before closing it: a fork child closes what sink.fd says (it must never be
- * a number the program may have been given meanwhile). */
 static void close_own_fd(void)
 {
     int fd = sink.fd;
     sink.fd = -1;
-    if (fd >= 0)
-        sw_real.close(fd);
+    sw_ownfd_close(fd);
 }
 
 static void close_sink(void)
@@ -385,9 +384,8 @@ void sw_output_report(const struct sw_report *r)
 
 void sw_output_after_fork_child(void)
 {
-    /* A report was being written when the program forked: its file or socket is ours, and
-     * the child must not inherit it (stderr's stand-in is errout's). */
-    if (sink.fd >= 0 && !sink.fd_is_err)
-        sw_real.close(sink.fd);
+    /* A report was being written when the program forked: its file or socket is closed by
+     * sw_ownfd_fork_child; only the number is forgotten here. */
     sink.fd = -1;
+    sink.err_fd = -1;
 }

@@ -22,8 +22,8 @@ void sw_output_report(const struct sw_report *r);
 /* Writes one line plus a newline to stderr with a single write(2). Preserves errno. */
 void sw_output_stderr_line(const char *line);
 
-/* In a fork child (a few stores and at most one close): the descriptor of a report being
- * written when the program forked is ours, and closed. */
+/* In a fork child (a few stores): forgets the descriptors of a report being written when the
+ * program forked (sw_ownfd_fork_child closes them). */
 void sw_output_after_fork_child(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include "hook/real.h"
 #include "hook/registry.h"
 #include "watchdog/modmap.h"
+#include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
 
 /* The live thread whose pthread_t is self; 0 if none. */
@@ -122,7 +123,7 @@ pid_t sw_owner_process(enum sw_call call, int fd)
     if (type == NULL || sw_real.fstat(fd, &st) != 0)
         return 0;
     static char text[65536];
-    int pfd = sw_real.open("/proc/locks", O_RDONLY | O_CLOEXEC);
+    int pfd = sw_ownfd_open("/proc/locks", O_RDONLY | O_CLOEXEC, 0);
     if (pfd < 0)
         return 0;
     size_t len = 0;
@@ -136,7 +137,7 @@ pid_t sw_owner_process(enum sw_call call, int fd)
         if (len == sizeof text - 1)
             break;
     }
-    sw_real.close(pfd);
+    sw_ownfd_close(pfd);
     text[len] = '\0';
     return sw_proclocks_holder(text, type, major(st.st_dev), minor(st.st_dev), st.st_ino);
 }

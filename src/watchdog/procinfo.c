@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/procparse.h"
 #include "hook/real.h"
+#include "watchdog/ownfd.h"
 
 static void task_path(struct sw_buf *b, pid_t tid, const char *leaf)
 {
@@ -28,7 +29,7 @@ static void task_path(struct sw_buf *b, pid_t tid, const char *leaf)
 /* Reads up to cap - 1 bytes of a small file, NUL-terminated. Returns length or -errno. */
 static ssize_t read_file(const char *path, char *out, size_t cap)
 {
-    int fd = sw_real.open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sw_ownfd_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     size_t len = 0;
@@ -38,14 +39,14 @@ static ssize_t read_file(const char *path, char *out, size_t cap)
             continue;
         if (n < 0) {
             int e = errno;
-            sw_real.close(fd);
+            sw_ownfd_close(fd);
             return -e;
         }
         if (n == 0)
             break;
         len += (size_t)n;
     }
-    sw_real.close(fd);
+    sw_ownfd_close(fd);
     out[len] = '\0';
     return (ssize_t)len;
 }

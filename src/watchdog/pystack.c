@@ -60,6 +60,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "watchdog/dynsym.h"
+#include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
 #include "hook/real.h"
 
@@ -316,7 +317,8 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
         text = NULL;
         text_len = 0;
     }
-    int fd = memfd_create("stallwatch-python-stacks", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    sw_ownfd_begin();
+    int fd = sw_ownfd_end(memfd_create("stallwatch-python-stacks", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (fd < 0) {
         *note = set_note("no memory file for the Python stacks (memfd_create: ",
                          strerrordesc_np(errno));
@@ -328,7 +330,7 @@ enum sw_py_status sw_pystack_dump(const struct sw_modmap *map, uint64_t deadline
         sw_real.fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK);
     enum sw_py_status result = dump_in_copies(fd, deadline_ns, note);
     bool have = (result == SW_PY_OK || result == SW_PY_PARTIAL) && map_text(fd, note);
-    sw_real.close(fd);
+    sw_ownfd_close(fd);
     if (!have)
         return result == SW_PY_OK || result == SW_PY_PARTIAL ? SW_PY_FAILED : result;
     sw_pyparse(text, text_len, &parsed);

@@ -36,6 +36,7 @@
 #include "core/clock.h"
 #include "core/symproto.h"
 #include "hook/real.h"
+#include "watchdog/ownfd.h"
 #include "watchdog/spawn.h"
 
 #define MS      1000000ull
@@ -158,14 +159,13 @@ static void drop_transient(void)
 {
     int fd = transient;
     transient = -1;
-    if (fd >= 0)
-        sw_real.close(fd);
+    sw_ownfd_close(fd);
 }
 
 /* A connection, left in transient until the caller makes it conn. */
 static int connect_once(void)
 {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = sw_ownfd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     transient = fd;
@@ -188,7 +188,7 @@ static int connect_once(void)
  * 0, or -1 with start_note set. */
 static int start_symbolizer(void)
 {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = sw_ownfd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         start_note = noted("no socket for the symbolizer", errno);
         return -1;
@@ -429,19 +429,13 @@ void sw_symclient_close(void)
     int fd = conn;
     conn = -1;
     conn_map = NULL;
-    if (fd >= 0)
-        sw_real.close(fd);
+    sw_ownfd_close(fd);
 }
 
 void sw_symclient_after_fork_child(void)
 {
-    /* A fork can only come from a program thread while the watchdog is between reports (or
-     * inside one: then the descriptor is close-on-exec and ours to close in the child). */
-    if (conn >= 0)
-        sw_real.close(conn);
+    /* The descriptors themselves are closed by sw_ownfd_fork_child. */
     conn = -1;
-    if (transient >= 0)
-        sw_real.close(transient);
     transient = -1;
     retry_after_ns = 0;
 }

@@ -47,8 +47,8 @@ void sw_symclient_warm(const struct sw_modmap *map, const struct sw_snapshot *sn
 /* Ends the report's connection. */
 void sw_symclient_close(void);
 
-/* In a fork child: the parent's connection is not ours (it was closed before any program code
- * ran, since a report holds it only on the watchdog thread). */
+/* In a fork child: forgets the parent's connection and the socket being connected (the
+ * descriptors themselves are closed by sw_ownfd_fork_child). */
 void sw_symclient_after_fork_child(void);
 
 #endif

@@ -1,0 +1,153 @@
+/* Unit suite for our descriptors and the program's forks (src/watchdog/ownfd.c): a fork child
+ * closes every descriptor of ours, including one whose system call returned an instant
+ * before the fork, and nothing else; a closed descriptor is forgotten first. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hook/real.h"
+#include "support.h"
+#include "watchdog/ownfd.h"
+
+static void setup(void)
+{
+    sw_real_init();
+    static bool installed;
+    if (!installed)
+        ck_assert_int_eq(pthread_atfork(sw_ownfd_fork_prepare, sw_ownfd_fork_parent,
+                                        sw_ownfd_fork_child),
+                         0);
+    installed = true;
+}
+
+static bool is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Forks; the child exits with bit k set when descriptor fds[k] is open in it. */
+static int open_in_child(const int *fds, int n)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bits = 0;
+        for (int k = 0; k < n; k++)
+            bits |= is_open(fds[k]) << k;
+        _exit(bits);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+START_TEST(test_a_child_closes_ours_and_keeps_the_programs)
+{
+    int ours = sw_ownfd_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int file = sw_ownfd_open("/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
+    int theirs = open("/dev/null", O_RDONLY);
+    ck_assert_int_ge(ours, 0);
+    ck_assert_int_ge(file, 0);
+    int fds[] = {ours, file, theirs};
+    ck_assert_int_eq(open_in_child(fds, 3), 1 << 2);
+    /* The parent keeps all three. */
+    ck_assert(is_open(ours) && is_open(file) && is_open(theirs));
+    sw_ownfd_close(ours);
+    sw_ownfd_close(file);
+    close(theirs);
+}
+END_TEST
+
+/* A number of ours closed, then given to the program: the child must leave it alone. */
+START_TEST(test_a_closed_descriptor_is_forgotten)
+{
+    int ours = sw_ownfd_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sw_ownfd_close(ours);
+    int theirs = open("/dev/null", O_RDONLY);
+    ck_assert_int_eq(theirs, ours);
+    int fds[] = {theirs};
+    ck_assert_int_eq(open_in_child(fds, 1), 1);
+    close(theirs);
+}
+END_TEST
+
+static sem_t made;
+static int made_fd = -1;
+
+/* Opens a socket and holds it unrecorded for 50 ms, as a watchdog preempted right after its
+ * socket() call would. */
+static void *slow_opener(void *arg)
+{
+    (void)arg;
+    sw_ownfd_begin();
+    made_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sem_post(&made);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    sw_ownfd_end(made_fd);
+    return NULL;
+}
+
+/* Seen in CI (1 child in ~300 forked during reports held our socket): the fork waits for the
+ * descriptor to be recorded, and the child closes it. */
+START_TEST(test_a_fork_during_an_opening_waits_for_its_record)
+{
+    sem_init(&made, 0, 0);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, slow_opener, NULL), 0);
+    sem_wait(&made);
+    int fds[] = {made_fd};
+    ck_assert_int_eq(open_in_child(fds, 1), 0);
+    pthread_join(t, NULL);
+    sw_ownfd_close(made_fd);
+}
+END_TEST
+
+START_TEST(test_errno_is_kept_and_a_failed_open_records_nothing)
+{
+    errno = 1234;
+    int fd = sw_ownfd_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(errno, 1234);
+    sw_ownfd_close(fd);
+    ck_assert_int_eq(errno, 1234);
+    ck_assert_int_eq(sw_ownfd_open("/nonexistent/stallwatch", O_RDONLY, 0), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    /* Sixteen records hold every descriptor; the seventeenth is refused, not left unknown. */
+    int held[16];
+    for (int k = 0; k < 16; k++)
+        ck_assert_int_ge(held[k] = sw_ownfd_open("/dev/null", O_RDONLY | O_CLOEXEC, 0), 0);
+    ck_assert_int_eq(sw_ownfd_open("/dev/null", O_RDONLY | O_CLOEXEC, 0), -1);
+    ck_assert_int_eq(errno, EMFILE);
+    for (int k = 0; k < 16; k++)
+        sw_ownfd_close(held[k]);
+    fd = sw_ownfd_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+    ck_assert_int_ge(fd, 0);
+    sw_ownfd_close(fd);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("ownfd");
+    TCase *tc = tcase_create("ownfd");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, test_a_child_closes_ours_and_keeps_the_programs);
+    tcase_add_test(tc, test_a_closed_descriptor_is_forgotten);
+    tcase_add_test(tc, test_a_fork_during_an_opening_waits_for_its_record);
+    tcase_add_test(tc, test_errno_is_kept_and_a_failed_open_records_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return unit_run(suite());
+}
