@@ -187,6 +187,29 @@ def test_dump_never_makes_a_blocked_call_return_eintr(shim):
         t.kill()
 
 
+def test_a_call_entered_after_the_look_is_started_again_not_interrupted(shim):
+    """The same threads, each stopped as if it had entered its call between the dump's look
+    and its interrupt (SW_TEST_STOP_ALL): the stop interrupts their calls with EINTR, and the
+    dump starts each call again, so the program still sees none; their stacks come from the
+    stop."""
+    t = Target(shim, ["eintr_count", "3"], ready="ready")
+    try:
+        env = clean_env()
+        env["SW_TEST_STOP_ALL"] = "1"
+        p, reports = dump(shim, t.pid, env=env)
+        check(p.returncode == 0, "dump failed: %s" % p.stderr)
+        stopped = [x for x in reports[-1]["threads"]
+                   if x["call"] in ("epoll_wait", "recv", "sigtimedwait")]
+        check(len(stopped) == 3 and all(x.get("capture") == "ptrace" for x in stopped),
+              "not every thread was stopped: %s" % [(x["call"], x.get("capture")) for x in stopped],
+              p.stdout)
+        out, err = t.finish()
+        check("eintr epoll=0 semop=0 sigtimedwait=0 recv=0" in out,
+              "the program saw EINTR: %r" % out)
+    finally:
+        t.kill()
+
+
 def test_watch_reports_a_held_mutex_with_its_owner_then_recovered(shim):
     """lock_briefly without the shim (its holder keeps the mutex 3 s): `watch --lock 1s`
     reports the main thread's wait as a stall with the holder as owner (and its stack), then
