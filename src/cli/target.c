@@ -222,7 +222,7 @@ pid_t sw_target_file_lock_holder(pid_t pid, enum sw_call call, int fd, char *nam
     if (type == NULL || stat(path, &st) != 0 || slurp("/proc/locks", text, sizeof text) < 0)
         return 0;
     pid_t holder = sw_proclocks_holder(text, type, major(st.st_dev), minor(st.st_dev),
-                                       st.st_ino);
+                                       st.st_ino, pid);
     if (holder > 0) {
         snprintf(path, sizeof path, "/proc/%d/comm", (int)holder);
         if (slurp(path, name, name_cap) < 0)

@@ -23,6 +23,40 @@ bool sw_runtime_module(const char *path)
            strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "libpthread", 10) == 0;
 }
 
+bool sw_call_is_rwlock(enum sw_call c)
+{
+    return c >= SW_CALL_PTHREAD_RWLOCK_RDLOCK && c <= SW_CALL_PTHREAD_RWLOCK_CLOCKWRLOCK;
+}
+
+bool sw_call_is_join(enum sw_call c)
+{
+    return c == SW_CALL_PTHREAD_JOIN || c == SW_CALL_PTHREAD_TIMEDJOIN_NP ||
+           c == SW_CALL_PTHREAD_CLOCKJOIN_NP || c == SW_CALL_THRD_JOIN;
+}
+
+bool sw_futex_is_lock(const struct sw_thread_report *t, enum sw_call lib)
+{
+    if (lib == SW_CALL_NONE || sw_call_is_join(lib) || sw_call_is_rwlock(lib) ||
+        sw_calls[lib].cls == SW_CLASS_LOCK)
+        return true;
+    for (unsigned i = 0; i < t->nframes && sw_runtime_module(t->frames[i].module); i++) {
+        const char *fn = t->frames[i].function;
+        if (fn != NULL &&
+            (strstr(fn, "mutex_cond_lock") != NULL || strstr(fn, "lll_lock_wait") != NULL))
+            return true;
+    }
+    return false;
+}
+
+bool sw_loader_module(const char *path)
+{
+    if (path == NULL)
+        return false;
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    return strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0;
+}
+
 /* A frame without a name (raw: no symbolizer, or no symbols) stands for its place: the
  * module's file name and the offset, "abba+0x1235". */
 static uint64_t fnv_place(uint64_t h, const struct sw_frame *f)

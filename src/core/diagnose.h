@@ -13,6 +13,21 @@
  * internals vary between glibc builds, and they are not the program's own code. */
 bool sw_runtime_module(const char *path);
 
+/* Whether c is one of the rwlock calls; one of the join calls. */
+bool sw_call_is_rwlock(enum sw_call c);
+bool sw_call_is_join(enum sw_call c);
+
+/* Whether the futex word a thread waits on in the library call lib (SW_CALL_NONE: unknown)
+ * is a lock word (a mutex, rwlock, stdio or loader lock, a joined thread's tid), whose holder
+ * means something: not a condition variable's, a semaphore's or a barrier's word, unless t's
+ * frames show a mutex being taken again on the way out of pthread_cond_wait
+ * (__pthread_mutex_cond_lock, __lll_lock_wait). */
+bool sw_futex_is_lock(const struct sw_thread_report *t, enum sw_call lib);
+
+/* Whether the module at path is the dynamic loader (ld-linux-*.so, ld.so): a futex word in
+ * it is the loader's lock. */
+bool sw_loader_module(const char *path);
+
 /* A stable hash of a stalled thread's call and stack: the call's name and the function names
  * of its frames, leaving out what differs between runs and hosts: addresses, inlined frames
  * (they exist only where debuginfo is installed), and frames in the C library and the

@@ -13,9 +13,11 @@
  * fcntl and lockf: OFD locks, listed as OFDLCK, count too); NULL for other calls. */
 const char *sw_proclocks_type(enum sw_call call);
 
-/* The process holding a lock of that type on the file (device maj:min, inode ino), from the
- * whole text of /proc/locks (NUL-terminated; it is cut into lines in place); 0 if none. */
-pid_t sw_proclocks_holder(char *text, const char *type, unsigned maj, unsigned min,
-                          uint64_t ino);
+/* The process holding the lock of that type on the file (device maj:min, inode ino) that
+ * process waiter waits for, from the whole text of /proc/locks (NUL-terminated): the held
+ * lock listed above the waiter's own request (same number, "->"), else the first lock on
+ * the file another process holds; 0 if none (or an OFD lock, which no process holds). */
+pid_t sw_proclocks_holder(const char *text, const char *type, unsigned maj, unsigned min,
+                          uint64_t ino, pid_t waiter);
 
 #endif

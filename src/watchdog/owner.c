@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 
+#include "core/diagnose.h"
 #include "core/glibclock.h"
 #include "core/proclocks.h"
 #include "hook/real.h"
@@ -105,12 +106,8 @@ const char *sw_owner_lock_name(uintptr_t addr, const struct sw_modmap *map)
     if (addr == (uintptr_t)stdin->_lock)
         return "stdin's stdio lock";
     const struct sw_module *m = map != NULL ? sw_modmap_find(map, addr) : NULL;
-    if (m != NULL) {
-        const char *base = strrchr(m->path, '/');
-        base = base != NULL ? base + 1 : m->path;
-        if (strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0)
-            return "the dynamic loader's lock";
-    }
+    if (m != NULL && sw_loader_module(m->path))
+        return "the dynamic loader's lock";
     if (sw_glibc_is_stdio_lock(&own_mem, &own_threads, addr))
         return "a stdio lock";
     return NULL;
@@ -139,5 +136,6 @@ pid_t sw_owner_process(enum sw_call call, int fd)
     }
     sw_ownfd_close(pfd);
     text[len] = '\0';
-    return sw_proclocks_holder(text, type, major(st.st_dev), minor(st.st_dev), st.st_ino);
+    return sw_proclocks_holder(text, type, major(st.st_dev), minor(st.st_dev), st.st_ino,
+                               getpid());
 }

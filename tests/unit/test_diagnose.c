@@ -205,6 +205,48 @@ START_TEST(test_cycle_longer_than_room_is_not_reported_cut)
 }
 END_TEST
 
+START_TEST(test_the_loader_is_known_by_its_file_name)
+{
+    ck_assert(sw_loader_module("/lib64/ld-linux-x86-64.so.2"));
+    ck_assert(sw_loader_module("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+    ck_assert(sw_loader_module("ld.so.1"));
+    ck_assert(!sw_loader_module("/usr/lib/x86_64-linux-gnu/libc.so.6"));
+    ck_assert(!sw_loader_module("/opt/app/bin/old-linux-tool"));
+    ck_assert(!sw_loader_module(NULL));
+}
+END_TEST
+
+/* A condition variable's or a semaphore's futex word is no lock: no holder is looked up for
+ * it (its neighbour in memory could pass for one), except while pthread_cond_wait takes its
+ * mutex again. */
+START_TEST(test_only_lock_words_have_holders)
+{
+    static const char *libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+    struct sw_frame waiting[] = {{.module = libc, .function = "__futex_abstimed_wait_common"},
+                                 {.module = libc, .function = "___pthread_cond_wait"},
+                                 {.module = "/app/bin/server", .function = "main"}};
+    struct sw_frame relocking[] = {{.module = libc, .function = "__GI___lll_lock_wait"},
+                                   {.module = libc, .function = "__pthread_mutex_cond_lock"},
+                                   {.module = libc, .function = "___pthread_cond_wait"},
+                                   {.module = "/app/bin/lll_lock_wait_helper", .function = "x"}};
+    struct sw_thread_report t = {.frames = waiting, .nframes = 3};
+    ck_assert(!sw_futex_is_lock(&t, SW_CALL_PTHREAD_COND_WAIT));
+    ck_assert(!sw_futex_is_lock(&t, SW_CALL_SEM_WAIT));
+    ck_assert(!sw_futex_is_lock(&t, SW_CALL_PTHREAD_BARRIER_WAIT));
+    ck_assert(sw_futex_is_lock(&t, SW_CALL_PTHREAD_MUTEX_LOCK));
+    ck_assert(sw_futex_is_lock(&t, SW_CALL_PTHREAD_JOIN));
+    ck_assert(sw_futex_is_lock(&t, SW_CALL_PTHREAD_RWLOCK_WRLOCK));
+    ck_assert(sw_futex_is_lock(&t, SW_CALL_NONE)); /* an internal lock: stdio, the loader */
+    t.frames = relocking;
+    t.nframes = 4;
+    ck_assert(sw_futex_is_lock(&t, SW_CALL_PTHREAD_COND_WAIT));
+    /* Only the C library's own frames count. */
+    t.frames = relocking + 2;
+    t.nframes = 2;
+    ck_assert(!sw_futex_is_lock(&t, SW_CALL_PTHREAD_COND_WAIT));
+}
+END_TEST
+
 static Suite *diagnose_suite(void)
 {
     Suite *s = suite_create("diagnose");
@@ -222,6 +264,8 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, test_chain_into_a_cycle_is_not_that_cycle);
     tcase_add_test(tc, test_chain_ending_at_a_running_owner_is_no_cycle);
     tcase_add_test(tc, test_cycle_longer_than_room_is_not_reported_cut);
+    tcase_add_test(tc, test_the_loader_is_known_by_its_file_name);
+    tcase_add_test(tc, test_only_lock_words_have_holders);
     suite_add_tcase(s, tc);
     return s;
 }
