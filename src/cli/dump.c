@@ -55,7 +55,7 @@ int sw_cli_dump(pid_t pid, const struct sw_config *cfg, bool explicit_outputs)
 {
     static struct sw_snap s;
     char why[512];
-    if (sw_snap_take(pid, cfg, &s, why, sizeof why) != 0) {
+    if (sw_snap_take(pid, cfg, &s, why, sizeof why, NULL, NULL) != 0) {
         fprintf(stderr, "stallwatch: cannot dump process %d: %s\n", (int)pid, why);
         sw_snap_free(&s);
         return 1;

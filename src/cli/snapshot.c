@@ -82,31 +82,20 @@ static enum sw_call library_call(const struct sw_thread_report *t)
     return found;
 }
 
-static bool is_rwlock(enum sw_call c)
-{
-    return c >= SW_CALL_PTHREAD_RWLOCK_RDLOCK && c <= SW_CALL_PTHREAD_RWLOCK_CLOCKWRLOCK;
-}
-
-static bool is_join(enum sw_call c)
-{
-    return c == SW_CALL_PTHREAD_JOIN || c == SW_CALL_PTHREAD_TIMEDJOIN_NP ||
-           c == SW_CALL_PTHREAD_CLOCKJOIN_NP || c == SW_CALL_THRD_JOIN;
-}
-
 /* Who holds the futex word at addr that thread t waits on in call lib. */
 static pid_t futex_holder(struct sw_snap *s, enum sw_call lib, uint64_t addr)
 {
     struct threads_ctx tc = {s};
     struct sw_threadset set = {has_tid, tid_of_self, &tc};
     struct sw_memread mem = {sw_target_read, &s->mempid};
-    if (is_join(lib)) {
+    if (sw_call_is_join(lib)) {
         /* A join waits on the joined thread's tid word until the thread exits. */
         int32_t word;
         if (sw_mem_get(&mem, addr, &word, sizeof word) && has_tid(&tc, word))
             return word;
         return 0;
     }
-    if (is_rwlock(lib)) {
+    if (sw_call_is_rwlock(lib)) {
         /* Readers and writers wait on __wrphase_futex (+8) or __writers_futex (+12). */
         for (uint64_t off = 8; off <= 12; off += 4) {
             pid_t w = sw_glibc_rwlock_writer(&mem, addr - off);
@@ -121,8 +110,7 @@ static pid_t futex_holder(struct sw_snap *s, enum sw_call lib, uint64_t addr)
 static const char *lock_name(struct sw_snap *s, uint64_t addr)
 {
     const struct sw_module *m = sw_modmap_find(&map, addr);
-    const char *base = m != NULL ? strrchr(m->path, '/') : NULL;
-    if (base != NULL && strncmp(base + 1, "ld-linux", 8) == 0)
+    if (m != NULL && sw_loader_module(m->path))
         return "the dynamic loader's lock";
     struct threads_ctx tc = {s};
     struct sw_threadset set = {has_tid, tid_of_self, &tc};
@@ -174,7 +162,7 @@ static void explain(struct sw_snap *s, unsigned i)
         t->path = read_string(s->mempid, kc.obj);
         break;
     case SW_OBJ_ADDR:
-        if (kc.call == SW_CALL_FUTEX) {
+        if (kc.call == SW_CALL_FUTEX && sw_futex_is_lock(t, lib)) {
             t->owner_tid = futex_holder(s, lib, kc.obj);
             t->lock = lock_name(s, kc.obj);
         }
@@ -314,7 +302,7 @@ static bool must_not_stop(pid_t pid, const struct sw_tlook *l)
 }
 
 int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char *why,
-                 size_t cap)
+                 size_t cap, void (*released)(void *arg), void *arg)
 {
     memset(s, 0, sizeof *s);
     s->pid = pid;
@@ -360,6 +348,8 @@ int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char
             s->caps[i].ok = false; /* an exited thread: nothing of it to unwind */
     }
     free(stop);
+    if (released != NULL)
+        released(arg);
     if (r != SW_SEIZE_OK)
         return 1;
     symbolize(s, cfg);

@@ -30,10 +30,11 @@ struct sw_snap {
     unsigned stopped;                /* threads stopped (the rest read without stopping) */
 };
 
-/* Takes a snapshot of every thread of pid. 0; 1 with why (cap bytes) filled when ptrace was
- * refused or the process is gone. */
+/* Takes a snapshot of every thread of pid. released (may be NULL) is called with arg right
+ * after the process is let go, before the stacks are named. 0; 1 with why (cap bytes) filled
+ * when ptrace was refused or the process is gone. */
 int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char *why,
-                 size_t cap);
+                 size_t cap, void (*released)(void *arg), void *arg);
 
 /* The index of tid's entry in s, or -1. */
 int sw_snap_find(const struct sw_snap *s, pid_t tid);

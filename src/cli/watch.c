@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +49,9 @@ struct watched {
     char fp[17];
     char call[32], name[17];
     bool kernel;         /* the call was named from the system call alone */
-    bool member;         /* another thread's report stands for this wait (a deadlock's member) */
+    bool member;         /* another thread's report stands for this wait (a deadlock's member,
+                          * or a waiter in the same call on the same object) */
+    uintptr_t obj;       /* the blocked call's object (from its arguments) */
     unsigned repeats;
     uint64_t next_ns;    /* the next still-stalled report */
 };
@@ -144,20 +147,85 @@ static void write_short(pid_t pid, const char *event, const struct watched *w, u
     sw_emit(&r);
 }
 
-/* The stalled thread at entry i of s with the chain of owners it waits for. */
-static unsigned stall_entries(const struct sw_snap *s, unsigned i, struct sw_thread_report *out,
-                              bool all_threads)
+/* Whether a and b wait in the same system call on the same object. */
+static bool same_wait(const struct watched *a, const struct watched *b)
 {
-    unsigned n = 0;
+    return a->blocked && b->blocked && a->look.k.nr == b->look.k.nr && a->obj == b->obj;
+}
+
+static bool due(const struct sw_config *cfg, const struct watched *w, uint64_t now)
+{
+    uint64_t limit = w->cls != SW_CLASS_NONE ? cfg->class_ns[w->cls] : 0;
+    return limit != 0 && w->report == 0 && now - w->since_ns >= limit;
+}
+
+/* o becomes a member of w's report: that report stands for its wait. */
+static void join(struct watched *o, const struct watched *w, const char *call, bool kernel)
+{
+    o->report = w->report;
+    o->member = true;
+    memcpy(o->fp, w->fp, sizeof o->fp);
+    char named[sizeof o->call];
+    snprintf(named, sizeof named, "%s", call != NULL ? call : "??");
+    memcpy(o->call, named, sizeof named);
+    snprintf(o->name, sizeof o->name, "%s", o->look.name);
+    o->kernel = kernel;
+}
+
+/* The stall's entries: the subject, one entry per other stack among the threads waiting with
+ * it (role waiter; each with count and tids), the chain of owners it waits for, and with
+ * all_threads everyone else. */
+struct group {
+    uint64_t fp;
+    unsigned entry, count;
+    pid_t tids[SW_REPORT_TIDS_MAX];
+};
+
+static unsigned stall_entries(const struct sw_snap *s, const int *members, unsigned nmembers,
+                              struct sw_thread_report *out, bool all_threads)
+{
+    static struct group groups[16];
+    unsigned n = 0, ngroups = 0;
     bool *in = calloc(s->n, sizeof *in);
-    for (int k = (int)i; k >= 0 && n < OWNERS_MAX && in != NULL && !in[k];
+    if (in == NULL)
+        return 0;
+    for (unsigned m = 0; m < nmembers; m++) {
+        const struct sw_thread_report *t = &s->threads[members[m]];
+        uint64_t fp = sw_fingerprint_thread(t);
+        unsigned g = 0;
+        while (g < ngroups && groups[g].fp != fp)
+            g++;
+        if (g == ngroups && ngroups < sizeof groups / sizeof groups[0]) {
+            groups[ngroups++] = (struct group){.fp = fp, .entry = n};
+            out[n] = *t;
+            out[n].role = n == 0 ? NULL : "waiter";
+            n++;
+        } else if (g == ngroups) {
+            g = ngroups - 1; /* more stacks than entries: counted with the last */
+        }
+        if (groups[g].count < SW_REPORT_TIDS_MAX)
+            groups[g].tids[groups[g].count] = t->tid;
+        groups[g].count++;
+        in[members[m]] = true;
+    }
+    for (unsigned g = 0; g < ngroups; g++) {
+        if (groups[g].count > 1) {
+            out[groups[g].entry].count = groups[g].count;
+            out[groups[g].entry].tids = groups[g].tids;
+            out[groups[g].entry].ntids =
+                groups[g].count < SW_REPORT_TIDS_MAX ? groups[g].count : SW_REPORT_TIDS_MAX;
+        }
+    }
+    for (int k = s->threads[members[0]].owner_tid != 0
+                     ? sw_snap_find(s, s->threads[members[0]].owner_tid)
+                     : -1;
+         k >= 0 && n < nmembers + OWNERS_MAX && !in[k];
          k = s->threads[k].owner_tid != 0 ? sw_snap_find(s, s->threads[k].owner_tid) : -1) {
         in[k] = true;
         out[n] = s->threads[k];
-        out[n].role = n == 0 ? NULL : "owner";
-        n++;
+        out[n++].role = "owner";
     }
-    for (unsigned k = 0; all_threads && in != NULL && k < s->n; k++) {
+    for (unsigned k = 0; all_threads && k < s->n; k++) {
         if (!in[k]) {
             out[n] = s->threads[k];
             out[n++].role = "other";
@@ -167,14 +235,183 @@ static unsigned stall_entries(const struct sw_snap *s, unsigned i, struct sw_thr
     return n;
 }
 
-/* Captures the process and reports w's wait: a deadlock when its owners lead back to it. */
-static void report_stall(pid_t pid, const struct sw_config *cfg, struct watched *w,
-                         uint64_t now)
+/* Reports w's wait from snapshot s: a deadlock when its owners lead back to it, else a stall
+ * standing for every thread waiting in the same call on the same object that no report
+ * stands for yet. */
+static void report_from(const struct sw_snap *s, const struct sw_config *cfg, struct watched *w,
+                        uint64_t now)
+{
+    int i = sw_snap_find(s, w->tid);
+    if (i < 0)
+        return; /* gone since: its stall ends unreported */
+    int *members = calloc(s->n, sizeof *members);
+    bool *reported = calloc(s->n, sizeof *reported);
+    struct sw_thread_report *entries = calloc(s->n + OWNERS_MAX, sizeof *entries);
+    if (members == NULL || reported == NULL || entries == NULL)
+        goto out;
+    unsigned nmembers = 0;
+    members[nmembers++] = i;
+    s->threads[i].waited_ms = (now - w->since_ns) / MS;
+    for (unsigned k = 0; k < nws; k++) {
+        int j;
+        if (&ws[k] != w && ws[k].report == 0 && same_wait(&ws[k], w) &&
+            (j = sw_snap_find(s, ws[k].tid)) >= 0) {
+            members[nmembers++] = j;
+            s->threads[j].waited_ms = (now - ws[k].since_ns) / MS;
+        }
+    }
+    snprintf(w->call, sizeof w->call, "%s", s->threads[i].call ? s->threads[i].call : "??");
+    snprintf(w->name, sizeof w->name, "%s", w->look.name);
+    w->kernel = s->threads[i].kernel;
+    struct sw_report r;
+    unsigned n = sw_cli_deadlock(s, (unsigned)i, reported, entries, w->fp);
+    bool deadlock = n > 0;
+    if (deadlock) {
+        sw_cli_report_base(s, "deadlock", &r);
+        nmembers = 1; /* the cycle's members are its entries */
+    } else {
+        n = stall_entries(s, members, nmembers, entries, cfg->all_threads);
+        sw_fingerprint_hex(sw_fingerprint_thread(&entries[0]), w->fp);
+        sw_cli_report_base(s, "stall", &r);
+    }
+    r.fingerprint = w->fp;
+    r.threads = entries;
+    r.nthreads = n;
+    if (n == 0)
+        goto out;
+    sw_emit(&r);
+    w->report = r.number;
+    w->next_ns = cfg->repeat_ns != 0 ? now + cfg->repeat_ns : 0;
+    /* The other members of a cycle, and the threads waiting with a stall, are the same hang:
+     * not reported again. */
+    for (unsigned k = 1; deadlock && k < n; k++) {
+        struct watched *o = find(entries[k].tid);
+        if (o != NULL && o->report == 0)
+            join(o, w, entries[k].call, entries[k].kernel);
+    }
+    for (unsigned m = 1; m < nmembers; m++) {
+        const struct sw_thread_report *t = &s->threads[members[m]];
+        struct watched *o = find(t->tid);
+        if (o != NULL && o->report == 0)
+            join(o, w, t->call, t->kernel);
+    }
+out:
+    free(members);
+    free(reported);
+    free(entries);
+}
+
+/* Without a capture (ptrace refused, the process going): each due wait is reported from its
+ * look alone, with the reason as its note, together with the threads waiting with it. The
+ * reason goes to stderr once for as long as it stays the same. */
+static void report_uncaptured(pid_t pid, const struct sw_config *cfg, const char *why,
+                              uint64_t now)
+{
+    static char said[512];
+    if (strcmp(said, why) != 0) {
+        fprintf(stderr, "stallwatch: cannot capture process %d: %s; stalls are reported "
+                        "without stacks\n",
+                (int)pid, why);
+        snprintf(said, sizeof said, "%s", why);
+    }
+    char note[600];
+    snprintf(note, sizeof note, "not captured: %s", why);
+    for (unsigned i = 0; i < nws; i++) {
+        struct watched *w = &ws[i];
+        if (!due(cfg, w, now))
+            continue;
+        struct sw_kcall kc;
+        bool named = sw_kernel_call(&w->look.k, &kc);
+        snprintf(w->call, sizeof w->call, "%s", named ? sw_calls[kc.call].name : "??");
+        snprintf(w->name, sizeof w->name, "%s", w->look.name);
+        w->kernel = true;
+        static pid_t tids[SW_REPORT_TIDS_MAX];
+        unsigned count = 1;
+        tids[0] = w->tid;
+        for (unsigned k = 0; k < nws; k++) {
+            if (&ws[k] != w && ws[k].report == 0 && same_wait(&ws[k], w)) {
+                if (count < SW_REPORT_TIDS_MAX)
+                    tids[count] = ws[k].tid;
+                count++;
+            }
+        }
+        struct sw_thread_report t = {
+            .tid = w->tid, .name = w->name, .call = w->call, .cls = w->cls,
+            .waited_ms = (now - w->since_ns) / MS, .kernel = true, .state = w->look.state,
+            .wchan = w->look.wchan[0] != '\0' ? w->look.wchan : NULL, .note = note,
+            .objkind = named ? (enum sw_objkind)sw_calls[kc.call].objkind : SW_OBJ_NONE,
+            .object = w->obj, .fd = named && sw_calls[kc.call].objkind == SW_OBJ_FD ? (int)w->obj : -1,
+            .count = count > 1 ? count : 0, .tids = tids,
+            .ntids = count > 1 ? (count < SW_REPORT_TIDS_MAX ? count : SW_REPORT_TIDS_MAX) : 0};
+        struct sw_report r;
+        sw_cli_report_base(&names, "stall", &r);
+        sw_fingerprint_hex(sw_fingerprint_thread(&t), w->fp);
+        r.fingerprint = w->fp;
+        r.threads = &t;
+        r.nthreads = 1;
+        sw_emit(&r);
+        w->report = r.number;
+        w->next_ns = cfg->repeat_ns != 0 ? now + cfg->repeat_ns : 0;
+        for (unsigned k = 0; k < nws; k++)
+            if (&ws[k] != w && ws[k].report == 0 && same_wait(&ws[k], w))
+                join(&ws[k], w, w->call, true);
+    }
+}
+
+/* A thread's state letter from its stat; 0 when gone. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+    char path[96], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *end = strrchr(buf, ')');
+    return end != NULL && end[1] == ' ' ? end[2] : 0;
+}
+
+struct released {
+    pid_t pid;
+    const struct sw_snap *s;
+};
+
+/* Right after the capture lets the process go: our interrupts made every stopped thread run,
+ * which is not progress. Once each is back asleep in its call (at most 50 ms in all: one
+ * that stays running is making progress of its own), the counts are taken again, before the
+ * stacks are named: a thread that runs later, while they are, is seen at the next look. */
+static void recount_runs(void *arg)
+{
+    const struct released *rel = arg;
+    uint64_t until = sw_mono_ns() + 50 * MS;
+    for (unsigned i = 0; i < rel->s->n; i++) {
+        const struct sw_tcap *c = &rel->s->caps[i];
+        if (!c->ok || !c->full_regs)
+            continue;
+        for (char st; (st = thread_state(rel->pid, c->tid)) == 'R' || st == 't' || st == 'T';) {
+            if (sw_mono_ns() >= until)
+                break;
+            struct timespec ts = {0, 200000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    for (unsigned k = 0; k < nws; k++)
+        read_runs(rel->pid, &ws[k]);
+}
+
+/* One capture of the process for every wait due now, then their reports in tid order. */
+static void report_due(pid_t pid, const struct sw_config *cfg, uint64_t now)
 {
     static struct sw_snap s;
     char why[512];
-    if (sw_snap_take(pid, cfg, &s, why, sizeof why) != 0) {
-        fprintf(stderr, "stallwatch: cannot capture process %d: %s\n", (int)pid, why);
+    struct released rel = {pid, &s};
+    if (sw_snap_take(pid, cfg, &s, why, sizeof why, recount_runs, &rel) != 0) {
+        if (sw_target_alive(pid))
+            report_uncaptured(pid, cfg, why, now);
         sw_snap_free(&s);
         return;
     }
@@ -183,54 +420,25 @@ static void report_stall(pid_t pid, const struct sw_config *cfg, struct watched 
     memcpy(names.title, s.title, sizeof names.title);
     memcpy(names.host, s.host, sizeof names.host);
     names.job = s.job;
-    /* Our interrupts made every stopped thread run once: that is not progress. */
-    for (unsigned k = 0; k < nws; k++)
-        read_runs(pid, &ws[k]);
-    int i = sw_snap_find(&s, w->tid);
-    if (i < 0) {
-        sw_snap_free(&s);
+    for (unsigned i = 0; i < nws; i++)
+        if (due(cfg, &ws[i], now))
+            report_from(&s, cfg, &ws[i], now);
+    sw_snap_free(&s);
+}
+
+/* w's wait ends (it ran, or it is gone): its report, if it is the subject, is recovered, and
+ * the threads that joined it stand alone again (still waiting: due at once, reported anew). */
+static void end_wait(pid_t pid, struct watched *w, uint64_t now)
+{
+    if (w->report == 0 || w->member)
         return;
-    }
-    s.threads[i].waited_ms = (now - w->since_ns) / MS;
-    snprintf(w->call, sizeof w->call, "%s", s.threads[i].call ? s.threads[i].call : "??");
-    snprintf(w->name, sizeof w->name, "%s", w->look.name);
-    w->kernel = s.threads[i].kernel;
-    bool *reported = calloc(s.n, sizeof *reported);
-    struct sw_thread_report *entries = calloc(s.n + OWNERS_MAX, sizeof *entries);
-    struct sw_report r;
-    unsigned n = reported != NULL && entries != NULL
-                     ? sw_cli_deadlock(&s, (unsigned)i, reported, entries, w->fp)
-                     : 0;
-    if (n > 0) {
-        sw_cli_report_base(&s, "deadlock", &r);
-    } else if (entries != NULL) {
-        n = stall_entries(&s, (unsigned)i, entries, cfg->all_threads);
-        sw_fingerprint_hex(sw_fingerprint_thread(&entries[0]), w->fp);
-        sw_cli_report_base(&s, "stall", &r);
-    }
-    r.fingerprint = w->fp;
-    r.threads = entries;
-    r.nthreads = n;
-    if (n > 0) {
-        sw_emit(&r);
-        w->report = r.number;
-        w->next_ns = cfg->repeat_ns != 0 ? now + cfg->repeat_ns : 0;
-        /* The other members of a cycle are the same hang: not reported again. */
-        for (unsigned k = 1; k < n && strcmp(r.event, "deadlock") == 0; k++) {
-            struct watched *o = find(entries[k].tid);
-            if (o != NULL && o->report == 0) {
-                o->report = r.number;
-                o->member = true;
-                memcpy(o->fp, w->fp, sizeof o->fp);
-                snprintf(o->call, sizeof o->call, "%s", entries[k].call ? entries[k].call : "??");
-                snprintf(o->name, sizeof o->name, "%s", o->look.name);
-                o->kernel = entries[k].kernel;
-            }
+    write_short(pid, "recovered", w, now);
+    for (unsigned k = 0; k < nws; k++) {
+        if (ws[k].member && ws[k].report == w->report) {
+            ws[k].member = false;
+            ws[k].report = 0;
         }
     }
-    free(reported);
-    free(entries);
-    sw_snap_free(&s);
 }
 
 /* A new wait for w (or none): its look, class and start. */
@@ -241,15 +449,25 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
     w->member = false;
     w->repeats = 0;
     w->next_ns = 0;
+    w->obj = 0;
+    struct sw_klook before = w->look.k;
     w->blocked = sw_target_look(pid, w->tid, &w->look) && w->look.k.blocked;
+    /* A timed wait resumed after a stop (another tool's: our own captures are not counted as
+     * runs) shows as restart_syscall, with no arguments: it is the call the last look saw. */
+    if (w->blocked && w->look.k.nr == SYS_restart_syscall && before.blocked &&
+        before.nr != SYS_restart_syscall) {
+        w->look.k.nr = before.nr;
+        memcpy(w->look.k.args, before.args, sizeof before.args);
+    }
     struct sw_kcall kc;
     if (!w->blocked || !sw_kernel_call(&w->look.k, &kc)) {
         w->cls = SW_CLASS_NONE;
         return;
     }
+    w->obj = kc.obj;
     enum sw_class cls = kc.cls;
-    /* A timed wait resumed after a stop (a debugger's, a dump's) shows as restart_syscall,
-     * with no arguments and no telling wait channel: judged as a wait (design.md). */
+    /* A restart_syscall the last look cannot name (the thread's first look): no arguments
+     * and no telling wait channel, judged as a wait (design.md). */
     if (cls == SW_CLASS_FD)
         cls = sw_target_fd_class(pid, (int)kc.obj);
     if (cls == SW_CLASS_PATH)
@@ -274,8 +492,7 @@ static void look_one(pid_t pid, const struct sw_config *cfg, struct watched *w, 
     w->seen = true;
     if (!fresh && w->runs == before)
         return; /* has not run: the same wait goes on */
-    if (w->report != 0 && !w->member)
-        write_short(pid, "recovered", w, now);
+    end_wait(pid, w, now);
     begin_wait(pid, cfg, w, now);
 }
 
@@ -327,24 +544,33 @@ static bool settle(pid_t pid, const struct sw_config *cfg, uint64_t now)
             i++;
             continue;
         }
-        if (w->report != 0 && !w->member)
-            write_short(pid, "recovered", w, now);
+        end_wait(pid, w, now);
         if (w->fd >= 0)
             close(w->fd);
         *w = ws[--nws];
     }
     qsort(ws, nws, sizeof *ws, by_tid);
     nsorted = nws;
+    bool any_due = false;
     for (unsigned i = 0; i < nws; i++) {
         struct watched *w = &ws[i];
-        uint64_t limit = w->cls != SW_CLASS_NONE ? cfg->class_ns[w->cls] : 0;
-        if (limit != 0 && w->report == 0 && now - w->since_ns >= limit)
-            report_stall(pid, cfg, w, now);
-        else if (w->report != 0 && !w->member && w->next_ns != 0 && now >= w->next_ns) {
+        if (due(cfg, w, now)) {
+            /* In the same call on the same object as an open stall: it joins it, silently. */
+            struct watched *open = NULL;
+            for (unsigned k = 0; k < nws && open == NULL; k++)
+                if (ws[k].report != 0 && !ws[k].member && same_wait(&ws[k], w))
+                    open = &ws[k];
+            if (open != NULL)
+                join(w, open, open->call, open->kernel);
+            else
+                any_due = true;
+        } else if (w->report != 0 && !w->member && w->next_ns != 0 && now >= w->next_ns) {
             write_short(pid, "still-stalled", w, now);
             w->next_ns = now + sw_policy_repeat_delay_ns(cfg->repeat_ns, ++w->repeats);
         }
     }
+    if (any_due)
+        report_due(pid, cfg, now);
     sw_seize_reap();
     return true;
 }

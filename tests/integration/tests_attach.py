@@ -341,6 +341,75 @@ def test_watch_reports_a_deadlock_once_and_stops_on_sigterm(shim):
         t.kill()
 
 
+def watch_for(shim, pid, seconds, *options):
+    """Runs `watch --format json OPTIONS PID` for seconds, then SIGTERM: (returncode, reports,
+    stdout, stderr)."""
+    w = subprocess.Popen([shim.cli, "watch", "--format", "json"] + list(options) + [str(pid)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=clean_env())
+    time.sleep(seconds)
+    w.send_signal(signal.SIGTERM)
+    out, err = w.communicate(timeout=60)
+    return w.returncode, [json.loads(l) for l in out.splitlines()], out, err
+
+
+def test_watch_reports_48_waiters_of_one_mutex_as_one_stall(shim):
+    """many_waiters without the shim: 48 threads wait for one mutex the main thread holds, from
+    two functions. `watch --lock 1s` makes one capture and one stall report standing for all
+    48 (an entry per stack, with count and tids), the main thread as the owner, and nothing
+    more while they keep waiting."""
+    t = Target(shim, ["many_waiters"], ready="ready")
+    try:
+        rc, reports, out, err = watch_for(shim, t.pid, 3.5, "--lock", "1s")
+        check(rc == 0, "watch ended with %d: %s" % (rc, err))
+        check([r["event"] for r in reports] == ["stall"], "events %s"
+              % [r["event"] for r in reports], out[:3000])
+        entries = reports[0]["threads"]
+        waiting = [x for x in entries if x.get("role") in (None, "waiter")]
+        check(sum(x.get("count", 1) for x in waiting) == 48,
+              "the entries stand for %d threads" % sum(x.get("count", 1) for x in waiting),
+              out[:3000])
+        fns = set()
+        for x in waiting:
+            fns |= set(functions(x))
+        check({"wait_in_line", "wait_elsewhere"} <= fns, "stacks %s" % fns)
+        owners = [x for x in entries if x.get("role") == "owner"]
+        check(owners and owners[0]["tid"] == t.pid and waiting[0].get("owner_tid") == t.pid,
+              "the main thread is not the owner", out[:3000])
+        untouched(t)
+    finally:
+        t.kill()
+
+
+def test_watch_without_a_capture_still_reports_the_stall(shim):
+    """lock_briefly's main thread held by another tracer (ptrace refuses ours): `watch --lock
+    1s` says once on stderr why it cannot capture, and reports the stall anyway from /proc
+    (the system call, its object, no stack, the reason as the note), then recovered."""
+    import ctypes
+    t = Target(shim, ["lock_briefly", "3000"], ready="waiting")
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        check(libc.ptrace(ctypes.c_long(0x4206), ctypes.c_long(t.pid), None, None) == 0,
+              "PTRACE_SEIZE by the test failed: errno %d" % ctypes.get_errno())
+        p = subprocess.run([shim.cli, "watch", "--lock", "1s", "--format", "json",
+                            str(t.pid)], capture_output=True, text=True, timeout=30,
+                           env=clean_env())
+        check(p.returncode == 0, "watch ended with %d: %s" % (p.returncode, p.stderr))
+        reports = [json.loads(l) for l in p.stdout.splitlines()]
+        check([r["event"] for r in reports] == ["stall", "recovered"], "events %s"
+              % [r["event"] for r in reports], p.stdout + p.stderr)
+        lines = p.stderr.strip().splitlines()
+        check(len(lines) == 1 and "cannot capture" in lines[0] and "already traced" in lines[0],
+              "stderr %r" % p.stderr)
+        x = reports[0]["threads"][0]
+        check(x["tid"] == t.pid and x["call"] == "futex" and x["waited_ms"] >= 1000
+              and x.get("note", "").startswith("not captured") and not x.get("frames"),
+              "entry %s" % x)
+        check(reports[1]["stall_report"] == reports[0]["report"], "recovered does not close it")
+    finally:
+        t.kill()
+
+
 def test_dump_of_real_servers_leaves_them_serving(shim):
     """Debian's redis-server and memcached and a python3 interpreter, started without the
     shim: each is dumped (every thread, with frames) and answers a request right after, never
