@@ -328,10 +328,15 @@ static void open_sink(unsigned i, const struct sw_output *o, const struct sw_rep
         break;
     case SW_OUT_FILE:
         sink.fd_is_err = false;
-        sink.fd =
-            sw_ownfd_open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* O_NONBLOCK for the open only: a FIFO without a reader must not hold the watchdog,
+         * nor a fork of the program waiting for this open to be recorded (ownfd.c). */
+        sink.fd = sw_ownfd_open(o->path,
+                                O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                                0600);
         if (sink.fd < 0)
             note_file_trouble(i, o->path, errno);
+        else
+            sw_real.fcntl(sink.fd, F_SETFL, O_WRONLY | O_APPEND);
         break;
     }
     if (sink.fd < 0) {

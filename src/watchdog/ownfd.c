@@ -8,12 +8,15 @@
  * So a fork and the opening of a descriptor exclude each other, Dekker-style on two counters
  * (sequentially consistent atomics): the opener announces itself in `opening` and then checks
  * `forking`; the fork announces itself in `forking` and then waits for `opening` to drain.
- * Both waits are bounded (100 ms): a descriptor left to a child is better than a hang. */
+ * The close is in the window too (a fork between forgetting and closing would leave the
+ * child a descriptor of ours). Both waits sleep, and are bounded (100 ms, once per opening
+ * or fork: one that outlasts it is given up on): a descriptor left to a child is better than
+ * a hang. Opens that could block (a report file on a FIFO) are made with O_NONBLOCK. */
 #include "watchdog/ownfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
@@ -27,38 +30,58 @@
 static atomic_int records[RECORDS] = {[0 ... RECORDS - 1] = -1};
 static atomic_int opening;
 static atomic_int forking;
+/* Each opening and each fork is numbered; a wait that timed out gives up on that one for
+ * good, so a blocked open or a fork stuck after our prepare handler costs the other side one
+ * wait of WAIT_NS, not one per operation. */
+static atomic_uint opening_seq, forking_seq;
+static atomic_uint opening_given_up = UINT32_MAX, forking_given_up = UINT32_MAX;
 
-/* Spins (yielding) until *counter is zero or WAIT_NS has passed. */
-static void wait_for_zero(atomic_int *counter)
+static void pause_a_little(void)
 {
-    uint64_t until = 0;
-    while (atomic_load(counter) != 0) {
-        uint64_t now = sw_mono_ns();
-        if (until == 0)
-            until = now + WAIT_NS;
-        else if (now >= until)
+    struct timespec ts = {0, 100000}; /* 0.1 ms: never a busy loop */
+    sw_real.nanosleep(&ts, NULL);
+}
+
+/* Waits until *counter is zero, at most WAIT_NS, unless the operation numbered *seq was given
+ * up on already; gives up on it when the wait times out. */
+static void wait_for_zero(atomic_int *counter, atomic_uint *seq, atomic_uint *given_up)
+{
+    unsigned s = atomic_load(seq);
+    if (atomic_load(counter) <= 0 || atomic_load(given_up) == s)
+        return;
+    uint64_t until = sw_mono_ns() + WAIT_NS;
+    while (atomic_load(counter) > 0) {
+        if (sw_mono_ns() >= until) {
+            atomic_store(given_up, s);
             return;
-        sched_yield();
+        }
+        pause_a_little();
     }
 }
 
 void sw_ownfd_begin(void)
 {
-    uint64_t until = 0;
     for (;;) {
         atomic_fetch_add(&opening, 1);
-        if (atomic_load(&forking) == 0)
+        atomic_fetch_add(&opening_seq, 1);
+        if (atomic_load(&forking) <= 0 || atomic_load(&forking_given_up) == atomic_load(&forking_seq))
             return;
         atomic_fetch_sub(&opening, 1);
-        uint64_t now = sw_mono_ns();
-        if (until == 0) {
-            until = now + WAIT_NS;
-        } else if (now >= until) {
+        wait_for_zero(&forking, &forking_seq, &forking_given_up);
+        if (atomic_load(&forking_given_up) == atomic_load(&forking_seq)) {
             atomic_fetch_add(&opening, 1);
             return;
         }
-        sched_yield();
     }
+}
+
+/* Leaves the window; never below zero (a fork child resets the count while one of its
+ * signal handlers may be inside the window). */
+static void leave(void)
+{
+    int v = atomic_load(&opening);
+    while (v > 0 && !atomic_compare_exchange_weak(&opening, &v, v - 1))
+        ;
 }
 
 static bool record(int fd)
@@ -79,7 +102,7 @@ int sw_ownfd_end(int fd)
         fd = -1;
         saved = EMFILE;
     }
-    atomic_fetch_sub(&opening, 1);
+    leave();
     errno = saved;
     return fd;
 }
@@ -101,24 +124,31 @@ void sw_ownfd_close(int fd)
     if (fd < 0)
         return;
     int saved = errno;
+    /* In the window too: a fork between the forgetting and the close would give the child a
+     * descriptor it does not know is ours. */
+    sw_ownfd_begin();
     for (unsigned i = 0; i < RECORDS; i++) {
         int expected = fd;
         if (atomic_compare_exchange_strong(&records[i], &expected, -1))
             break;
     }
     sw_real.close(fd);
+    leave();
     errno = saved;
 }
 
 void sw_ownfd_fork_prepare(void)
 {
     atomic_fetch_add(&forking, 1);
-    wait_for_zero(&opening);
+    atomic_fetch_add(&forking_seq, 1);
+    wait_for_zero(&opening, &opening_seq, &opening_given_up);
 }
 
 void sw_ownfd_fork_parent(void)
 {
-    atomic_fetch_sub(&forking, 1);
+    int v = atomic_load(&forking);
+    while (v > 0 && !atomic_compare_exchange_weak(&forking, &v, v - 1))
+        ;
 }
 
 void sw_ownfd_fork_child(void)

@@ -52,8 +52,8 @@ static uint64_t own_start, own_end;
 
 static int conn = -1;          /* this report's connection */
 /* A socket of ours not yet (or no longer) in conn: being connected, or the listening socket
- * handed to the symbolizer we start. A fork child closes it as it closes conn. Set right after
- * socket() returns: only the instant between the two is left for a fork to inherit it. */
+ * handed to the symbolizer we start. Like conn, recorded by ownfd.c from the instant it
+ * exists, so a fork child closes it. */
 static int transient = -1;
 static const struct sw_modmap *conn_map;
 static uint32_t next_job;
