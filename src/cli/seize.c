@@ -107,47 +107,24 @@ static void capture_unstopped(pid_t pid, struct sw_tcap *c)
     c->ok = true;
 }
 
-/* Whether a signal is pending for tid (its own or the process's) that it does not block:
- * then an EINTR it is about to see is that signal's, not our stop's. */
-static bool signal_pending(pid_t pid, pid_t tid)
-{
-    char path[96], line[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return true;
-    unsigned long long pnd = 0, shd = 0, blk = 0, v;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (sscanf(line, "SigPnd: %llx", &v) == 1)
-            pnd = v;
-        else if (sscanf(line, "ShdPnd: %llx", &v) == 1)
-            shd = v;
-        else if (sscanf(line, "SigBlk: %llx", &v) == 1)
-            blk = v;
-    }
-    fclose(f);
-    return ((pnd | shd) & ~blk) != 0;
-}
+/* -ERESTARTNOHAND, the kernel's own "restart unless a handler runs" (include/linux/errno.h,
+ * not exported to user space). */
+#define SW_ERESTARTNOHAND 514
 
 /* A thread that entered a call our stop interrupts with EINTR (an epoll wait, semop, a
- * socket with a timeout: sw_kernel_stop) after the look that chose to stop it: its call is
- * made to start again, as the kernel restarts the others (the PC back over the 2-byte
- * `syscall` instruction, the call number back in rax), unless a signal of its own is pending,
- * whose EINTR the program must see. A timeout starts again in full. */
-static void undo_eintr(pid_t pid, pid_t tid, struct user_regs_struct *r)
+ * socket with a timeout: sw_kernel_stop) after the look that chose to stop it: its result is
+ * made -ERESTARTNOHAND, so that when it resumes the kernel restarts the call if no handler
+ * runs, and returns EINTR if one does (a signal that came while we held the thread included):
+ * exactly what the program would have seen without the stop. A timeout starts again in full. */
+static void undo_eintr(pid_t tid, struct user_regs_struct *r)
 {
     if ((long long)r->orig_rax < 0 || (long long)r->rax != -EINTR)
         return;
     struct sw_klook k = {.blocked = true, .nr = (long)r->orig_rax};
     if (sw_kernel_stop(&k) == SW_KSTOP_SAFE)
         return;
-    errno = 0;
-    long text = ptrace(PTRACE_PEEKTEXT, tid, (void *)(uintptr_t)(r->rip - 2), NULL);
-    if (errno != 0 || (text & 0xffff) != 0x050f || signal_pending(pid, tid))
-        return;
     struct user_regs_struct again = *r;
-    again.rip -= 2;
-    again.rax = again.orig_rax;
+    again.rax = (unsigned long long)-SW_ERESTARTNOHAND;
     ptrace(PTRACE_SETREGS, tid, NULL, &again);
 }
 
@@ -289,7 +266,7 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
         struct user_regs_struct r;
         if (stopped[i] && ptrace(PTRACE_GETREGS, tids[i], NULL, &r) == 0) {
             if (sig[i] == 0)
-                undo_eintr(pid, tids[i], &r);
+                undo_eintr(tids[i], &r);
             regs_of(&r, &caps[i]);
             caps[i].full_regs = true;
             copy_stack(pid, &caps[i]);
