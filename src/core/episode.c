@@ -553,19 +553,23 @@ static void build_graph(struct sw_episodes *E)
 }
 
 /* A cycle is a deadlock when every edge has held for STALLWATCH_DEADLOCK, or when one of its
- * threads is due as a stall now (its wait reached the lock threshold): a cycle that still
- * stands when a member's stall is due is reported as the deadlock it is, not as that
- * member's stall (the members' waits start at different looks, so their edges do not all turn
- * stable in the same scan: seen under valgrind, where the second waiter came 20 ms later). */
-static bool cycle_is_deadlock(const struct sw_episodes *E, const unsigned *cycle, unsigned len)
+ * threads is due as a stall now (its wait reached the lock threshold) and every edge was seen
+ * at an earlier look too: a cycle that still stands when a member's stall is due is reported
+ * as the deadlock it is, not as that member's stall (the members' waits start at different
+ * looks, so their edges do not all turn stable in the same scan: seen under valgrind, where
+ * the second waiter came 20 ms later). An edge seen for the first time is not enough (a
+ * member only passing through a timed lock). */
+static bool cycle_is_deadlock(struct sw_episodes *E, const unsigned *cycle, unsigned len)
 {
     uint64_t lock_ns = E->cfg->class_ns[SW_CLASS_LOCK];
-    bool stable = true, due = false;
+    bool stable = true, due = false, seen_before = true;
     for (unsigned k = 0; k < len; k++) {
         stable = stable && E->edge_ok[cycle[k]];
         due = due || (lock_ns != 0 && E->waiters[cycle[k]].waited_ns >= lock_ns);
+        seen_before = seen_before &&
+                      episode(E, E->waiters[cycle[k]].idx)->edge_since_ns < E->now_ns;
     }
-    return stable || due;
+    return stable || (due && seen_before);
 }
 
 /* Keeps the cycle through waiter i if it is new: no member reported already or left out by

@@ -749,6 +749,24 @@ START_TEST(test_a_cycle_whose_second_edge_is_younger_is_still_one_deadlock)
 }
 END_TEST
 
+/* Found by a review: an edge seen for the first time, in the scan where a member comes due,
+ * does not make a deadlock (a thread only passing through a timed lock). */
+START_TEST(test_an_edge_seen_once_does_not_close_a_deadlock)
+{
+    const char *const env[] = {"STALLWATCH_LOCK=500ms", NULL};
+    reset_world(env, 0);
+    struct fake_slot *x = enter(101, SW_CALL_PTHREAD_MUTEX_LOCK, 0xb);
+    x->owner = 102;
+    for (uint64_t t = 1 * S; t < 1 * S + 500 * MS; t += 20 * MS)
+        scan_at(t);
+    struct fake_slot *y = enter(102, SW_CALL_PTHREAD_MUTEX_TIMEDLOCK, 0xa);
+    y->owner = 101;
+    scan_at(1 * S + 500 * MS);
+    ck_assert_uint_eq(count_kind(SW_PLAN_DEADLOCK), 0);
+    ck_assert_uint_eq(count_kind(SW_PLAN_STALL), 1);
+}
+END_TEST
+
 START_TEST(test_a_changing_owner_is_no_deadlock)
 {
     const char *const env[] = {"STALLWATCH_LOCK=off", "STALLWATCH_DEADLOCK=1s", NULL};
@@ -1107,6 +1125,7 @@ static Suite *suite(void)
     tcase_add_test(c, test_a_cycle_stable_for_the_deadlock_time_is_one_deadlock);
     tcase_add_test(c, test_a_changing_owner_is_no_deadlock);
     tcase_add_test(c, test_a_cycle_whose_second_edge_is_younger_is_still_one_deadlock);
+    tcase_add_test(c, test_an_edge_seen_once_does_not_close_a_deadlock);
     tcase_add_test(c, test_a_thread_waiting_for_a_lock_it_holds_is_a_cycle_of_one);
     tcase_add_test(c, test_deadlock_members_are_named_with_the_lock_class_off);
     tcase_add_test(c, test_a_cycle_through_an_ignored_thread_is_not_reported);
