@@ -286,7 +286,10 @@ static bool must_not_stop(pid_t pid, const struct sw_tlook *l)
         return true;
     /* Tests: stop them all, as if each had entered its call after this look (seize.c then
      * starts their interrupted calls again). */
-    if (getenv("SW_TEST_STOP_ALL") != NULL)
+    static int stop_all = -1;
+    if (stop_all < 0)
+        stop_all = getenv("SW_TEST_STOP_ALL") != NULL;
+    if (stop_all)
         return false;
     switch (sw_kernel_stop(&l->k)) {
     case SW_KSTOP_VISIBLE:
@@ -348,10 +351,10 @@ int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char
             s->caps[i].ok = false; /* an exited thread: nothing of it to unwind */
     }
     free(stop);
-    if (released != NULL)
-        released(arg);
     if (r != SW_SEIZE_OK)
         return 1;
+    if (released != NULL)
+        released(arg);
     symbolize(s, cfg);
     if (!sw_target_alive(pid)) {
         snprintf(why, cap, "process %d exited during the dump", (int)pid);

@@ -52,11 +52,13 @@ struct watched {
     bool member;         /* another thread's report stands for this wait (a deadlock's member,
                           * or a waiter in the same call on the same object) */
     uintptr_t obj;       /* the blocked call's object (from its arguments) */
+    bool has_obj;        /* the call has an object (a lock word, a descriptor...) */
     unsigned repeats;
     uint64_t next_ns;    /* the next still-stalled report */
 };
 
 static volatile sig_atomic_t stop_requested;
+static char said[512]; /* the reason a capture failed, said once on stderr */
 static struct sw_snap names; /* the process's names, for reports without a capture */
 static struct watched *ws;
 static unsigned nws, capws;
@@ -67,8 +69,8 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* The number of times tid ran, from its schedstat; false if the thread is gone. */
-static bool read_runs(pid_t pid, struct watched *w)
+/* The number of times tid ran, from its schedstat, into *runs; false if the thread is gone. */
+static bool read_count(pid_t pid, struct watched *w, uint64_t *runs)
 {
     if (w->fd < 0) {
         char path[96];
@@ -85,8 +87,13 @@ static bool read_runs(pid_t pid, struct watched *w)
     unsigned long long run, wait, slices;
     if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
         return false;
-    w->runs = slices;
+    *runs = slices;
     return true;
+}
+
+static bool read_runs(pid_t pid, struct watched *w)
+{
+    return read_count(pid, w, &w->runs);
 }
 
 /* ws[0..nsorted) is in tid order (sorted again after each period's additions, which go at
@@ -147,10 +154,12 @@ static void write_short(pid_t pid, const char *event, const struct watched *w, u
     sw_emit(&r);
 }
 
-/* Whether a and b wait in the same system call on the same object. */
+/* Whether a and b wait in the same system call on the same object, each in a class that is
+ * on (calls without an object, poll or sleep, are never the same wait). */
 static bool same_wait(const struct watched *a, const struct watched *b)
 {
-    return a->blocked && b->blocked && a->look.k.nr == b->look.k.nr && a->obj == b->obj;
+    return a->blocked && b->blocked && a->has_obj && b->has_obj && a->cls != SW_CLASS_NONE &&
+           b->cls != SW_CLASS_NONE && a->look.k.nr == b->look.k.nr && a->obj == b->obj;
 }
 
 static bool due(const struct sw_config *cfg, const struct watched *w, uint64_t now)
@@ -307,7 +316,6 @@ out:
 static void report_uncaptured(pid_t pid, const struct sw_config *cfg, const char *why,
                               uint64_t now)
 {
-    static char said[512];
     if (strcmp(said, why) != 0) {
         fprintf(stderr, "stallwatch: cannot capture process %d: %s; stalls are reported "
                         "without stacks\n",
@@ -378,12 +386,15 @@ static char thread_state(pid_t pid, pid_t tid)
 struct released {
     pid_t pid;
     const struct sw_snap *s;
+    uint64_t *before; /* each watched thread's count just before the capture; ~0: unread */
 };
 
-/* Right after the capture lets the process go: our interrupts made every stopped thread run,
+/* Right after the capture lets the process go: our interrupts made each stopped thread run,
  * which is not progress. Once each is back asleep in its call (at most 50 ms in all: one
- * that stays running is making progress of its own), the counts are taken again, before the
- * stacks are named: a thread that runs later, while they are, is seen at the next look. */
+ * that stays running is making progress of its own), what it ran since just before the
+ * capture is added to its count, and only that: a run before the capture (a thread that
+ * left its wait and began another) is still seen at the next look, and so is one while the
+ * stacks are named. */
 static void recount_runs(void *arg)
 {
     const struct released *rel = arg;
@@ -398,9 +409,12 @@ static void recount_runs(void *arg)
             struct timespec ts = {0, 200000};
             nanosleep(&ts, NULL);
         }
+        struct watched *w = find(c->tid);
+        uint64_t after;
+        if (w != NULL && rel->before[w - ws] != ~0ull && read_count(rel->pid, w, &after) &&
+            after >= rel->before[w - ws])
+            w->runs += after - rel->before[w - ws];
     }
-    for (unsigned k = 0; k < nws; k++)
-        read_runs(rel->pid, &ws[k]);
 }
 
 /* One capture of the process for every wait due now, then their reports in tid order. */
@@ -408,13 +422,21 @@ static void report_due(pid_t pid, const struct sw_config *cfg, uint64_t now)
 {
     static struct sw_snap s;
     char why[512];
-    struct released rel = {pid, &s};
-    if (sw_snap_take(pid, cfg, &s, why, sizeof why, recount_runs, &rel) != 0) {
+    uint64_t *before = malloc((nws + 1) * sizeof *before);
+    for (unsigned k = 0; before != NULL && k < nws; k++)
+        if (!read_count(pid, &ws[k], &before[k]))
+            before[k] = ~0ull;
+    struct released rel = {pid, &s, before};
+    int failed = sw_snap_take(pid, cfg, &s, why, sizeof why, before != NULL ? recount_runs : NULL,
+                              &rel);
+    free(before);
+    if (failed) {
         if (sw_target_alive(pid))
             report_uncaptured(pid, cfg, why, now);
         sw_snap_free(&s);
         return;
     }
+    said[0] = '\0'; /* captured again: a refusal later is said again */
     memcpy(names.exe, s.exe, sizeof names.exe);
     memcpy(names.comm, s.comm, sizeof names.comm);
     memcpy(names.title, s.title, sizeof names.title);
@@ -441,6 +463,23 @@ static void end_wait(pid_t pid, struct watched *w, uint64_t now)
     }
 }
 
+/* Whether a blocked call, interrupted by a stop, resumes as restart_syscall (the kernel's
+ * -ERESTART_RESTARTBLOCK): futex waits with a timeout, the sleeps, poll with a timeout. */
+static bool resumes_by_restart_block(const struct sw_klook *k)
+{
+    switch (k->nr) {
+    case SYS_futex:
+        return k->args[3] != 0;
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+        return true;
+    case SYS_poll:
+        return (int)k->args[2] >= 0;
+    default:
+        return false;
+    }
+}
+
 /* A new wait for w (or none): its look, class and start. */
 static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w, uint64_t now)
 {
@@ -450,12 +489,15 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
     w->repeats = 0;
     w->next_ns = 0;
     w->obj = 0;
+    w->has_obj = false;
     struct sw_klook before = w->look.k;
     w->blocked = sw_target_look(pid, w->tid, &w->look) && w->look.k.blocked;
     /* A timed wait resumed after a stop (another tool's: our own captures are not counted as
-     * runs) shows as restart_syscall, with no arguments: it is the call the last look saw. */
+     * runs) shows as restart_syscall, with no arguments: it is the call the last look saw,
+     * when that call is one the kernel resumes so (a timed futex wait, a sleep, a poll with a
+     * timeout). */
     if (w->blocked && w->look.k.nr == SYS_restart_syscall && before.blocked &&
-        before.nr != SYS_restart_syscall) {
+        resumes_by_restart_block(&before)) {
         w->look.k.nr = before.nr;
         memcpy(w->look.k.args, before.args, sizeof before.args);
     }
@@ -465,6 +507,7 @@ static void begin_wait(pid_t pid, const struct sw_config *cfg, struct watched *w
         return;
     }
     w->obj = kc.obj;
+    w->has_obj = sw_calls[kc.call].objkind != SW_OBJ_NONE;
     enum sw_class cls = kc.cls;
     /* A restart_syscall the last look cannot name (the thread's first look): no arguments
      * and no telling wait channel, judged as a wait (design.md). */

@@ -210,6 +210,29 @@ def test_a_call_entered_after_the_look_is_started_again_not_interrupted(shim):
         t.kill()
 
 
+def test_a_signal_that_comes_while_a_restarted_call_is_held_still_interrupts_it(shim):
+    """Found by a review: epoll_signal waits in epoll_wait with a SIGUSR1 handler (no
+    SA_RESTART); the dump stops it (SW_TEST_STOP_ALL) and holds it 1 s (SW_TEST_HOLD_MS), and
+    SIGUSR1 comes during the hold: the program must get its EINTR (the call is made to restart
+    only if no handler runs), not wait out its 10 s timeout."""
+    t = Target(shim, ["epoll_signal"], ready="ready")
+    try:
+        time.sleep(0.2)
+        env = clean_env()
+        env.update({"SW_TEST_STOP_ALL": "1", "SW_TEST_HOLD_MS": "1000"})
+        d = subprocess.Popen([shim.cli, "dump", "--format", "json", str(t.pid)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(0.5)
+        os.kill(t.pid, signal.SIGUSR1)
+        d.communicate(timeout=60)
+        start = time.monotonic()
+        out, err = t.finish(timeout=30)
+        check("epoll=-1 errno=EINTR" in out and time.monotonic() - start < 5,
+              "the program did not get its EINTR: %r" % out)
+    finally:
+        t.kill()
+
+
 def test_watch_reports_a_held_mutex_with_its_owner_then_recovered(shim):
     """lock_briefly without the shim (its holder keeps the mutex 3 s): `watch --lock 1s`
     reports the main thread's wait as a stall with the holder as owner (and its stack), then
@@ -406,6 +429,22 @@ def test_watch_without_a_capture_still_reports_the_stall(shim):
               and x.get("note", "").startswith("not captured") and not x.get("frames"),
               "entry %s" % x)
         check(reports[1]["stall_report"] == reports[0]["report"], "recovered does not close it")
+    finally:
+        t.kill()
+
+
+def test_watch_sees_a_thread_that_switched_waits_before_a_capture(shim):
+    """Found by a review: wait_switch's "switcher" leaves a sleep (idle: off, looked at only every
+    half threshold) for a lock 1.2 s in, just before the capture for "reader"'s pipe read
+    (peer, 1.25 s); the capture must not take that run for one of its own, so switcher's lock
+    wait is still seen, and reported."""
+    t = Target(shim, ["wait_switch", "1200"], ready="ready")
+    try:
+        rc, reports, out, err = watch_for(shim, t.pid, 4.5, "--threshold", "60s", "--lock", "1s",
+                                          "--peer", "1250ms")
+        check(rc == 0, "watch ended with %d: %s" % (rc, err))
+        names = {r["threads"][0]["name"] for r in reports if r["event"] == "stall"}
+        check(names == {"reader", "switcher"}, "stalls of %s" % sorted(names), out[:3000])
     finally:
         t.kill()
 
