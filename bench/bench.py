@@ -54,6 +54,8 @@ FULL = dict(
     watch_s=60,
     triage_lines=1000000,
     triage_rounds=3,
+    mpi_barriers=200000,
+    mpi_rounds=5,
 )
 QUICK = dict(
     cg_n={"mutex": 5000, "cond": 500, "pipe": 2000, "poll": 2000, "stat": 2000, "close": 2000},
@@ -86,6 +88,8 @@ QUICK = dict(
     watch_s=5,
     triage_lines=100000,
     triage_rounds=1,
+    mpi_barriers=20000,
+    mpi_rounds=1,
 )
 
 LOCK_THRESHOLD_S = 1.0  # STALLWATCH_LOCK for the latency figures
@@ -1285,9 +1289,37 @@ git log --oneline > /dev/null
                  self.verdict(med(walls) < 10, walls, 10))
 
 
+    def mpi(self):
+        """MPI_Barrier of two ranks (Open MPI, shared memory, mpirun --oversubscribe), with and
+        without the shim in every rank, interleaved: time per barrier. The shim's wrapper adds
+        a table probe and an atomic increment to each collective."""
+        prog = os.path.join(self.bin, "mpibarrier")
+        n = self.cfg["mpi_barriers"]
+        res = {"without": [], "with": []}
+        for _ in range(self.cfg["mpi_rounds"]):
+            for mode in ("without", "with"):
+                env = dict(os.environ)
+                env.pop("LD_PRELOAD", None)
+                args = ["mpirun", "--oversubscribe", "--allow-run-as-root", "-np", "2"]
+                if mode == "with":
+                    env["LD_PRELOAD"] = self.shim
+                    env["STALLWATCH_OUTPUT"] = "file:" + os.path.join(self.tmp, "mpi-reports")
+                    args += ["-x", "LD_PRELOAD", "-x", "STALLWATCH_OUTPUT"]
+                out = subprocess.run(args + [prog, str(n)], env=env, capture_output=True,
+                                     text=True, timeout=300)
+                m = re.search(r"ns_per_barrier (\d+)", out.stdout)
+                if out.returncode != 0 or m is None:
+                    raise RuntimeError(f"mpibarrier failed: {out.stderr[-300:]}")
+                res[mode].append(int(m.group(1)))
+        self.raw["mpi"] = res
+        self.row(f"MPI_Barrier, 2 ranks (Open MPI, shared memory), ns per barrier over {n:,}",
+                 spread(res["without"], 0, " ns"), spread(res["with"], 0, " ns"),
+                 f"{med(res['with']) / med(res['without']):.3f}x", "-", "")
+
+
 SECTIONS = ("instructions", "nanoseconds", "contended", "redis", "memcached", "serverinstr",
             "startup", "forks", "git", "rss",
-            "watchdog", "latency", "symbolizer", "eustack", "attach", "triage")
+            "watchdog", "latency", "symbolizer", "eustack", "attach", "triage", "mpi")
 
 
 def main():
@@ -1326,6 +1358,7 @@ def main():
         "eustack": b.eustack,
         "attach": b.attach,
         "triage": b.triage,
+        "mpi": b.mpi,
     }
     try:
         for name in SECTIONS:
