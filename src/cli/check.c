@@ -126,6 +126,7 @@ static void print_settings(const struct sw_config *c)
     printf("  %-28s %s\n", "STALLWATCH_WAIT", duration(c->class_ns[SW_CLASS_WAIT]));
     printf("  %-28s %s\n", "STALLWATCH_IDLE", duration(c->class_ns[SW_CLASS_IDLE]));
     printf("  %-28s %s\n", "STALLWATCH_LOOKUP", duration(c->class_ns[SW_CLASS_LOOKUP]));
+    printf("  %-28s %s\n", "STALLWATCH_COLLECTIVE", duration(c->class_ns[SW_CLASS_COLLECTIVE]));
     printf("  %-28s %s\n", "STALLWATCH_BUSY", duration(c->class_ns[SW_CLASS_BUSY]));
     printf("  %-28s %s\n", "STALLWATCH_DEADLOCK", duration(c->deadlock_ns));
     printf("  %-28s %s\n", "STALLWATCH_KERNEL",

@@ -13,12 +13,14 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/jobs.h"
 #include "core/jsonread.h"
 #include "core/timefmt.h"
 #include "core/triage.h"
 
 struct reader {
     struct sw_triage T;
+    struct sw_jobs J;
     struct sw_jtok *tok;
     uint32_t ntok;
     unsigned files;
@@ -30,6 +32,8 @@ struct event_text {
     char event[32], fingerprint[32], host[72], process[72], time[32];
     char threads[SW_TRIAGE_SET_MAX][72];
     struct sw_tframe frames[SW_TRIAGE_FRAMES_MAX];
+    char job[72], call[32], cls[16], comm[72];
+    struct sw_tframe dump_frames[SW_TRIAGE_FRAMES_MAX];
 };
 
 static void str_at(const char *s, const struct sw_jtok *tok, int t, char *out, size_t cap)
@@ -47,6 +51,27 @@ static uint64_t u64_at(const char *s, const struct sw_jtok *tok, int t)
         return strtoull(num, NULL, 10);
     }
     return sw_json_u64(s, tok, t, &v) ? v : 0;
+}
+
+/* The program's own frames of thread t into out (at most SW_TRIAGE_FRAMES_MAX); how many. */
+static unsigned own_frames(const char *s, const struct sw_jtok *tok, int t, struct sw_tframe *out)
+{
+    unsigned n = 0;
+    int frames = sw_json_get(s, tok, t, "frames");
+    for (uint32_t k = 0; n < SW_TRIAGE_FRAMES_MAX; k++) {
+        int f = sw_json_at(tok, frames, k);
+        if (f < 0)
+            break;
+        struct sw_tframe *o = &out[n];
+        str_at(s, tok, sw_json_get(s, tok, f, "module"), o->module, sizeof o->module);
+        str_at(s, tok, sw_json_get(s, tok, f, "function"), o->function, sizeof o->function);
+        if (!sw_triage_own_module(o->module) || o->function[0] == '\0')
+            continue;
+        str_at(s, tok, sw_json_get(s, tok, f, "file"), o->file, sizeof o->file);
+        o->line = (unsigned)u64_at(s, tok, sw_json_get(s, tok, f, "line"));
+        n++;
+    }
+    return n;
 }
 
 /* A report of the shim (the object at token 0 of s) into e. */
@@ -74,26 +99,52 @@ static void from_report(const char *s, const struct sw_jtok *tok, struct sw_teve
         if (e->nthreads < SW_TRIAGE_SET_MAX)
             str_at(s, tok, sw_json_get(s, tok, t, "name"), x->threads[e->nthreads++],
                    sizeof x->threads[0]);
-        if (i != 0)
-            continue;
-        int frames = sw_json_get(s, tok, t, "frames");
-        for (uint32_t k = 0; e->nframes < SW_TRIAGE_FRAMES_MAX; k++) {
-            int f = sw_json_at(tok, frames, k);
-            if (f < 0)
-                break;
-            struct sw_tframe *o = &x->frames[e->nframes];
-            str_at(s, tok, sw_json_get(s, tok, f, "module"), o->module, sizeof o->module);
-            str_at(s, tok, sw_json_get(s, tok, f, "function"), o->function, sizeof o->function);
-            if (!sw_triage_own_module(o->module) || o->function[0] == '\0')
-                continue;
-            str_at(s, tok, sw_json_get(s, tok, f, "file"), o->file, sizeof o->file);
-            o->line = (unsigned)u64_at(s, tok, sw_json_get(s, tok, f, "line"));
-            e->nframes++;
-        }
+        if (i == 0)
+            e->nframes = own_frames(s, tok, t, x->frames);
     }
     for (unsigned i = 0; i < e->nthreads; i++)
         e->threads[i] = x->threads[i];
     e->frames = x->frames;
+}
+
+/* What a report of the shim says about its job (the object at token 0 of s) into j: its
+ * first thread's collective for a stall, the program's frames of its first thread that has
+ * any for a dump. */
+static void job_of_report(const char *s, const struct sw_jtok *tok, const struct sw_tevent *e,
+                          struct sw_jevent *j, struct event_text *x)
+{
+    str_at(s, tok, sw_json_get(s, tok, 0, "job"), x->job, sizeof x->job);
+    int rank = sw_json_get(s, tok, 0, "rank");
+    *j = (struct sw_jevent){.event = e->event, .job = x->job, .ranked = rank >= 0,
+                            .rank = (unsigned)u64_at(s, tok, rank),
+                            .size = (unsigned)u64_at(s, tok, sw_json_get(s, tok, 0, "size")),
+                            .pid = (int64_t)u64_at(s, tok, sw_json_get(s, tok, 0, "pid")),
+                            .host = e->host, .time = e->time, .comm_size = -1};
+    if (x->job[0] == '\0' || rank < 0)
+        return;
+    int threads = sw_json_get(s, tok, 0, "threads");
+    int t0 = sw_json_at(tok, threads, 0);
+    if (strcmp(e->event, "dump") == 0) {
+        for (uint32_t i = 0; j->nframes == 0; i++) {
+            int t = sw_json_at(tok, threads, i);
+            if (t < 0)
+                break;
+            j->nframes = own_frames(s, tok, t, x->dump_frames);
+        }
+        j->frames = x->dump_frames;
+        return;
+    }
+    if (t0 < 0)
+        return;
+    str_at(s, tok, sw_json_get(s, tok, t0, "call"), x->call, sizeof x->call);
+    str_at(s, tok, sw_json_get(s, tok, t0, "class"), x->cls, sizeof x->cls);
+    str_at(s, tok, sw_json_get(s, tok, t0, "communicator"), x->comm, sizeof x->comm);
+    j->call = x->call;
+    j->cls = x->cls;
+    j->comm = x->comm;
+    j->seq = u64_at(s, tok, sw_json_get(s, tok, t0, "seq"));
+    int cs = sw_json_get(s, tok, t0, "comm_size");
+    j->comm_size = cs >= 0 ? (int64_t)u64_at(s, tok, cs) : -1;
 }
 
 /* A journal export line without a JSON MESSAGE: its STALLWATCH_* fields. */
@@ -154,6 +205,28 @@ static void add(struct reader *R, const struct sw_tevent *e)
     }
 }
 
+static void add_job(struct reader *R, const struct sw_jevent *j)
+{
+    enum sw_jobs_need need;
+    while ((need = sw_jobs_add(&R->J, j)) != SW_JOBS_OK) {
+        if (need == SW_JOBS_GROW_COLL) {
+            unsigned cap = R->J.ccap * 2;
+            struct sw_jcoll *table = calloc(cap, sizeof *table), *old = R->J.coll;
+            if (table == NULL)
+                break;
+            sw_jobs_rehash_coll(&R->J, table, cap);
+            free(old);
+        } else {
+            unsigned cap = R->J.rcap * 2;
+            struct sw_jrank *table = calloc(cap, sizeof *table), *old = R->J.ranks;
+            if (table == NULL)
+                break;
+            sw_jobs_rehash_ranks(&R->J, table, cap);
+            free(old);
+        }
+    }
+}
+
 static void line(struct reader *R, char *s, size_t len)
 {
     while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
@@ -167,9 +240,12 @@ static void line(struct reader *R, char *s, size_t len)
     len -= skip;
     static struct event_text x;
     struct sw_tevent e = {0};
+    struct sw_jevent j;
     if (sw_json_get(s, R->tok, 0, "event") >= 0) {
         from_report(s, R->tok, &e, &x);
+        job_of_report(s, R->tok, &e, &j, &x);
         add(R, &e);
+        add_job(R, &j);
         return;
     }
     int msg = sw_json_get(s, R->tok, 0, "MESSAGE");
@@ -183,6 +259,8 @@ static void line(struct reader *R, char *s, size_t len)
     if (inner[0] == '{' && parse(R, inner, strlen(inner)) &&
         sw_json_get(inner, R->tok, 0, "event") >= 0) {
         from_report(inner, R->tok, &e, &x);
+        job_of_report(inner, R->tok, &e, &j, &x);
+        add_job(R, &j);
     } else {
         parse(R, s, len);
         from_journal_fields(s, R->tok, &e, &x);
@@ -260,7 +338,71 @@ static void json_set(const char *key, const struct sw_tset *s)
     printf("]");
 }
 
-static void print_json(const struct sw_triage *T, const struct sw_tgroup **order, unsigned n)
+static void json_frames(const struct sw_tframe *frames, unsigned n)
+{
+    printf("[");
+    for (unsigned k = 0; k < n; k++) {
+        const struct sw_tframe *f = &frames[k];
+        printf("%s{\"function\":", k ? "," : "");
+        json_str(f->function);
+        if (f->file[0] != '\0') {
+            printf(",\"file\":");
+            json_str(f->file);
+        }
+        if (f->line != 0)
+            printf(",\"line\":%u", f->line);
+        if (f->module[0] != '\0') {
+            printf(",\"module\":");
+            json_str(f->module);
+        }
+        putchar('}');
+    }
+    printf("]");
+}
+
+/* "jobs": each stalled collective, its waiting ranks, and its culprits when they can be
+ * named (the communicator spans the job), each with its latest dump. */
+static void json_jobs(const struct sw_jobs *J, const struct sw_jcoll **order, unsigned n)
+{
+    printf("\"jobs\":[");
+    for (unsigned i = 0; i < n; i++) {
+        const struct sw_jcoll *c = order[i];
+        printf("%s{\"job\":", i ? "," : "");
+        json_str(c->job);
+        printf(",\"collective\":{\"call\":");
+        json_str(c->call);
+        printf(",\"comm\":");
+        json_str(c->comm);
+        printf(",\"seq\":%llu", (unsigned long long)c->seq);
+        if (c->comm_size >= 0)
+            printf(",\"comm_size\":%lld", (long long)c->comm_size);
+        printf("},\"waiting_ranks\":[");
+        for (unsigned r = 0, k = 0; r < SW_JOBS_RANKS_MAX && k < c->nwaiting; r++)
+            if (sw_jobs_waiting(c, r))
+                printf("%s%u", k++ ? "," : "", r);
+        printf("],\"culprits\":[");
+        for (unsigned r = 0, k = 0; sw_jobs_knows_culprits(c) && r < c->size; r++) {
+            if (sw_jobs_waiting(c, r))
+                continue;
+            const struct sw_jrank *d = sw_jobs_rank(J, c->job, r);
+            printf("%s{\"rank\":%u", k++ ? "," : "", r);
+            if (d != NULL) {
+                printf(",\"host\":");
+                json_str(d->host);
+                printf(",\"pid\":%lld,\"dumped\":", (long long)d->pid);
+                json_str(d->time);
+                printf(",\"frames\":");
+                json_frames(d->frames, d->nframes);
+            }
+            putchar('}');
+        }
+        printf("]}");
+    }
+    printf("]");
+}
+
+static void print_json(const struct sw_triage *T, const struct sw_tgroup **order, unsigned n,
+                       const struct sw_jobs *J, const struct sw_jcoll **jorder, unsigned nj)
 {
     printf("{\"groups\":[");
     for (unsigned i = 0; i < n; i++) {
@@ -279,27 +421,14 @@ static void print_json(const struct sw_triage *T, const struct sw_tgroup **order
                (unsigned long long)g->recovered, (unsigned long long)sw_triage_open(g),
                (unsigned long long)g->longest_wait_ms);
         json_set("threads", &g->threads);
-        printf(",\"frames\":[");
-        for (unsigned k = 0; k < g->nframes; k++) {
-            const struct sw_tframe *f = &g->frames[k];
-            printf("%s{\"function\":", k ? "," : "");
-            json_str(f->function);
-            if (f->file[0] != '\0') {
-                printf(",\"file\":");
-                json_str(f->file);
-            }
-            if (f->line != 0)
-                printf(",\"line\":%u", f->line);
-            if (f->module[0] != '\0') {
-                printf(",\"module\":");
-                json_str(f->module);
-            }
-            putchar('}');
-        }
-        printf("]}");
+        printf(",\"frames\":");
+        json_frames(g->frames, g->nframes);
+        printf("}");
     }
-    printf("],\"jobs\":[],\"reports\":%llu,\"skipped\":%llu}\n",
-           (unsigned long long)T->reports, (unsigned long long)T->skipped);
+    printf("],");
+    json_jobs(J, jorder, nj);
+    printf(",\"reports\":%llu,\"skipped\":%llu}\n", (unsigned long long)T->reports,
+           (unsigned long long)T->skipped);
 }
 
 static void text_set(const struct sw_tset *s)
@@ -308,6 +437,56 @@ static void text_set(const struct sw_tset *s)
         printf("%s%s", i ? ", " : "", s->item[i]);
     if (s->more)
         printf(", ...");
+}
+
+static void text_frames(const struct sw_tframe *frames, unsigned n, const char *indent)
+{
+    for (unsigned k = 0; k < n; k++) {
+        const struct sw_tframe *f = &frames[k];
+        const char *file = strrchr(f->file, '/');
+        printf("%s%s %s", indent, k == 0 ? "at" : "<-", f->function);
+        if (f->file[0] != '\0')
+            printf(" (%s:%u)", file != NULL ? file + 1 : f->file, f->line);
+        printf("\n");
+    }
+}
+
+static void text_jobs(const struct sw_jobs *J, const struct sw_jcoll **order, unsigned n)
+{
+    if (n == 0)
+        return;
+    printf("\nStalled collectives: %u\n", n);
+    for (unsigned i = 0; i < n; i++) {
+        const struct sw_jcoll *c = order[i];
+        printf("\njob %s: %s #%llu on %s", c->job, c->call, (unsigned long long)c->seq, c->comm);
+        if (c->comm_size >= 0)
+            printf(" (%lld ranks)", (long long)c->comm_size);
+        printf("\n    waiting: ");
+        for (unsigned r = 0, k = 0; r < SW_JOBS_RANKS_MAX && k < c->nwaiting; r++)
+            if (sw_jobs_waiting(c, r))
+                printf("%s%u", k++ ? ", " : "", r);
+        printf("\n");
+        if (!sw_jobs_knows_culprits(c)) {
+            printf("    culprits: not known (the communicator is not the whole job)\n");
+            continue;
+        }
+        unsigned culprits = 0;
+        for (unsigned r = 0; r < c->size; r++) {
+            if (sw_jobs_waiting(c, r))
+                continue;
+            culprits++;
+            const struct sw_jrank *d = sw_jobs_rank(J, c->job, r);
+            printf("    culprit: rank %u", r);
+            if (d == NULL) {
+                printf(" (no dump: set STALLWATCH_JOB_DIR for the job)\n");
+                continue;
+            }
+            printf(" on %s, pid %lld, dumped %s\n", d->host, (long long)d->pid, d->time);
+            text_frames(d->frames, d->nframes, "        ");
+        }
+        if (culprits == 0)
+            printf("    culprits: none (every rank waited in it)\n");
+    }
 }
 
 static void print_text(const struct sw_triage *T, const struct sw_tgroup **order, unsigned n,
@@ -335,14 +514,7 @@ static void print_text(const struct sw_triage *T, const struct sw_tgroup **order
         printf("  threads: ");
         text_set(&g->threads);
         printf("\n");
-        for (unsigned k = 0; k < g->nframes; k++) {
-            const struct sw_tframe *f = &g->frames[k];
-            const char *file = strrchr(f->file, '/');
-            printf("    %s %s", k == 0 ? "at" : "<-", f->function);
-            if (f->file[0] != '\0')
-                printf(" (%s:%u)", file != NULL ? file + 1 : f->file, f->line);
-            printf("\n");
-        }
+        text_frames(g->frames, g->nframes, "    ");
     }
 }
 
@@ -372,17 +544,31 @@ int sw_cli_triage(int argc, char **argv)
     if (table == NULL)
         return 1;
     sw_triage_init(&R.T, table, cap);
+    struct sw_jcoll *coll = calloc(16, sizeof *coll);
+    struct sw_jrank *ranks = calloc(16, sizeof *ranks);
+    if (coll == NULL || ranks == NULL)
+        return 1;
+    sw_jobs_init(&R.J, coll, 16, ranks, 16);
     for (; i < argc; i++)
         read_path(&R, argv[i]);
     const struct sw_tgroup **order = calloc(R.T.n + 1, sizeof *order);
     if (order == NULL)
         return 1;
     unsigned ngroups = sw_triage_sorted(&R.T, order);
-    if (json)
-        print_json(&R.T, order, ngroups);
-    else
+    const struct sw_jcoll **jorder = calloc(R.J.cn + 1, sizeof *jorder);
+    if (jorder == NULL)
+        return 1;
+    unsigned njobs = sw_jobs_sorted(&R.J, jorder);
+    if (json) {
+        print_json(&R.T, order, ngroups, &R.J, jorder, njobs);
+    } else {
         print_text(&R.T, order, ngroups, R.files);
+        text_jobs(&R.J, jorder, njobs);
+    }
     free(order);
+    free(jorder);
+    free(R.J.coll);
+    free(R.J.ranks);
     free(R.T.slot);
     free(R.tok);
     return R.failed ? 1 : 0;

@@ -19,7 +19,8 @@ const char *sw_class_name(enum sw_class cls)
     static const char *const names[SW_CLASS_COUNT] = {
         [SW_CLASS_NONE] = "none",     [SW_CLASS_LOCK] = "lock", [SW_CLASS_DISK] = "disk",
         [SW_CLASS_PEER] = "peer",     [SW_CLASS_WAIT] = "wait", [SW_CLASS_IDLE] = "idle",
-        [SW_CLASS_LOOKUP] = "lookup", [SW_CLASS_BUSY] = "busy", [SW_CLASS_HEARTBEAT] = "heartbeat",
+        [SW_CLASS_LOOKUP] = "lookup", [SW_CLASS_COLLECTIVE] = "collective",
+        [SW_CLASS_BUSY] = "busy", [SW_CLASS_HEARTBEAT] = "heartbeat",
         [SW_CLASS_SCOPE] = "scope",
     };
     if ((unsigned)cls >= SW_CLASS_COUNT)

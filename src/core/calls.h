@@ -19,6 +19,7 @@ enum sw_class {
     SW_CLASS_WAIT,
     SW_CLASS_IDLE,
     SW_CLASS_LOOKUP,    /* name-service lookups: DNS, users, groups (STALLWATCH_LOOKUP) */
+    SW_CLASS_COLLECTIVE, /* MPI collectives (STALLWATCH_COLLECTIVE) */
     SW_CLASS_BUSY,      /* on CPU without completing an interposed call (STALLWATCH_BUSY) */
     SW_CLASS_HEARTBEAT, /* a heartbeat thread or a stallwatch_heartbeat promise was missed */
     SW_CLASS_SCOPE,     /* a stallwatch_scope_begin region overran its timeout */
@@ -39,6 +40,7 @@ enum sw_objkind {
     SW_OBJ_QUERY,  /* address of a struct sw_query on the wrapper's stack: the name asked for */
     SW_OBJ_IPC,    /* SysV semaphore set or message queue id */
     SW_OBJ_CHILD,  /* nothing: the child is found when the watchdog looks (system, pclose) */
+    SW_OBJ_MPI,    /* address of a struct sw_mpi_call on the wrapper's stack */
     SW_OBJ_COUNT,
 };
 
@@ -53,6 +55,30 @@ struct sw_query {
     int32_t family;      /* gethostbyaddr's type (AF_INET...); 0 when addr is a sockaddr */
     int64_t id;          /* getpwuid's uid, getgrgid's gid; -1 unused */
 };
+
+/* One communicator an MPI wrapper has seen: its handle, size and name (read once, by the
+ * first wrapper that meets it) and the count of collective calls made on it. A table of these
+ * lives in the library's memory (hook/wrap_mpi.c); the watchdog reads an entry while a call
+ * on it lasts. */
+#define SW_MPI_NAME_MAX 48
+struct sw_mpi_comm {
+    uint64_t handle;  /* as the program passes it; 0: the entry is free */
+    uint32_t seq;     /* collective calls made on it so far by this process */
+    int32_t size;     /* its number of ranks; -1 unknown */
+    int32_t rank;     /* this process's rank in it; -1 unknown */
+    uint32_t ready;   /* 1 once size, rank and name are written */
+    char name[SW_MPI_NAME_MAX]; /* MPI_Comm_get_name's: "MPI_COMM_WORLD", a user's, or "" */
+};
+
+/* What an MPI call waits for, built by its wrapper on its own stack: the object word of
+ * SW_OBJ_MPI calls points at it. */
+struct sw_mpi_call {
+    const struct sw_mpi_comm *comm; /* NULL: not known (completion calls, a full table) */
+    uint32_t seq;                   /* collectives: this call's number on comm, from 1; else 0 */
+    int32_t peer;                   /* point-to-point: the peer's rank in comm; SW_MPI_NONE */
+    int32_t tag;                    /* point-to-point: the tag; SW_MPI_NONE */
+};
+#define SW_MPI_NONE INT32_MIN
 
 enum sw_intr {
     SW_INTR_RESTART = 0,

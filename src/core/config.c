@@ -453,6 +453,20 @@ static void set_program(const struct diag *d, enum setting s, const char *value,
     bad_value(d, s, value, settings[s].values, settings[s].dflt);
 }
 
+/* DIRECTORY: an absolute path of a directory, or "off" (the default): "" when off. */
+static void set_directory(const struct diag *d, enum setting s, const char *value, char *out,
+                          size_t cap)
+{
+    out[0] = '\0';
+    if (value == NULL || word_eq(value, strlen(value), "off"))
+        return;
+    if (value[0] == '/' && strlen(value) < cap) {
+        snprintf(out, cap, "%s", value);
+        return;
+    }
+    bad_value(d, s, value, settings[s].values, settings[s].dflt);
+}
+
 /* Sets *out to the LOG_* value of the facility named name (any case); false if none is. */
 static bool facility_value(const char *name, int *out)
 {
@@ -693,6 +707,7 @@ struct apply {
 #define SET_KEYWORD(a, s, v, field)  ((field) = set_keyword((a)->d, s, v))
 #define SET_PATH(a, s, v, field)     set_socket((a)->d, s, v, field, sizeof(field))
 #define SET_PROGRAM(a, s, v, field)  set_program((a)->d, s, v, field, sizeof(field))
+#define SET_DIRECTORY(a, s, v, field) set_directory((a)->d, s, v, field, sizeof(field))
 #define SET_OUTPUTS(a, s, v, field)  set_outputs((a)->d, s, v, (a)->c)
 #define SET_FACILITY(a, s, v, field) set_facility((a)->d, s, v, &(field))
 #define SET_IDENT(a, s, v, field)    set_ident((a)->d, s, v, (a)->progname, field, sizeof(field))

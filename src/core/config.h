@@ -56,6 +56,7 @@ struct sw_config {
     /* STALLWATCH_SYMBOLIZER: the symbolizer program's path; "": the one installed beside
      * the library; "off": none (reports carry raw frames) */
     char symbolizer[SW_PATH_MAX];
+    char job_dir[SW_PATH_MAX]; /* STALLWATCH_JOB_DIR; "" when off */
 };
 
 #define SW_FRAMES_MAX 256

@@ -231,6 +231,7 @@ enum {
     OBJ_QUERY = SW_OBJ_QUERY,
     OBJ_IPC = SW_OBJ_IPC,
     OBJ_CHILD = SW_OBJ_CHILD,
+    OBJ_MPI = SW_OBJ_MPI,
 };
 
 /* Kinds: how a value is written in each format. The strings of the kinds marked "share" are
@@ -325,6 +326,12 @@ enum {
     X(_, child,         i64,      CHILD,  v,                 (int64_t)t->object, HEAD,     LATE)   \
     X(_, path,          quoted,   PATH,   v,                 t->path,          HEAD,       LATE)   \
     X(_, query,         quoted,   QUERY,  v,                 t->query,         HEAD,       LATE)   \
+    X(_, communicator,  quoted,   MPI,    v,                 t->communicator,  HEAD,       LATE)   \
+    X(_, comm_size,     i64,      MPI,    v >= 0,            t->comm_size,     HEAD,       LATE)   \
+    X(_, comm_rank,     i64,      MPI,    v >= 0,            t->comm_rank,     HEAD,       LATE)   \
+    X(_, seq,           u64,      MPI,    v,                 t->seq,           HEAD,       LATE)   \
+    X(_, peer,          i64,      MPI,    v != SW_MPI_NONE,  t->peer,          HEAD,       LATE)   \
+    X(_, tag,           i64,      MPI,    v != SW_MPI_NONE,  t->tag,           HEAD,       LATE)   \
     X(_, ipc_id,        i64,      IPC,    true,              (int64_t)t->object, HEAD,     LATE)   \
     X(_, lock,          quoted,   ALL,    v,                 t->lock,          HEAD,       LATE)   \
     X(_, waited,        ms,       ALL,    true,              t->waited_ms,     HEAD,       EARLY)  \
@@ -386,8 +393,8 @@ REPORT_FIELDS(CHECK_REPORT_ROW, ~)
                    MOST(COUNT(places, SW_OBJ_FD), COUNT(places, SW_OBJ_PID))),                     \
               MOST(COUNT(places, SW_OBJ_PATH), COUNT(places, SW_OBJ_THREAD))),                     \
          MOST(MOST(COUNT(places, SW_OBJ_QUERY), COUNT(places, SW_OBJ_IPC)),                        \
-              COUNT(places, SW_OBJ_CHILD)))
-_Static_assert(SW_OBJ_COUNT == 9, "OVER_OBJECTS lists every object kind");
+              MOST(COUNT(places, SW_OBJ_CHILD), COUNT(places, SW_OBJ_MPI))))
+_Static_assert(SW_OBJ_COUNT == 10, "OVER_OBJECTS lists every object kind");
 _Static_assert(TEXT_NOTE_LINE + 1 == TEXT_PLACES, "every body line is counted below");
 
 /* Strings on a frame line, which is written by hand: function, file, module and build-id. */

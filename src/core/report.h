@@ -51,6 +51,14 @@ struct sw_thread_report {
     const char *fd_target; /* SW_OBJ_FD: "pipe:[123]", "socket:[456]", "/path"; NULL unknown */
     const char *path;      /* SW_OBJ_PATH: the path argument; NULL if unreadable */
     const char *query;     /* SW_OBJ_QUERY: what a lookup asks for; NULL if unreadable */
+    /* SW_OBJ_MPI: the communicator's name ("MPI_COMM_WORLD", a name the program gave it) or
+     * its handle ("0x..."); NULL unknown. Its size and this process's rank in it (-1
+     * unknown), the collective's number on it (0: not a collective), and a point-to-point
+     * call's peer rank and tag (SW_MPI_NONE: none). */
+    const char *communicator;
+    int64_t comm_size, comm_rank;
+    uint64_t seq;
+    int64_t peer, tag;
     /* SW_OBJ_IPC: object is the SysV id; SW_OBJ_CHILD: object is the child's pid, 0 unknown */
     const char *lock; /* what the lock waited for is ("stdout's stdio lock"); NULL */
     bool kernel;      /* the call was seen in the kernel, outside every interposed call */

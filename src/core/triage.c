@@ -142,5 +142,6 @@ bool sw_triage_own_module(const char *module)
     const char *base = strrchr(module, '/');
     base = base != NULL ? base + 1 : module;
     return !sw_runtime_module(module) && strncmp(base, "ld.so", 5) != 0 &&
-           strncmp(base, "libstallwatch", 13) != 0;
+           strncmp(base, "libstallwatch", 13) != 0 && strcmp(module, "[vdso]") != 0 &&
+           strncmp(base, "linux-vdso", 10) != 0;
 }

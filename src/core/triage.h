@@ -75,7 +75,7 @@ unsigned sw_triage_sorted(const struct sw_triage *T, const struct sw_tgroup **or
 uint64_t sw_triage_open(const struct sw_tgroup *g);
 
 /* Whether a frame of module is the program's own code (not the C library, the dynamic
- * loader, libpthread or the shim). */
+ * loader, libpthread, the kernel's vDSO or the shim). */
 bool sw_triage_own_module(const char *module);
 
 #endif

@@ -354,6 +354,37 @@ static void describe_child(pid_t tid, struct sw_thread_report *t)
     t->owner_process = process_name(child);
 }
 
+/* An MPI call's communicator, collective number, peer and tag, from the struct sw_mpi_call
+ * on the waiting thread's stack (read only while it is still in the call, and checked again
+ * after the read) and the communicator's entry in the wrappers' table. */
+static void describe_mpi(const struct sw_subject *su, struct sw_thread_report *t)
+{
+    struct sw_mpi_call m;
+    struct sw_mpi_comm c;
+    t->comm_size = t->comm_rank = -1;
+    t->peer = t->tag = SW_MPI_NONE;
+    if (sw_proc_read_mem(su->obj, &m, sizeof m) != (ssize_t)sizeof m ||
+        atomic_load(&sw_registry_at(su->idx)->word) != su->word)
+        return;
+    t->seq = m.seq;
+    t->peer = m.peer;
+    t->tag = m.tag;
+    if (m.comm == NULL || sw_proc_read_mem((uintptr_t)m.comm, &c, sizeof c) != (ssize_t)sizeof c ||
+        c.ready != 1)
+        return;
+    t->comm_size = c.size;
+    t->comm_rank = c.rank;
+    c.name[sizeof c.name - 1] = '\0';
+    char hex[24];
+    if (c.name[0] == '\0') {
+        struct sw_buf b;
+        sw_buf_init(&b, hex, sizeof hex);
+        sw_buf_put_hex(&b, c.handle);
+        hex[b.len < sizeof hex ? b.len : sizeof hex - 1] = '\0';
+    }
+    t->communicator = sw_inspect_strdup(c.name[0] != '\0' ? c.name : hex);
+}
+
 static void describe_object(const struct sw_subject *su, struct sw_thread_report *t)
 {
     enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
@@ -376,6 +407,9 @@ static void describe_object(const struct sw_subject *su, struct sw_thread_report
         if (sw_query_text(su->obj, buf, sizeof buf) == 0 &&
             atomic_load(&sw_registry_at(su->idx)->word) == su->word)
             t->query = sw_inspect_strdup(buf);
+        break;
+    case SW_OBJ_MPI:
+        describe_mpi(su, t);
         break;
     case SW_OBJ_COUNT:
         break;

@@ -17,6 +17,7 @@
 #include "core/launcher.h"
 #include "hook/registry.h"
 #include "watchdog/inspect.h"
+#include "watchdog/jobdir.h"
 #include "watchdog/output.h"
 #include "watchdog/procinfo.h"
 #include "watchdog/tidmap.h"
@@ -43,6 +44,7 @@ void sw_reports_init(const struct sw_config *c, pid_t pid)
     if (uname(&u) == 0)
         memcpy(host, u.nodename, strnlen(u.nodename, sizeof host - 1));
     sw_job_from_env(environ, &job);
+    sw_jobdir_init(c, &job);
 }
 
 bool sw_reports_any(void)
@@ -274,6 +276,10 @@ static void carry_out_stall(struct sw_episodes *E, const struct sw_plan *p)
     add_all_threads(E);
     uint64_t fp = g.groups[0].fingerprint;
     uint32_t number = write_report("stall", 0, fp, detected, 0);
+    if (p->members[0].cls == SW_CLASS_COLLECTIVE) {
+        unsigned n;
+        sw_jobdir_request(&sw_inspect_entries(&n)[0]);
+    }
     sw_episodes_done(E, p, number, fp, member_ok);
     maybe_abort(number);
 }
@@ -327,6 +333,32 @@ static void carry_out_promise(struct sw_episodes *E, const struct sw_plan *p)
     sw_episodes_done(E, p, number, fp, NULL);
     if (!back)
         maybe_abort(number);
+}
+
+void sw_reports_dump(struct sw_episodes *E, const char *request)
+{
+    uint64_t detected = sw_real_ns();
+    sw_inspect_begin();
+    unsigned cap = sw_registry_capacity();
+    for (unsigned i = 0; i < cap && !sw_inspect_full(); i++) {
+        struct sw_subject su;
+        if (sw_episodes_subject_at(E, i, &su))
+            sw_inspect_thread(&su, true, false);
+    }
+    unsigned n;
+    struct sw_thread_report *all = sw_inspect_entries(&n);
+    if (n > 0 && all[0].note == NULL) {
+        char note[320];
+        struct sw_buf b;
+        sw_buf_init(&b, note, sizeof note - 1);
+        sw_buf_puts(&b, "job-wide dump asked by ");
+        sw_buf_puts(&b, request);
+        note[b.len] = '\0';
+        all[0].note = sw_inspect_strdup(note);
+    }
+    if (n > 0)
+        write_report("dump", 0, 0, detected, 0);
+    sw_inspect_end();
 }
 
 void sw_reports_carry_out(struct sw_episodes *E, const struct sw_plan *p)

@@ -17,6 +17,10 @@ void sw_reports_init(const struct sw_config *cfg, pid_t pid);
  * tells E the outcome. */
 void sw_reports_carry_out(struct sw_episodes *E, const struct sw_plan *p);
 
+/* A job-wide dump asked for by request (its name in STALLWATCH_JOB_DIR): a `dump` report of
+ * every watched thread, symbolized, outside the rate limit. */
+void sw_reports_dump(struct sw_episodes *E, const char *request);
+
 /* Whether this process has written a report (its stalls may need closing at exit). */
 bool sw_reports_any(void);
 

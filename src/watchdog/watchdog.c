@@ -20,6 +20,7 @@
 #include "hook/real.h"
 #include "hook/slot.h"
 #include "watchdog/inspect.h"
+#include "watchdog/jobdir.h"
 #include "watchdog/reports.h"
 #include "watchdog/tidmap.h"
 #include "watchdog/world.h"
@@ -67,6 +68,9 @@ static void scan(uint64_t now, uint64_t excess, bool final)
     struct sw_plan plan;
     while (!atomic_load(&quiescing) && sw_episodes_next(E, &plan))
         sw_reports_carry_out(E, &plan);
+    char request[256];
+    if (!final && !atomic_load(&quiescing) && sw_jobdir_poll(now, request, sizeof request))
+        sw_reports_dump(E, request);
     atomic_store(&reporting, false);
 }
 

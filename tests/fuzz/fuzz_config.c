@@ -66,7 +66,7 @@ enum {
     I_COUNT,
 };
 /* A new row needs its model in check_config: its bad values and the value it must give. */
-_Static_assert(I_COUNT == 29, "check_config models 29 settings");
+_Static_assert(I_COUNT == 31, "check_config models 31 settings");
 
 /* Names an entry's first byte can pick: the known ones (each twice), near misses that
  * should draw a suggestion, and NULL for "the rest of the entry, raw". */
@@ -872,6 +872,8 @@ static void check_config(char *const *envp, const char *progname)
     CHECK(c.class_ns[SW_CLASS_IDLE] == ns, "IDLE");
     bad[I_LOOKUP] = expect_duration(v[I_LOOKUP], c.threshold_ns, &ns);
     CHECK(c.class_ns[SW_CLASS_LOOKUP] == ns, "LOOKUP");
+    bad[I_COLLECTIVE] = expect_duration(v[I_COLLECTIVE], c.threshold_ns, &ns);
+    CHECK(c.class_ns[SW_CLASS_COLLECTIVE] == ns, "COLLECTIVE");
     bad[I_BUSY] = expect_duration(v[I_BUSY], 0, &ns);
     CHECK(c.class_ns[SW_CLASS_BUSY] == ns, "BUSY");
     bad[I_REPEAT] = expect_duration(v[I_REPEAT], 60 * NS_S, &ns);
@@ -997,6 +999,14 @@ static void check_config(char *const *envp, const char *progname)
             bad[I_RATE] = true;
         CHECK(c.rate_per_min == want, "RATE=\"%s\": %u, expected %lu", r ? r : "", c.rate_per_min,
               want);
+    }
+    {
+        const char *p = v[I_JOB_DIR];
+        bool off = !p || ieq(p, "off");
+
+        bad[I_JOB_DIR] = !off && !(p[0] == '/' && strlen(p) < sizeof c.job_dir);
+        CHECK(strcmp(c.job_dir, off || bad[I_JOB_DIR] ? "" : p) == 0, "JOB_DIR=\"%s\": \"%s\"",
+              p ? p : "", c.job_dir);
     }
     {
         const char *p = v[I_SYMBOLIZER];

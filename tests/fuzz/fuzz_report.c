@@ -845,6 +845,16 @@ static void check_json_record(struct sink *k, const char *rec, size_t len)
                        k, "owner_process");
         check_json_str(&p, j_get(&p, th, "query"), t->objkind == SW_OBJ_QUERY ? t->query : NULL,
                        k, "query");
+        check_json_str(&p, j_get(&p, th, "communicator"),
+                       t->objkind == SW_OBJ_MPI ? t->communicator : NULL, k, "communicator");
+        n = j_get(&p, th, "seq");
+        CHECK((n >= 0) == (t->objkind == SW_OBJ_MPI && t->seq != 0) &&
+                  (n < 0 || j_unum_is(&p, n, t->seq)),
+              "thread %u: seq", i);
+        n = j_get(&p, th, "peer");
+        CHECK((n >= 0) == (t->objkind == SW_OBJ_MPI && t->peer != SW_MPI_NONE) &&
+                  (n < 0 || j_num_is(&p, n, t->peer)),
+              "thread %u: peer", i);
         check_json_str(&p, j_get(&p, th, "lock"), t->lock, k, "lock");
         n = j_get(&p, th, "kernel");
         CHECK((n >= 0) == t->kernel && (n < 0 || p.nodes[n].type == J_TRUE), "thread %u: kernel",
@@ -1039,6 +1049,12 @@ static void fill_thread(struct in *in, struct sw_thread_report *t)
     }
     t->scope = str(in);
     t->query = str(in);
+    t->communicator = str(in);
+    t->comm_size = (int64_t)uN(in, u8(in) % 5) - 1;
+    t->comm_rank = (int64_t)uN(in, u8(in) % 5) - 1;
+    t->seq = uN(in, u8(in) % 9);
+    t->peer = u8(in) & 1 ? SW_MPI_NONE : (int64_t)uN(in, u8(in) % 5) - 2;
+    t->tag = u8(in) & 1 ? SW_MPI_NONE : (int64_t)uN(in, u8(in) % 5);
     t->lock = str(in);
     t->kernel = (flags & 32) != 0;
     if (flags & 4) {

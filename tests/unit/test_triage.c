@@ -146,6 +146,8 @@ START_TEST(test_library_frames_are_not_the_programs_own)
     ck_assert(!sw_triage_own_module("/usr/lib/x86_64-linux-gnu/libc.so.6"));
     ck_assert(!sw_triage_own_module("/lib64/ld-linux-x86-64.so.2"));
     ck_assert(!sw_triage_own_module("/usr/lib/stallwatch/libstallwatch.so"));
+    ck_assert(!sw_triage_own_module("[vdso]"));
+    ck_assert(!sw_triage_own_module("linux-vdso.so.1"));
     ck_assert(sw_triage_own_module("/usr/bin/redis-server"));
     ck_assert(sw_triage_own_module("/opt/app/libcore.so"));
 }

@@ -143,11 +143,12 @@ START_TEST(test_min_threshold_covers_classes_and_heartbeat)
     config_with(&c, env1);
     ck_assert_uint_eq(sw_watch_min_threshold_ns(&c), 2 * S);
     const char *env2[] = {"STALLWATCH_THRESHOLD=1s", "STALLWATCH_LOCK=3s", "STALLWATCH_DISK=4s",
-                          "STALLWATCH_LOOKUP=5s", NULL};
+                          "STALLWATCH_LOOKUP=5s", "STALLWATCH_COLLECTIVE=6s", NULL};
     config_with(&c, env2);
     ck_assert_uint_eq(sw_watch_min_threshold_ns(&c), 3 * S);
     const char *env3[] = {"STALLWATCH_THRESHOLD=1s", "STALLWATCH_LOCK=3s", "STALLWATCH_DISK=4s",
-                          "STALLWATCH_LOOKUP=5s", "STALLWATCH_HEARTBEAT=main", NULL};
+                          "STALLWATCH_LOOKUP=5s", "STALLWATCH_COLLECTIVE=6s",
+                          "STALLWATCH_HEARTBEAT=main", NULL};
     config_with(&c, env3);
     ck_assert_uint_eq(sw_watch_min_threshold_ns(&c), 1 * S);
     const char *env4[] = {"STALLWATCH_THRESHOLD=off", NULL};

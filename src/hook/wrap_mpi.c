@@ -1,0 +1,328 @@
+/* Exported wrappers for MPI: the collectives (class collective), the blocking point-to-point
+ * calls and the completion calls (class peer), by the standard's profiling interface: each is
+ * a function of the standard's name, found before libmpi's because the library is preloaded,
+ * which calls the next definition of the same name (libmpi's, or that of another profiling
+ * tool loaded after us, which thus still sees every call). The object is a struct
+ * sw_mpi_call on the wrapper's stack: the communicator's entry in a table of the
+ * communicators met (size, this process's rank, name), this collective's number on it, and
+ * the peer rank and tag of a point-to-point call. Any thread.
+ *
+ * No MPI header is used: handles (MPI_Comm, MPI_Datatype, MPI_Op, MPI_Request) are passed
+ * through as register-sized values, which fits both Open MPI (pointers) and MPICH (ints),
+ * since the x86_64 calling convention gives an int and a pointer the same register or stack
+ * slot. Nothing is resolved until the program's first MPI call: a program without MPI pays
+ * nothing. The first call of each communicator asks libmpi its size, rank and name
+ * (PMPI_Comm_size, PMPI_Comm_rank, PMPI_Comm_get_name: the profiling names, so that no tool
+ * sees calls of ours); every later call costs a table probe and an atomic increment. */
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "hook/interpose.h"
+
+typedef void *sw_mpi_h; /* a handle: MPI_Comm, MPI_Datatype, MPI_Op */
+
+/* X(name, parameter list, argument list) of every wrapped MPI function. */
+#define SW_MPI_FUNCS(X)                                                                            \
+    X(MPI_Barrier, (sw_mpi_h c), (c))                                                              \
+    X(MPI_Bcast, (void *b, int n, sw_mpi_h t, int root, sw_mpi_h c), (b, n, t, root, c))           \
+    X(MPI_Reduce, (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, int root, sw_mpi_h c), \
+      (s, r, n, t, op, root, c))                                                                   \
+    X(MPI_Allreduce, (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),        \
+      (s, r, n, t, op, c))                                                                         \
+    X(MPI_Gather,                                                                                  \
+      (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, int root, sw_mpi_h c),   \
+      (s, sn, st, r, rn, rt, root, c))                                                             \
+    X(MPI_Gatherv,                                                                                 \
+      (const void *s, int sn, sw_mpi_h st, void *r, const int *rn, const int *d, sw_mpi_h rt,      \
+       int root, sw_mpi_h c),                                                                      \
+      (s, sn, st, r, rn, d, rt, root, c))                                                          \
+    X(MPI_Scatter,                                                                                 \
+      (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, int root, sw_mpi_h c),   \
+      (s, sn, st, r, rn, rt, root, c))                                                             \
+    X(MPI_Scatterv,                                                                                \
+      (const void *s, const int *sn, const int *d, sw_mpi_h st, void *r, int rn, sw_mpi_h rt,      \
+       int root, sw_mpi_h c),                                                                      \
+      (s, sn, d, st, r, rn, rt, root, c))                                                          \
+    X(MPI_Allgather, (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, sw_mpi_h c), \
+      (s, sn, st, r, rn, rt, c))                                                                   \
+    X(MPI_Allgatherv,                                                                              \
+      (const void *s, int sn, sw_mpi_h st, void *r, const int *rn, const int *d, sw_mpi_h rt,      \
+       sw_mpi_h c),                                                                                \
+      (s, sn, st, r, rn, d, rt, c))                                                                \
+    X(MPI_Alltoall, (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, sw_mpi_h c), \
+      (s, sn, st, r, rn, rt, c))                                                                   \
+    X(MPI_Alltoallv,                                                                               \
+      (const void *s, const int *sn, const int *sd, sw_mpi_h st, void *r, const int *rn,           \
+       const int *rd, sw_mpi_h rt, sw_mpi_h c),                                                    \
+      (s, sn, sd, st, r, rn, rd, rt, c))                                                           \
+    X(MPI_Alltoallw,                                                                               \
+      (const void *s, const int *sn, const int *sd, const sw_mpi_h *st, void *r, const int *rn,    \
+       const int *rd, const sw_mpi_h *rt, sw_mpi_h c),                                             \
+      (s, sn, sd, st, r, rn, rd, rt, c))                                                           \
+    X(MPI_Reduce_scatter,                                                                          \
+      (const void *s, void *r, const int *rn, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),                \
+      (s, r, rn, t, op, c))                                                                        \
+    X(MPI_Reduce_scatter_block,                                                                    \
+      (const void *s, void *r, int rn, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c), (s, r, rn, t, op, c)) \
+    X(MPI_Scan, (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),             \
+      (s, r, n, t, op, c))                                                                         \
+    X(MPI_Exscan, (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),           \
+      (s, r, n, t, op, c))                                                                         \
+    X(MPI_Send, (const void *b, int n, sw_mpi_h t, int dest, int tag, sw_mpi_h c),                \
+      (b, n, t, dest, tag, c))                                                                     \
+    X(MPI_Ssend, (const void *b, int n, sw_mpi_h t, int dest, int tag, sw_mpi_h c),               \
+      (b, n, t, dest, tag, c))                                                                     \
+    X(MPI_Recv, (void *b, int n, sw_mpi_h t, int src, int tag, sw_mpi_h c, void *st),             \
+      (b, n, t, src, tag, c, st))                                                                  \
+    X(MPI_Sendrecv,                                                                                \
+      (const void *s, int sn, sw_mpi_h st, int dest, int stag, void *r, int rn, sw_mpi_h rt,       \
+       int src, int rtag, sw_mpi_h c, void *status),                                               \
+      (s, sn, st, dest, stag, r, rn, rt, src, rtag, c, status))                                    \
+    X(MPI_Probe, (int src, int tag, sw_mpi_h c, void *st), (src, tag, c, st))                      \
+    X(MPI_Wait, (void *req, void *st), (req, st))                                                  \
+    X(MPI_Waitall, (int n, void *reqs, void *sts), (n, reqs, sts))                                 \
+    X(MPI_Waitany, (int n, void *reqs, int *idx, void *st), (n, reqs, idx, st))                    \
+    X(MPI_Waitsome, (int n, void *reqs, int *out, int *idx, void *sts), (n, reqs, out, idx, sts))
+
+#define SW_MPI_PROTO(name, params, args) SW_EXPORT int name params;
+SW_MPI_FUNCS(SW_MPI_PROTO)
+#undef SW_MPI_PROTO
+
+static struct {
+#define SW_MPI_FIELD(name, params, args) int(*name) params;
+    SW_MPI_FUNCS(SW_MPI_FIELD)
+#undef SW_MPI_FIELD
+    int (*size)(sw_mpi_h, int *);
+    int (*rank)(sw_mpi_h, int *);
+    int (*get_name)(sw_mpi_h, char *, int *);
+    bool wide; /* handles are pointers (Open MPI); else ints (MPICH and its kin) */
+} next;
+static _Atomic bool resolved;
+
+/* At the program's first MPI call: every next definition at once (idempotent, safe to race).
+ * libmpi is loaded by then, so each lookup finds its symbol; one an older MPI lacks stays NULL
+ * and is never called, since the program cannot call what its MPI does not define. */
+static void resolve(void)
+{
+    if (atomic_load_explicit(&resolved, memory_order_acquire))
+        return;
+#define SW_MPI_RESOLVE(name, params, args) next.name = (int(*) params)dlsym(RTLD_NEXT, #name);
+    SW_MPI_FUNCS(SW_MPI_RESOLVE)
+#undef SW_MPI_RESOLVE
+    next.size = (int (*)(sw_mpi_h, int *))dlsym(RTLD_NEXT, "PMPI_Comm_size");
+    next.rank = (int (*)(sw_mpi_h, int *))dlsym(RTLD_NEXT, "PMPI_Comm_rank");
+    next.get_name = (int (*)(sw_mpi_h, char *, int *))dlsym(RTLD_NEXT, "PMPI_Comm_get_name");
+    next.wide = dlsym(RTLD_NEXT, "ompi_mpi_comm_world") != NULL;
+    atomic_store_explicit(&resolved, true, memory_order_release);
+}
+
+/* The communicators met, by handle (open addressing, never removed: a handle freed and made
+ * again by MPI_Comm_split keeps its count, which stays the same on every rank since they
+ * create and free communicators together). */
+#define COMMS 256
+static struct sw_mpi_comm comms[COMMS];
+
+static uint64_t handle_of(sw_mpi_h c)
+{
+    uint64_t h = (uint64_t)(uintptr_t)c;
+    return next.wide ? h : (uint32_t)h;
+}
+
+/* The first wrapper to meet a communicator asks its size, rank and name. */
+static void describe(struct sw_mpi_comm *e, sw_mpi_h c)
+{
+    int v = -1, len = 0;
+    e->size = next.size != NULL && next.size(c, &v) == 0 ? v : -1;
+    v = -1;
+    e->rank = next.rank != NULL && next.rank(c, &v) == 0 ? v : -1;
+    char name[256]; /* MPI_MAX_OBJECT_NAME: 64 in Open MPI, 128 in MPICH */
+    if (next.get_name != NULL && next.get_name(c, name, &len) == 0 && len > 0) {
+        size_t n = (size_t)len < sizeof e->name - 1 ? (size_t)len : sizeof e->name - 1;
+        memcpy(e->name, name, n);
+        e->name[n] = '\0';
+    }
+    atomic_store_explicit((_Atomic uint32_t *)&e->ready, 1, memory_order_release);
+}
+
+static struct sw_mpi_comm *comm_entry(sw_mpi_h c)
+{
+    uint64_t h = handle_of(c);
+    if (h == 0)
+        return NULL;
+    unsigned i = (unsigned)((h * 0x9e3779b97f4a7c15ull) >> 56) % COMMS;
+    for (unsigned probe = 0; probe < COMMS; probe++, i = (i + 1) % COMMS) {
+        _Atomic uint64_t *slot = (_Atomic uint64_t *)&comms[i].handle;
+        uint64_t seen = atomic_load_explicit(slot, memory_order_acquire);
+        if (seen == h)
+            return &comms[i];
+        if (seen == 0) {
+            uint64_t expected = 0;
+            if (atomic_compare_exchange_strong(slot, &expected, h)) {
+                describe(&comms[i], c);
+                return &comms[i];
+            }
+            if (expected == h)
+                return &comms[i];
+        }
+    }
+    return NULL; /* more communicators than entries: reported without one */
+}
+
+static void collective(struct sw_mpi_call *m, sw_mpi_h c)
+{
+    resolve();
+    m->comm = comm_entry(c);
+    m->seq = m->comm != NULL
+                 ? atomic_fetch_add_explicit((_Atomic uint32_t *)&((struct sw_mpi_comm *)m->comm)->seq,
+                                             1, memory_order_relaxed) +
+                       1
+                 : 0;
+    m->peer = SW_MPI_NONE;
+    m->tag = SW_MPI_NONE;
+}
+
+static void point_to_point(struct sw_mpi_call *m, sw_mpi_h c, int peer, int tag)
+{
+    resolve();
+    m->comm = comm_entry(c);
+    m->seq = 0;
+    m->peer = peer;
+    m->tag = tag;
+}
+
+static void completion(struct sw_mpi_call *m)
+{
+    resolve();
+    *m = (struct sw_mpi_call){NULL, 0, SW_MPI_NONE, SW_MPI_NONE};
+}
+
+#define COLLECTIVE(NAME, call, params, args)                                                       \
+    SW_EXPORT int NAME params                                                                      \
+    {                                                                                              \
+        struct sw_mpi_call m;                                                                      \
+        collective(&m, c);                                                                         \
+        SW_WRAP(call, &m, next.NAME args);                                                         \
+    }
+
+COLLECTIVE(MPI_Barrier, MPI_BARRIER, (sw_mpi_h c), (c))
+COLLECTIVE(MPI_Bcast, MPI_BCAST, (void *b, int n, sw_mpi_h t, int root, sw_mpi_h c),
+           (b, n, t, root, c))
+COLLECTIVE(MPI_Reduce, MPI_REDUCE,
+           (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, int root, sw_mpi_h c),
+           (s, r, n, t, op, root, c))
+COLLECTIVE(MPI_Allreduce, MPI_ALLREDUCE,
+           (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),
+           (s, r, n, t, op, c))
+COLLECTIVE(MPI_Gather, MPI_GATHER,
+           (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, int root,
+            sw_mpi_h c),
+           (s, sn, st, r, rn, rt, root, c))
+COLLECTIVE(MPI_Gatherv, MPI_GATHERV,
+           (const void *s, int sn, sw_mpi_h st, void *r, const int *rn, const int *d,
+            sw_mpi_h rt, int root, sw_mpi_h c),
+           (s, sn, st, r, rn, d, rt, root, c))
+COLLECTIVE(MPI_Scatter, MPI_SCATTER,
+           (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, int root,
+            sw_mpi_h c),
+           (s, sn, st, r, rn, rt, root, c))
+COLLECTIVE(MPI_Scatterv, MPI_SCATTERV,
+           (const void *s, const int *sn, const int *d, sw_mpi_h st, void *r, int rn,
+            sw_mpi_h rt, int root, sw_mpi_h c),
+           (s, sn, d, st, r, rn, rt, root, c))
+COLLECTIVE(MPI_Allgather, MPI_ALLGATHER,
+           (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, sw_mpi_h c),
+           (s, sn, st, r, rn, rt, c))
+COLLECTIVE(MPI_Allgatherv, MPI_ALLGATHERV,
+           (const void *s, int sn, sw_mpi_h st, void *r, const int *rn, const int *d,
+            sw_mpi_h rt, sw_mpi_h c),
+           (s, sn, st, r, rn, d, rt, c))
+COLLECTIVE(MPI_Alltoall, MPI_ALLTOALL,
+           (const void *s, int sn, sw_mpi_h st, void *r, int rn, sw_mpi_h rt, sw_mpi_h c),
+           (s, sn, st, r, rn, rt, c))
+COLLECTIVE(MPI_Alltoallv, MPI_ALLTOALLV,
+           (const void *s, const int *sn, const int *sd, sw_mpi_h st, void *r, const int *rn,
+            const int *rd, sw_mpi_h rt, sw_mpi_h c),
+           (s, sn, sd, st, r, rn, rd, rt, c))
+COLLECTIVE(MPI_Alltoallw, MPI_ALLTOALLW,
+           (const void *s, const int *sn, const int *sd, const sw_mpi_h *st, void *r,
+            const int *rn, const int *rd, const sw_mpi_h *rt, sw_mpi_h c),
+           (s, sn, sd, st, r, rn, rd, rt, c))
+COLLECTIVE(MPI_Reduce_scatter, MPI_REDUCE_SCATTER,
+           (const void *s, void *r, const int *rn, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),
+           (s, r, rn, t, op, c))
+COLLECTIVE(MPI_Reduce_scatter_block, MPI_REDUCE_SCATTER_BLOCK,
+           (const void *s, void *r, int rn, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),
+           (s, r, rn, t, op, c))
+COLLECTIVE(MPI_Scan, MPI_SCAN,
+           (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),
+           (s, r, n, t, op, c))
+COLLECTIVE(MPI_Exscan, MPI_EXSCAN,
+           (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, sw_mpi_h c),
+           (s, r, n, t, op, c))
+
+SW_EXPORT int MPI_Send(const void *b, int n, sw_mpi_h t, int dest, int tag, sw_mpi_h c)
+{
+    struct sw_mpi_call m;
+    point_to_point(&m, c, dest, tag);
+    SW_WRAP(MPI_SEND, &m, next.MPI_Send(b, n, t, dest, tag, c));
+}
+
+SW_EXPORT int MPI_Ssend(const void *b, int n, sw_mpi_h t, int dest, int tag, sw_mpi_h c)
+{
+    struct sw_mpi_call m;
+    point_to_point(&m, c, dest, tag);
+    SW_WRAP(MPI_SSEND, &m, next.MPI_Ssend(b, n, t, dest, tag, c));
+}
+
+SW_EXPORT int MPI_Recv(void *b, int n, sw_mpi_h t, int src, int tag, sw_mpi_h c, void *st)
+{
+    struct sw_mpi_call m;
+    point_to_point(&m, c, src, tag);
+    SW_WRAP(MPI_RECV, &m, next.MPI_Recv(b, n, t, src, tag, c, st));
+}
+
+/* The peer is the source: a Sendrecv whose send completes still waits for its receive. */
+SW_EXPORT int MPI_Sendrecv(const void *s, int sn, sw_mpi_h st, int dest, int stag, void *r,
+                           int rn, sw_mpi_h rt, int src, int rtag, sw_mpi_h c, void *status)
+{
+    struct sw_mpi_call m;
+    point_to_point(&m, c, src, rtag);
+    SW_WRAP(MPI_SENDRECV, &m,
+            next.MPI_Sendrecv(s, sn, st, dest, stag, r, rn, rt, src, rtag, c, status));
+}
+
+SW_EXPORT int MPI_Probe(int src, int tag, sw_mpi_h c, void *st)
+{
+    struct sw_mpi_call m;
+    point_to_point(&m, c, src, tag);
+    SW_WRAP(MPI_PROBE, &m, next.MPI_Probe(src, tag, c, st));
+}
+
+SW_EXPORT int MPI_Wait(void *req, void *st)
+{
+    struct sw_mpi_call m;
+    completion(&m);
+    SW_WRAP(MPI_WAIT, &m, next.MPI_Wait(req, st));
+}
+
+SW_EXPORT int MPI_Waitall(int n, void *reqs, void *sts)
+{
+    struct sw_mpi_call m;
+    completion(&m);
+    SW_WRAP(MPI_WAITALL, &m, next.MPI_Waitall(n, reqs, sts));
+}
+
+SW_EXPORT int MPI_Waitany(int n, void *reqs, int *idx, void *st)
+{
+    struct sw_mpi_call m;
+    completion(&m);
+    SW_WRAP(MPI_WAITANY, &m, next.MPI_Waitany(n, reqs, idx, st));
+}
+
+SW_EXPORT int MPI_Waitsome(int n, void *reqs, int *out, int *idx, void *sts)
+{
+    struct sw_mpi_call m;
+    completion(&m);
+    SW_WRAP(MPI_WAITSOME, &m, next.MPI_Waitsome(n, reqs, out, idx, sts));
+}
