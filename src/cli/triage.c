@@ -132,7 +132,16 @@ static void job_of_report(const char *s, const struct sw_jtok *tok, const struct
             j->nframes = own_frames(s, tok, t, x->dump_frames);
         }
         j->frames = x->dump_frames;
-        return;
+        /* The collective one of its threads waits in, if any: the rank entered it. */
+        for (uint32_t i = 0; t0 >= 0; i++) {
+            int t = sw_json_at(tok, threads, i);
+            if (t < 0)
+                return;
+            if (u64_at(s, tok, sw_json_get(s, tok, t, "seq")) != 0) {
+                t0 = t;
+                break;
+            }
+        }
     }
     if (t0 < 0)
         return;

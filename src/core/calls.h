@@ -67,6 +67,7 @@ struct sw_mpi_comm {
     int32_t size;     /* its number of ranks; -1 unknown */
     int32_t rank;     /* this process's rank in it; -1 unknown */
     uint32_t ready;   /* 1 once size, rank and name are written */
+    uint32_t stale;   /* 1 once freed (MPI_Comm_free): described again when met again */
     char name[SW_MPI_NAME_MAX]; /* MPI_Comm_get_name's: "MPI_COMM_WORLD", a user's, or "" */
 };
 

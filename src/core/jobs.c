@@ -60,16 +60,26 @@ static struct sw_jrank *rank_find(struct sw_jrank *t, unsigned cap, const char *
     return &t[i];
 }
 
+/* A stall, a repeat, or a dump one of whose threads waits in a collective: its rank entered
+ * that collective (a rank that waited less than the threshold shows only in its dump). */
 static bool waits(const struct sw_jevent *e)
 {
-    return (strcmp(e->event, "stall") == 0 || strcmp(e->event, "still-stalled") == 0) &&
+    return (strcmp(e->event, "stall") == 0 || strcmp(e->event, "still-stalled") == 0 ||
+            strcmp(e->event, "dump") == 0) &&
            e->cls != NULL && strcmp(e->cls, "collective") == 0 && e->seq != 0;
 }
+
+static enum sw_jobs_need add_dump(struct sw_jobs *J, const struct sw_jevent *e);
 
 enum sw_jobs_need sw_jobs_add(struct sw_jobs *J, const struct sw_jevent *e)
 {
     if (e->event == NULL || e->job == NULL || e->job[0] == '\0' || !e->ranked)
         return SW_JOBS_OK;
+    if (strcmp(e->event, "dump") == 0) {
+        enum sw_jobs_need need = add_dump(J, e);
+        if (need != SW_JOBS_OK)
+            return need;
+    }
     if (waits(e)) {
         if ((J->cn + 1) * 4 > J->ccap * 3)
             return SW_JOBS_GROW_COLL;
@@ -93,10 +103,13 @@ enum sw_jobs_need sw_jobs_add(struct sw_jobs *J, const struct sw_jevent *e)
             c->waiting[e->rank / 8] |= (uint8_t)(1u << (e->rank % 8));
             c->nwaiting++;
         }
-        return SW_JOBS_OK;
     }
-    if (strcmp(e->event, "dump") != 0)
-        return SW_JOBS_OK;
+    return SW_JOBS_OK;
+}
+
+/* A dump: its rank's latest, unless an older one than that kept. */
+static enum sw_jobs_need add_dump(struct sw_jobs *J, const struct sw_jevent *e)
+{
     if ((J->rn + 1) * 4 > J->rcap * 3)
         return SW_JOBS_GROW_RANKS;
     struct sw_jrank *r = rank_find(J->ranks, J->rcap, e->job, e->rank);
@@ -148,7 +161,8 @@ bool sw_jobs_waiting(const struct sw_jcoll *c, unsigned rank)
 
 bool sw_jobs_knows_culprits(const struct sw_jcoll *c)
 {
-    return c->size != 0 && c->size <= SW_JOBS_RANKS_MAX && c->comm_size == (int64_t)c->size;
+    return c->size != 0 && c->size <= SW_JOBS_RANKS_MAX && c->comm_size == (int64_t)c->size &&
+           c->comm[0] != '\0' && strncmp(c->comm, "0x", 2) != 0;
 }
 
 const struct sw_jrank *sw_jobs_rank(const struct sw_jobs *J, const char *job, unsigned rank)

@@ -69,8 +69,10 @@ void sw_jobs_init(struct sw_jobs *J, struct sw_jcoll *coll, unsigned ccap, struc
                   unsigned rcap);
 
 /* Folds one report in: a stall (or still-stalled) in a collective marks its rank waiting in
- * it; a dump becomes its rank's latest. Anything else, or a report of no job, is ignored. Not
- * SW_JOBS_OK: the caller grows that table (sw_jobs_rehash_*) and adds the event again. */
+ * it; a dump becomes its rank's latest, and marks its rank waiting in the collective one of
+ * its threads is in (call, cls, comm, seq: the caller's pick). Anything else, or a report of
+ * no job, is ignored. Not SW_JOBS_OK: the caller grows that table (sw_jobs_rehash_*) and adds
+ * the event again (adding a dump twice is harmless). */
 enum sw_jobs_need sw_jobs_add(struct sw_jobs *J, const struct sw_jevent *e);
 
 void sw_jobs_rehash_coll(struct sw_jobs *J, struct sw_jcoll *table, unsigned cap);
@@ -79,8 +81,9 @@ void sw_jobs_rehash_ranks(struct sw_jobs *J, struct sw_jrank *table, unsigned ca
 /* Whether rank waited in c. */
 bool sw_jobs_waiting(const struct sw_jcoll *c, unsigned rank);
 
-/* Whether c's culprits can be named: the job's size is known and c's communicator spans the
- * whole job (its size is the job's), so every rank of the job should have entered it. */
+/* Whether c's culprits can be named: the job's size is known, c's communicator spans the
+ * whole job (its size is the job's), so every rank of the job should have entered it, and it
+ * is named alike on every rank (not by a handle, "0x...", which differs from rank to rank). */
 bool sw_jobs_knows_culprits(const struct sw_jcoll *c);
 
 /* rank's latest dump in job; NULL if it wrote none. */

@@ -19,11 +19,15 @@
 #include <string.h>
 
 #include "hook/interpose.h"
+#include "hook/wrap_mpi.h"
 
 typedef void *sw_mpi_h; /* a handle: MPI_Comm, MPI_Datatype, MPI_Op */
 
 /* X(name, parameter list, argument list) of every wrapped MPI function. */
 #define SW_MPI_FUNCS(X)                                                                            \
+    X(MPI_Init, (int *argc, char ***argv), (argc, argv))                                           \
+    X(MPI_Init_thread, (int *argc, char ***argv, int req, int *prov), (argc, argv, req, prov))     \
+    X(MPI_Comm_free, (sw_mpi_h * c), (c))                                                          \
     X(MPI_Barrier, (sw_mpi_h c), (c))                                                              \
     X(MPI_Bcast, (void *b, int n, sw_mpi_h t, int root, sw_mpi_h c), (b, n, t, root, c))           \
     X(MPI_Reduce, (const void *s, void *r, int n, sw_mpi_h t, sw_mpi_h op, int root, sw_mpi_h c), \
@@ -100,9 +104,11 @@ static struct {
 } next;
 static _Atomic bool resolved;
 
-/* At the program's first MPI call: every next definition at once (idempotent, safe to race).
- * libmpi is loaded by then, so each lookup finds its symbol; one an older MPI lacks stays NULL
- * and is never called, since the program cannot call what its MPI does not define. */
+/* At the program's first MPI call (MPI_Init or MPI_Init_thread, made before the program
+ * holds locks of its own, as a rule): every next definition at once (idempotent; racing
+ * resolvers store the same values). One that is not found (an older MPI lacks it, or libmpi
+ * was loaded with RTLD_LOCAL, so that RTLD_NEXT cannot see it) is looked for again, in the
+ * caller's own scope, when it is called (next_in_scope_of). */
 static void resolve(void)
 {
     if (atomic_load_explicit(&resolved, memory_order_acquire))
@@ -122,6 +128,37 @@ static void resolve(void)
  * create and free communicators together). */
 #define COMMS 256
 static struct sw_mpi_comm comms[COMMS];
+
+bool sw_mpi_used(void)
+{
+    return atomic_load_explicit(&resolved, memory_order_acquire);
+}
+
+/* The definition of name in the scope of the object that contains the caller's code: for a
+ * libmpi loaded with RTLD_LOCAL (a plugin's dependency), which RTLD_NEXT does not search. NULL
+ * if it is not there either. */
+static void *next_in_scope_of(const char *name, const void *caller)
+{
+    Dl_info info;
+    if (dladdr(caller, &info) == 0 || info.dli_fname == NULL)
+        return NULL;
+    void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (h == NULL)
+        return NULL;
+    void *p = dlsym(h, name);
+    dlclose(h);
+    return p;
+}
+
+/* MPI_ERR_OTHER as Open MPI numbers it: what a wrapper returns when no next definition exists
+ * at all, rather than calling through a null pointer. */
+#define SW_MPI_ERR_OTHER 16
+
+/* The next definition of NAME, found again in the caller's scope when RTLD_NEXT had none. */
+#define NEXT(NAME)                                                                                 \
+    (next.NAME != NULL ? next.NAME                                                                 \
+                       : (__typeof__(next.NAME))next_in_scope_of(#NAME,                            \
+                                                                  __builtin_return_address(0)))
 
 static uint64_t handle_of(sw_mpi_h c)
 {
@@ -154,8 +191,15 @@ static struct sw_mpi_comm *comm_entry(sw_mpi_h c)
     for (unsigned probe = 0; probe < COMMS; probe++, i = (i + 1) % COMMS) {
         _Atomic uint64_t *slot = (_Atomic uint64_t *)&comms[i].handle;
         uint64_t seen = atomic_load_explicit(slot, memory_order_acquire);
-        if (seen == h)
+        if (seen == h) {
+            /* Freed (MPI_Comm_free) and its handle given out again: described anew. */
+            uint32_t one = 1;
+            if (atomic_compare_exchange_strong((_Atomic uint32_t *)&comms[i].stale, &one, 0)) {
+                atomic_store((_Atomic uint32_t *)&comms[i].seq, 0);
+                describe(&comms[i], c);
+            }
             return &comms[i];
+        }
         if (seen == 0) {
             uint64_t expected = 0;
             if (atomic_compare_exchange_strong(slot, &expected, h)) {
@@ -202,8 +246,49 @@ static void completion(struct sw_mpi_call *m)
     {                                                                                              \
         struct sw_mpi_call m;                                                                      \
         collective(&m, c);                                                                         \
-        SW_WRAP(call, &m, next.NAME args);                                                         \
+        __typeof__(next.NAME) fn_ = NEXT(NAME);                                                    \
+        if (fn_ == NULL)                                                                           \
+            return SW_MPI_ERR_OTHER;                                                               \
+        SW_WRAP(call, &m, fn_ args);                                                               \
     }
+
+/* The calls that start MPI, collective without a communicator (a rank that never started
+ * keeps the others there): they resolve the next definitions before the program's threads
+ * hold locks of their own, as a rule. MPI_Finalize is not wrapped: ranks that finish first
+ * wait in it for the others, which is no hang of theirs. */
+#define STARTING(NAME, call, params, args)                                                         \
+    SW_EXPORT int NAME params                                                                      \
+    {                                                                                              \
+        struct sw_mpi_call m;                                                                      \
+        completion(&m);                                                                            \
+        __typeof__(next.NAME) fn_ = NEXT(NAME);                                                    \
+        if (fn_ == NULL)                                                                           \
+            return SW_MPI_ERR_OTHER;                                                               \
+        SW_WRAP(call, &m, fn_ args);                                                               \
+    }
+
+STARTING(MPI_Init, MPI_INIT, (int *argc, char ***argv), (argc, argv))
+STARTING(MPI_Init_thread, MPI_INIT_THREAD, (int *argc, char ***argv, int req, int *prov),
+         (argc, argv, req, prov))
+
+/* A communicator freed: its entry is described again when its handle comes back (Open MPI
+ * reuses the memory, MPICH the numbers), and its count starts again. */
+SW_EXPORT int MPI_Comm_free(sw_mpi_h *c)
+{
+    struct sw_mpi_call m;
+    collective(&m, c != NULL ? *c : NULL);
+    __typeof__(next.MPI_Comm_free) fn = NEXT(MPI_Comm_free);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    struct sw_slot *k = sw_enter(SW_CALL_MPI_COMM_FREE, (uintptr_t)&m);
+    int r = fn(c);
+    int e = errno;
+    sw_leave(k);
+    if (m.comm != NULL)
+        atomic_store((_Atomic uint32_t *)&((struct sw_mpi_comm *)m.comm)->stale, 1);
+    errno = e;
+    return r;
+}
 
 COLLECTIVE(MPI_Barrier, MPI_BARRIER, (sw_mpi_h c), (c))
 COLLECTIVE(MPI_Bcast, MPI_BCAST, (void *b, int n, sw_mpi_h t, int root, sw_mpi_h c),
@@ -265,21 +350,30 @@ SW_EXPORT int MPI_Send(const void *b, int n, sw_mpi_h t, int dest, int tag, sw_m
 {
     struct sw_mpi_call m;
     point_to_point(&m, c, dest, tag);
-    SW_WRAP(MPI_SEND, &m, next.MPI_Send(b, n, t, dest, tag, c));
+    __typeof__(next.MPI_Send) fn = NEXT(MPI_Send);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_SEND, &m, fn(b, n, t, dest, tag, c));
 }
 
 SW_EXPORT int MPI_Ssend(const void *b, int n, sw_mpi_h t, int dest, int tag, sw_mpi_h c)
 {
     struct sw_mpi_call m;
     point_to_point(&m, c, dest, tag);
-    SW_WRAP(MPI_SSEND, &m, next.MPI_Ssend(b, n, t, dest, tag, c));
+    __typeof__(next.MPI_Ssend) fn = NEXT(MPI_Ssend);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_SSEND, &m, fn(b, n, t, dest, tag, c));
 }
 
 SW_EXPORT int MPI_Recv(void *b, int n, sw_mpi_h t, int src, int tag, sw_mpi_h c, void *st)
 {
     struct sw_mpi_call m;
     point_to_point(&m, c, src, tag);
-    SW_WRAP(MPI_RECV, &m, next.MPI_Recv(b, n, t, src, tag, c, st));
+    __typeof__(next.MPI_Recv) fn = NEXT(MPI_Recv);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_RECV, &m, fn(b, n, t, src, tag, c, st));
 }
 
 /* The peer is the source: a Sendrecv whose send completes still waits for its receive. */
@@ -288,41 +382,59 @@ SW_EXPORT int MPI_Sendrecv(const void *s, int sn, sw_mpi_h st, int dest, int sta
 {
     struct sw_mpi_call m;
     point_to_point(&m, c, src, rtag);
+    __typeof__(next.MPI_Sendrecv) fn = NEXT(MPI_Sendrecv);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
     SW_WRAP(MPI_SENDRECV, &m,
-            next.MPI_Sendrecv(s, sn, st, dest, stag, r, rn, rt, src, rtag, c, status));
+            fn(s, sn, st, dest, stag, r, rn, rt, src, rtag, c, status));
 }
 
 SW_EXPORT int MPI_Probe(int src, int tag, sw_mpi_h c, void *st)
 {
     struct sw_mpi_call m;
     point_to_point(&m, c, src, tag);
-    SW_WRAP(MPI_PROBE, &m, next.MPI_Probe(src, tag, c, st));
+    __typeof__(next.MPI_Probe) fn = NEXT(MPI_Probe);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_PROBE, &m, fn(src, tag, c, st));
 }
 
 SW_EXPORT int MPI_Wait(void *req, void *st)
 {
     struct sw_mpi_call m;
     completion(&m);
-    SW_WRAP(MPI_WAIT, &m, next.MPI_Wait(req, st));
+    __typeof__(next.MPI_Wait) fn = NEXT(MPI_Wait);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_WAIT, &m, fn(req, st));
 }
 
 SW_EXPORT int MPI_Waitall(int n, void *reqs, void *sts)
 {
     struct sw_mpi_call m;
     completion(&m);
-    SW_WRAP(MPI_WAITALL, &m, next.MPI_Waitall(n, reqs, sts));
+    __typeof__(next.MPI_Waitall) fn = NEXT(MPI_Waitall);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_WAITALL, &m, fn(n, reqs, sts));
 }
 
 SW_EXPORT int MPI_Waitany(int n, void *reqs, int *idx, void *st)
 {
     struct sw_mpi_call m;
     completion(&m);
-    SW_WRAP(MPI_WAITANY, &m, next.MPI_Waitany(n, reqs, idx, st));
+    __typeof__(next.MPI_Waitany) fn = NEXT(MPI_Waitany);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_WAITANY, &m, fn(n, reqs, idx, st));
 }
 
 SW_EXPORT int MPI_Waitsome(int n, void *reqs, int *out, int *idx, void *sts)
 {
     struct sw_mpi_call m;
     completion(&m);
-    SW_WRAP(MPI_WAITSOME, &m, next.MPI_Waitsome(n, reqs, out, idx, sts));
+    __typeof__(next.MPI_Waitsome) fn = NEXT(MPI_Waitsome);
+    if (fn == NULL)
+        return SW_MPI_ERR_OTHER;
+    SW_WRAP(MPI_WAITSOME, &m, fn(n, reqs, out, idx, sts));
 }

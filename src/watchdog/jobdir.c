@@ -5,10 +5,15 @@
  * O_EXCL, holding one line saying who asked. The directory's modification time changes when
  * one is created, so a look is one stat until it does; then the directory is read with
  * getdents64 into a static buffer (no opendir: it allocates) and the first request of this
- * job not answered yet is returned. Answered requests are remembered by a hash of their name
- * (256 of them; past that the oldest are forgotten, and a request that old is answered
- * again). Nothing is ever removed from the directory: the job's files are the record, and
- * the directory belongs to the job (/dev/shm/JOB, a scratch directory of the cluster). */
+ * job not answered yet is returned. Only a process that has made an MPI call answers (not a
+ * shell or helper that inherited the job's environment), only requests made since it started
+ * and owned by its own user, in a directory of its own user; answered requests are
+ * remembered by a hash of their name (1,024; once that many are answered, no more are: never
+ * a dump without end). Nothing is ever removed from the directory: the job's files are the
+ * record, and the directory belongs to the job (/dev/shm/JOB, a scratch directory of the
+ * cluster). Requests are made only for communicators named alike on every rank
+ * (MPI_COMM_WORLD, a name the program set): an unnamed one's handle differs from rank to
+ * rank, and each waiting rank would make a request of its own. */
 #include "watchdog/jobdir.h"
 
 #include <dirent.h>
@@ -16,13 +21,15 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "hook/real.h"
+#include "hook/wrap_mpi.h"
 #include "watchdog/ownfd.h"
 
-#define ANSWERED_MAX 256
+#define ANSWERED_MAX 1024
 #define LOOK_NS      1000000000ull
 
 static bool active;
@@ -34,6 +41,7 @@ static struct timespec seen_mtime;
 static bool rescan = true;
 static uint64_t answered[ANSWERED_MAX];
 static unsigned nanswered;
+static struct timespec started; /* CLOCK_REALTIME at start: older requests are not ours */
 
 /* Appends s made safe for a file name, at most max bytes of it. */
 static void put_safe(struct sw_buf *b, const char *s, size_t max)
@@ -53,6 +61,7 @@ void sw_jobdir_init(const struct sw_config *cfg, const struct sw_job *job)
         return;
     dir = cfg->job_dir;
     me = *job;
+    clock_gettime(CLOCK_REALTIME, &started);
     struct sw_buf b;
     sw_buf_init(&b, prefix, sizeof prefix - 1);
     put_safe(&b, job->job, 63);
@@ -62,7 +71,8 @@ void sw_jobdir_init(const struct sw_config *cfg, const struct sw_job *job)
 
 void sw_jobdir_request(const struct sw_thread_report *t)
 {
-    if (!active || t->objkind != SW_OBJ_MPI || t->seq == 0)
+    if (!active || t->objkind != SW_OBJ_MPI || t->seq == 0 || t->communicator == NULL ||
+        strncmp(t->communicator, "0x", 2) == 0)
         return;
     char path[SW_PATH_MAX + 200], line[160];
     struct sw_buf b;
@@ -70,7 +80,7 @@ void sw_jobdir_request(const struct sw_thread_report *t)
     sw_buf_puts(&b, dir);
     sw_buf_putc(&b, '/');
     sw_buf_puts(&b, prefix);
-    put_safe(&b, t->communicator != NULL ? t->communicator : "unknown", 48);
+    put_safe(&b, t->communicator, 48);
     sw_buf_putc(&b, '+');
     sw_buf_put_u64(&b, t->seq);
     sw_buf_putc(&b, '+');
@@ -103,10 +113,15 @@ static uint64_t name_hash(const char *s)
 
 static bool is_answered(uint64_t h)
 {
-    for (unsigned i = 0; i < nanswered && i < ANSWERED_MAX; i++)
+    for (unsigned i = 0; i < nanswered; i++)
         if (answered[i] == h)
             return true;
     return false;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 /* The first request of this job in the directory not answered yet, into out. */
@@ -128,9 +143,12 @@ static bool find_new(char *out, size_t cap)
             if (strncmp(d->d_name, prefix, plen) != 0 || strlen(d->d_name) >= cap)
                 continue;
             uint64_t h = name_hash(d->d_name);
-            if (is_answered(h))
+            struct stat st;
+            if (is_answered(h) || nanswered == ANSWERED_MAX ||
+                sw_real.fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !S_ISREG(st.st_mode) || st.st_uid != geteuid() || before(&st.st_mtim, &started))
                 continue;
-            answered[nanswered++ % ANSWERED_MAX] = h;
+            answered[nanswered++] = h;
             memcpy(out, d->d_name, strlen(d->d_name) + 1);
             found = true;
         }
@@ -143,20 +161,27 @@ static bool find_new(char *out, size_t cap)
 
 bool sw_jobdir_poll(uint64_t now_ns, char *out, size_t cap)
 {
-    if (!active || (!rescan && now_ns < next_look_ns))
+    if (!active || (!rescan && now_ns < next_look_ns) || !sw_mpi_used())
         return false;
     next_look_ns = now_ns + LOOK_NS;
     int saved = errno;
     struct stat st;
-    bool stated = sw_real.stat(dir, &st) == 0;
+    /* Only a directory of our own user, that no other user may write to. */
+    bool stated = sw_real.stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+                  (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
     bool changed = stated && (st.st_mtim.tv_sec != seen_mtime.tv_sec ||
                               st.st_mtim.tv_nsec != seen_mtime.tv_nsec);
     bool found = false;
     if (changed || (stated && rescan)) {
         found = find_new(out, cap);
-        /* Another new one may follow: look again at the next scan, until none is left. */
+        /* Another new one may follow: look again at the next scan, until none is left. A
+         * directory changed within the last 2 s is read again at the next look (a second
+         * later) anyway: a request made in the same clock tick as our read leaves its time
+         * as we saw it. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
         rescan = found;
-        if (!found)
+        if (!found && now.tv_sec - st.st_mtim.tv_sec >= 2)
             seen_mtime = st.st_mtim;
     }
     errno = saved;

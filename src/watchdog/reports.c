@@ -347,10 +347,14 @@ void sw_reports_dump(struct sw_episodes *E, const char *request)
     }
     unsigned n;
     struct sw_thread_report *all = sw_inspect_entries(&n);
-    if (n > 0 && all[0].note == NULL) {
-        char note[320];
+    if (n > 0) {
+        char note[1024];
         struct sw_buf b;
         sw_buf_init(&b, note, sizeof note - 1);
+        if (all[0].note != NULL) {
+            sw_buf_puts(&b, all[0].note);
+            sw_buf_puts(&b, "; ");
+        }
         sw_buf_puts(&b, "job-wide dump asked by ");
         sw_buf_puts(&b, request);
         note[b.len] = '\0';

@@ -164,3 +164,21 @@ def test_triage_names_the_late_rank_of_a_stalled_barrier(shim):
           "culprits: %s" % culprits, res)
     check("waiting: 0, 1, 3" in text.stdout and "culprit: rank 2" in text.stdout
           and "late_compute" in text.stdout, "text:\n" + text.stdout)
+
+
+def test_a_freed_communicators_handle_given_again_is_described_anew(shim):
+    """Found by a review: a split communicator is used and freed, and the world's dup (which
+    Open MPI often gives the same handle) then stalls in its second barrier: the reports say
+    the dup's size (4), each rank's own rank in it and collective number 2, not the freed
+    communicator's size, rank and count."""
+    res = mpirun(shim, ["dupfree", "2", "3000"], {"STALLWATCH_THRESHOLD": "1s"})
+    stalls = rank_reports(res, "stall")
+    check(sorted(r["rank"] for r in stalls) == [0, 1, 3], "stalls from ranks %s"
+          % sorted(r.get("rank") for r in stalls), res)
+    for r in stalls:
+        t = r["threads"][0]
+        check(t["call"] == "MPI_Barrier" and t.get("comm_size") == RANKS
+              and t.get("comm_rank") == r["rank"] and t.get("seq") == 2,
+              "rank %d: %s" % (r["rank"], {k: t.get(k) for k in
+                                            ("communicator", "comm_size", "comm_rank", "seq")}),
+              res)

@@ -7,6 +7,9 @@
  *   subcomm LATE MS   the ranks split into two communicators of 2 by parity; on each, one
  *                     allreduce, then rank LATE computes for MS ms before the second
  *                     allreduce of its communicator, where its partner waits
+ *   dupfree LATE MS   a communicator split by parity is used once and freed; then on a dup
+ *                     of the world (often given the freed one's handle) every rank passes
+ *                     one barrier, and rank LATE computes for MS ms before the second
  *   quick 0 0         every rank passes ten barriers at once (no stall)
  * Every rank prints "rank R done" and exits 0. */
 #define _GNU_SOURCE
@@ -78,6 +81,17 @@ int main(int argc, char **argv)
             late_compute(ms);
         reduce_with_partner(half);
         MPI_Comm_free(&half);
+    } else if (strcmp(what, "dupfree") == 0) {
+        MPI_Comm half, dup;
+        MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
+        reduce_with_partner(half);
+        MPI_Comm_free(&half);
+        MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+        MPI_Barrier(dup);
+        if (rank == who)
+            late_compute(ms);
+        MPI_Barrier(dup);
+        MPI_Comm_free(&dup);
     } else {
         for (int i = 0; i < 10; i++)
             MPI_Barrier(MPI_COMM_WORLD);

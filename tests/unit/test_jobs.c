@@ -112,6 +112,30 @@ START_TEST(test_other_collectives_jobs_and_events_stay_apart)
 }
 END_TEST
 
+/* Found by a review: a rank that entered the collective but waited less than the threshold
+ * has no stall report; its dump shows it in the collective, and it is no culprit. And an
+ * unnamed communicator of the job's size (MPI_Comm_dup of the world) is named by a handle
+ * that differs from rank to rank: no culprits are named for it. */
+START_TEST(test_a_dump_in_the_collective_is_waiting_and_handles_name_no_culprits)
+{
+    waits("j1", 0, "MPI_COMM_WORLD", 4, 2);
+    struct sw_tframe f = {.function = "wait_at_barrier"};
+    struct sw_jevent d = {.event = "dump", .job = "j1", .ranked = true, .rank = 1, .size = 4,
+                          .time = "2026-12-04T10:00:01.000Z", .frames = &f, .nframes = 1,
+                          .call = "MPI_Barrier", .cls = "collective", .comm = "MPI_COMM_WORLD",
+                          .comm_size = 4, .seq = 2};
+    add(&d);
+    const struct sw_jcoll *c = only();
+    ck_assert(sw_jobs_waiting(c, 1));
+    ck_assert_uint_eq(c->nwaiting, 2);
+    ck_assert_ptr_nonnull(sw_jobs_rank(&J, "j1", 1));
+    waits("j2", 0, "0x5581c0a0", 4, 1);
+    static const struct sw_jcoll *order[8];
+    ck_assert_uint_eq(sw_jobs_sorted(&J, order), 2);
+    ck_assert(sw_jobs_knows_culprits(order[0]) && !sw_jobs_knows_culprits(order[1]));
+}
+END_TEST
+
 START_TEST(test_tables_grow_and_keep_everything)
 {
     char job[16];
@@ -137,6 +161,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_the_latest_dump_of_a_rank_is_kept);
     tcase_add_test(tc, test_other_collectives_jobs_and_events_stay_apart);
     tcase_add_test(tc, test_tables_grow_and_keep_everything);
+    tcase_add_test(tc, test_a_dump_in_the_collective_is_waiting_and_handles_name_no_culprits);
     suite_add_tcase(s, tc);
     return s;
 }
