@@ -1192,7 +1192,11 @@ def test_ten_thousand_threads_one_grouped_report(shim):
     check(len(stalls) == 1, "expected one grouped report", res,
           "\n".join(json.dumps(r)[:600] for r in reports))
     first = stalls[0]["threads"][0]
-    check(first.get("count") == 1000 and len(first["tids"]) == 32,
+    # Released together by a barrier, a waiter that the loaded machine (a sanitizer build,
+    # 10,000 threads on 2 CPUs) schedules more than the threshold late is not in the lock yet
+    # when the first is reported: it joins the open stall silently (seen as "count 999" in
+    # ASan runs). Splitting or losing the group would be far below 990.
+    check(990 <= (first.get("count") or 0) <= 1000 and len(first["tids"]) == 32,
           "grouping: count %s, %d tids" % (first.get("count"), len(first.get("tids", []))),
           res, json.dumps(stalls[0])[:3000])
     detected = datetime.datetime.strptime(stalls[0]["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
