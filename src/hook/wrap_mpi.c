@@ -123,9 +123,8 @@ static void resolve(void)
     atomic_store_explicit(&resolved, true, memory_order_release);
 }
 
-/* The communicators met, by handle (open addressing, never removed: a handle freed and made
- * again by MPI_Comm_split keeps its count, which stays the same on every rank since they
- * create and free communicators together). */
+/* The communicators met, by handle (open addressing, never removed: an entry whose
+ * communicator was freed is described anew, and counts from 0, when its handle comes back). */
 #define COMMS 256
 static struct sw_mpi_comm comms[COMMS];
 
@@ -170,6 +169,7 @@ static uint64_t handle_of(sw_mpi_h c)
 static void describe(struct sw_mpi_comm *e, sw_mpi_h c)
 {
     int v = -1, len = 0;
+    e->name[0] = '\0'; /* an entry described again: nothing of the freed communicator's */
     e->size = next.size != NULL && next.size(c, &v) == 0 ? v : -1;
     v = -1;
     e->rank = next.rank != NULL && next.rank(c, &v) == 0 ? v : -1;
