@@ -182,3 +182,17 @@ def test_a_freed_communicators_handle_given_again_is_described_anew(shim):
               "rank %d: %s" % (r["rank"], {k: t.get(k) for k in
                                             ("communicator", "comm_size", "comm_rank", "seq")}),
               res)
+
+
+def test_an_mpi_library_loaded_locally_by_a_plugin_is_still_called(shim):
+    """Found by a review: a plugin linked against an MPICH-style MPI library, loaded with
+    RTLD_LOCAL, calls MPI_Barrier, which binds to the shim's wrapper; RTLD_NEXT cannot see the
+    library, and the wrapper called a null pointer (SIGSEGV). It must find the next definition
+    in the plugin's own scope: the program prints the library's answer, as without the shim."""
+    plugin = os.path.join(shim.progs, "libmpi_plugin.so")
+    if not os.path.exists(plugin):
+        plugin = os.path.join(shim.progs, "mpi_plugin.so")
+    bare = shim.run(["mpi_plugin_host", plugin], preload=False)
+    res = shim.run(["mpi_plugin_host", plugin])
+    check(bare.returncode == 0 and "barrier=7" in bare.stdout, "without the shim", bare)
+    check(res.returncode == 0 and "barrier=7" in res.stdout, "with the shim", res)
