@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from harness import Failure, check, functions
 
@@ -196,3 +197,27 @@ def test_an_mpi_library_loaded_locally_by_a_plugin_is_still_called(shim):
     res = shim.run(["mpi_plugin_host", plugin])
     check(bare.returncode == 0 and "barrier=7" in bare.stdout, "without the shim", bare)
     check(res.returncode == 0 and "barrier=7" in res.stdout, "with the shim", res)
+
+
+def test_a_process_that_never_called_mpi_answers_no_job_dir_request(shim):
+    """Found by a review: every process that carried a job's environment (a rank's shell or
+    helper) answered every request with a dump. abba, deadlocked, with an Open MPI rank's
+    variables and STALLWATCH_JOB_DIR, and a request of its job made while it runs: its
+    deadlock is reported, and no dump, since it never called MPI."""
+    job = "prterun-helper-1"  # letters, digits and "-": the request name keeps it as it is
+    with tempfile.TemporaryDirectory(prefix="stallwatch-jobdir-") as jobdir:
+        request = os.path.join(jobdir, job + "+MPI_COMM_WORLD+2+MPI_Barrier")
+
+        def ask(proc, stdout_path):
+            time.sleep(0.2)
+            with open(request, "w") as f:
+                f.write("rank=1 pid=1\n")
+            time.sleep(2.5)  # two looks of the directory, a second apart
+
+        res = shim.run(["abba"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_JOB_DIR": jobdir,
+                                      "OMPI_COMM_WORLD_RANK": "0", "OMPI_COMM_WORLD_SIZE": "4",
+                                      "PMIX_NAMESPACE": job},
+                       reports=1, on_start=ask)
+    check(res.reports and res.reports[0].get("job") == job, "no report of the job", res)
+    check(not any(r["event"] == "dump" for r in res.reports),
+          "a process that never called MPI dumped: %s" % [r["event"] for r in res.reports], res)
