@@ -252,19 +252,17 @@ static void completion(struct sw_mpi_call *m)
         SW_WRAP(call, &m, fn_ args);                                                               \
     }
 
-/* The calls that start MPI, collective without a communicator (a rank that never started
- * keeps the others there): they resolve the next definitions before the program's threads
- * hold locks of their own, as a rule. MPI_Finalize is not wrapped: ranks that finish first
- * wait in it for the others, which is no hang of theirs. */
+/* The calls that start MPI: they resolve the next definitions before the program's threads
+ * hold locks of their own, as a rule, and are not marked (a start slowed by a loaded machine
+ * is no hang; a rank that never starts leaves the others in their first collective).
+ * MPI_Finalize is not wrapped: ranks that finish first wait in it for the others, which is no
+ * hang of theirs either. */
 #define STARTING(NAME, call, params, args)                                                         \
     SW_EXPORT int NAME params                                                                      \
     {                                                                                              \
-        struct sw_mpi_call m;                                                                      \
-        completion(&m);                                                                            \
+        resolve();                                                                                 \
         __typeof__(next.NAME) fn_ = NEXT(NAME);                                                    \
-        if (fn_ == NULL)                                                                           \
-            return SW_MPI_ERR_OTHER;                                                               \
-        SW_WRAP(call, &m, fn_ args);                                                               \
+        return fn_ != NULL ? fn_ args : SW_MPI_ERR_OTHER;                                          \
     }
 
 STARTING(MPI_Init, MPI_INIT, (int *argc, char ***argv), (argc, argv))
