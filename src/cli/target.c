@@ -68,8 +68,7 @@ int sw_target_tids(pid_t pid, pid_t *tids, unsigned max)
     return (int)n;
 }
 
-/* The state letter of task tid of pid; 0 when it is gone. */
-static char task_state(pid_t pid, pid_t tid)
+char sw_target_state(pid_t pid, pid_t tid)
 {
     char path[96], text[1024], state;
     uint64_t ticks;
@@ -79,14 +78,14 @@ static char task_state(pid_t pid, pid_t tid)
 
 bool sw_target_alive(pid_t pid)
 {
-    char s = task_state(pid, pid);
+    char s = sw_target_state(pid, pid);
     if (s != 'Z' && s != 'X')
         return s != 0;
     /* The main thread has exited; the process lives on while another thread does. */
     static pid_t tids[4096];
     int n = sw_target_tids(pid, tids, sizeof tids / sizeof tids[0]);
     for (int i = 0; i < n; i++) {
-        char t = task_state(pid, tids[i]);
+        char t = sw_target_state(pid, tids[i]);
         if (t != 0 && t != 'Z' && t != 'X')
             return true;
     }

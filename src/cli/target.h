@@ -30,6 +30,9 @@ int sw_target_tids(pid_t pid, pid_t *tids, unsigned max);
 /* Whether pid exists and has not exited (a zombie has). */
 bool sw_target_alive(pid_t pid);
 
+/* The state letter of task tid of pid (from its stat); 0 when it is gone. */
+char sw_target_state(pid_t pid, pid_t tid);
+
 /* One look at thread tid of pid: stat, wchan and syscall. false if the thread is gone. */
 bool sw_target_look(pid_t pid, pid_t tid, struct sw_tlook *out);
 

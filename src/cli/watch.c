@@ -366,23 +366,6 @@ static void report_uncaptured(pid_t pid, const struct sw_config *cfg, const char
     }
 }
 
-/* A thread's state letter from its stat; 0 when gone. */
-static char thread_state(pid_t pid, pid_t tid)
-{
-    char path[96], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *end = strrchr(buf, ')');
-    return end != NULL && end[1] == ' ' ? end[2] : 0;
-}
-
 struct released {
     pid_t pid;
     const struct sw_snap *s;
@@ -403,7 +386,7 @@ static void recount_runs(void *arg)
         const struct sw_tcap *c = &rel->s->caps[i];
         if (!c->ok || !c->full_regs)
             continue;
-        for (char st; (st = thread_state(rel->pid, c->tid)) == 'R' || st == 't' || st == 'T';) {
+        for (char st; (st = sw_target_state(rel->pid, c->tid)) == 'R' || st == 't' || st == 'T';) {
             if (sw_mono_ns() >= until)
                 break;
             struct timespec ts = {0, 200000};
