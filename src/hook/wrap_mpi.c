@@ -257,7 +257,7 @@ static void completion(struct sw_mpi_call *m)
  * is no hang; a rank that never starts leaves the others in their first collective).
  * MPI_Finalize is not wrapped: ranks that finish first wait in it for the others, which is no
  * hang of theirs either. */
-#define STARTING(NAME, call, params, args)                                                         \
+#define STARTING(NAME, params, args)                                                               \
     SW_EXPORT int NAME params                                                                      \
     {                                                                                              \
         resolve();                                                                                 \
@@ -265,9 +265,8 @@ static void completion(struct sw_mpi_call *m)
         return fn_ != NULL ? fn_ args : SW_MPI_ERR_OTHER;                                          \
     }
 
-STARTING(MPI_Init, MPI_INIT, (int *argc, char ***argv), (argc, argv))
-STARTING(MPI_Init_thread, MPI_INIT_THREAD, (int *argc, char ***argv, int req, int *prov),
-         (argc, argv, req, prov))
+STARTING(MPI_Init, (int *argc, char ***argv), (argc, argv))
+STARTING(MPI_Init_thread, (int *argc, char ***argv, int req, int *prov), (argc, argv, req, prov))
 
 /* A communicator freed: its entry is described again when its handle comes back (Open MPI
  * reuses the memory, MPICH the numbers), and its count starts again. */
