@@ -18,6 +18,9 @@
 5. No function in src/watchdog/ is longer than 60 lines.
 6. Every file under src/ has its row in docs/design.md's table of the tree ("## The tree"), and
    every row names a file that exists.
+7. With --lib: in the library's .bss, every object larger than a page lies after all the
+   smaller ones (it carries SW_LARGE, src/core/large.h), so the small variables of every module
+   share a few pages.
 
 Prints one line per violation; exit status 1 if there is any.
 """
@@ -165,6 +168,31 @@ def check_objects(objects, lib, problems):
                                 "wrapper: use sw_real.%s" % (os.path.basename(obj), sym, sym))
 
 
+def check_large(lib, problems):
+    out = subprocess.run(["readelf", "-SW", lib], capture_output=True, text=True,
+                         check=True).stdout
+    m = re.search(r"\]\s+\.bss\s+NOBITS\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)", out)
+    if not m:
+        return
+    start, end = int(m.group(1), 16), int(m.group(1), 16) + int(m.group(2), 16)
+    out = subprocess.run(["nm", "-S", lib], capture_output=True, text=True, check=True).stdout
+    small, large = [], []
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) < 4 or f[2] not in "bB":
+            continue
+        addr, size = int(f[0], 16), int(f[1], 16)
+        if start <= addr < end:
+            (large if size > 4096 else small).append((addr, size, f[3]))
+    if not small or not large:
+        return
+    last_small = max(a + n for a, n, _ in small)
+    for addr, size, name in sorted(large):
+        if addr < last_small:
+            problems.append("%s: %s (%d bytes) lies among the small variables of .bss: declare "
+                            "it SW_LARGE (src/core/large.h)" % (os.path.basename(lib), name, size))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -186,6 +214,7 @@ def main():
     if args.lib:
         objects = [o for arg in args.objects for o in arg.split(";") if o]
         check_objects(objects, args.lib, problems)
+        check_large(args.lib, problems)
     for p in problems:
         print(p)
     if problems:

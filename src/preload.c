@@ -1,8 +1,9 @@
-/* The library's entry and exit: the constructor reads the settings, registers the main
- * thread, installs the capture handler and starts the watchdog; the destructor lets an
- * in-flight report finish before the libraries it uses are finalized; the fork handler
- * rebuilds the shim's state in a child. Runs on the thread that loads the library (the main
- * thread, before main), at exit, and in fork children.
+/* The library's entry and exit: the constructor reads the settings, installs the capture
+ * handler and arranges for the watching (the main thread's slot, the watchdog thread) to start
+ * at the process's first call of interest; the destructor lets an in-flight report finish
+ * before the libraries it uses are finalized; the fork handlers rebuild the shim's state in a
+ * child. Runs on the thread that loads the library (the main thread, before main), at exit,
+ * in fork handlers, and (the start of the watching) inside a wrapper on any thread.
  *
  * Our own trouble never stops the program: any step that fails says so once on stderr and
  * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
@@ -20,6 +21,7 @@
 #include "watchdog/errout.h"
 #include "watchdog/output.h"
 #include "watchdog/ownfd.h"
+#include "watchdog/reports.h"
 #include "hook/real.h"
 #include "hook/registry.h"
 #include "watchdog/symclient.h"
@@ -53,18 +55,40 @@ static void go_passive(const char *what, int err)
     active = false;
 }
 
-/* The fork child's watching, started by its first interposed call, API call or thread
- * creation rather than by the fork: a child that execs or exits at once (shells, build
- * systems, git) pays nothing but the handler below. */
+/* The classes whose calls start the watching: those that can be reported at the settings
+ * (locks always: deadlocks are reported whatever STALLWATCH_LOCK says), descriptor calls when
+ * disk or peer waits are, and not file-system calls (DISK, and open's PATH), which a process
+ * that execs or exits at once makes (see aged_classes). */
+static uint32_t start_classes(void)
+{
+    uint32_t m = 1u << SW_CLASS_LOCK;
+    for (int c = SW_CLASS_PEER; c < SW_CLASS_COUNT; c++)
+        if (config.class_ns[c] != 0)
+            m |= 1u << c;
+    if (config.class_ns[SW_CLASS_DISK] != 0 || config.class_ns[SW_CLASS_PEER] != 0)
+        m |= 1u << SW_CLASS_FD;
+    return m;
+}
+
+/* File-system calls start it too once the process has lived a while (hook/registry.h). */
+static uint32_t aged_classes(void)
+{
+    bool on = config.class_ns[SW_CLASS_DISK] != 0 || config.class_ns[SW_CLASS_PEER] != 0;
+    return on ? (1u << SW_CLASS_DISK) | (1u << SW_CLASS_PATH) : 0;
+}
+
+/* The same in a fork child of a process that watched. */
 static void child_starts_watching(void)
 {
     sw_registry_settle_child();
-    sw_errout_after_fork_child();
+    sw_errout_start();
     sw_watchdog_start_in_child();
 }
 
-/* Around every fork of the program (a few atomic operations): no descriptor of ours is
- * being opened at the fork, so the child knows every one of ours and closes it. */
+/* Around every fork of a process that watches (installed when it starts): a few atomic
+ * operations, so that no descriptor of ours is being opened at the fork and the child knows
+ * every one of ours and closes it. A child of a process that never watched is that process
+ * again, and starts watching as the parent would have. */
 static void before_fork(void)
 {
     sw_ownfd_fork_prepare();
@@ -75,23 +99,46 @@ static void after_fork_parent(void)
     sw_ownfd_fork_parent();
 }
 
-/* A few stores and the closing of our descriptors: every fork of the program pays for it. */
+/* A few stores and the closing of our descriptors. */
 static void after_fork_child(void)
 {
     sw_ownfd_fork_child();
     if (!active)
         return;
-    sw_capture_after_fork_child();
+    sw_capture_start();
     sw_symclient_after_fork_child();
     sw_output_after_fork_child();
     sw_watchdog_after_fork_child();
-    sw_registry_after_fork_child(child_starts_watching);
+    sw_registry_after_fork_child(child_starts_watching, start_classes());
+}
+
+/* The process's watching, started by its first interposed call that could be reported, its
+ * first API call or thread creation (hook/registry.h) rather than by the constructor: a
+ * process that execs or exits at once (shells, build systems, git) never has a second
+ * thread, so its forks stay single-threaded forks. Any thread, inside a wrapper. */
+static void starts_watching(void)
+{
+    sw_real_ensure();
+    /* The fork handlers too: a process that never watched runs no code of ours at a fork (in
+     * a child, even reading code of ours costs a page fault). */
+    int r = pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    if (r != 0) {
+        go_passive("cannot install the fork handler", r);
+        return;
+    }
+    /* Under this process's pid (a fork child of a process that never watched is one too). */
+    sw_capture_start();
+    sw_errout_start();
+    sw_output_init(&config);
+    r = sw_watchdog_start(&config);
+    if (r != 0)
+        go_passive("cannot start the watchdog thread", -r);
 }
 
 __attribute__((constructor)) static void sw_preload_init(void)
 {
     int saved = errno;
-    sw_real_init();
+    sw_real_early();
     sw_config_parse(&config, environ, program_invocation_short_name, diag_to_stderr, NULL);
     if (getauxval(AT_SECURE))
         sw_config_secure(&config, diag_to_stderr, NULL);
@@ -108,22 +155,18 @@ __attribute__((constructor)) static void sw_preload_init(void)
         go_passive("cannot create the thread-exit key", -r);
         goto out;
     }
-    sw_registry_self();
-    sw_output_init(&config);
+    sw_reports_identify();
     r = sw_capture_init();
     if (r != 0)
         sw_output_stderr_line("stallwatch: no free real-time signal for stack capture; stacks "
                               "will be read from /proc");
-    r = pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-    if (r != 0) {
-        go_passive("cannot install the fork handler", r);
-        goto out;
-    }
     sw_api_init(config.threshold_ns);
     sw_symclient_init(&config);
-    r = sw_watchdog_start(&config);
-    if (r != 0)
-        go_passive("cannot start the watchdog thread", -r);
+    sw_registry_defer_start(starts_watching, start_classes(), aged_classes());
+    /* Busy and heartbeat threads are judged with no call at all: such settings are a request
+     * to watch the process from its start. */
+    if (config.class_ns[SW_CLASS_BUSY] != 0 || config.heartbeat.n != 0)
+        sw_registry_self();
 out:
     errno = saved;
 }

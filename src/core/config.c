@@ -417,17 +417,26 @@ static unsigned set_keyword(const struct diag *d, enum setting s, const char *va
     return dflt >= 0 ? (unsigned)dflt : 0;
 }
 
+/* s into out (cap > 0), cut to fit: what snprintf(out, cap, "%s", s) does, without
+ * bringing the formatter's pages into every process at start-up. */
+static void copy_str(char *out, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 /* PATH: an AF_UNIX socket path setting: absolute, fits sun_path with its NUL. */
 static void set_socket(const struct diag *d, enum setting s, const char *value, char *out,
                        size_t cap)
 {
     char expected[64];
 
-    snprintf(out, cap, "%s", settings[s].dflt);
+    copy_str(out, cap, settings[s].dflt);
     if (value == NULL)
         return;
     if (value[0] == '/' && strlen(value) < cap) {
-        snprintf(out, cap, "%s", value);
+        copy_str(out, cap, value);
         return;
     }
     snprintf(expected, sizeof expected, "an absolute path of at most %zu bytes", cap - 1);
@@ -443,11 +452,11 @@ static void set_program(const struct diag *d, enum setting s, const char *value,
     if (value == NULL)
         return;
     if (word_eq(value, strlen(value), "off")) {
-        snprintf(out, cap, "off");
+        copy_str(out, cap, "off");
         return;
     }
     if (value[0] == '/' && strlen(value) < cap) {
-        snprintf(out, cap, "%s", value);
+        copy_str(out, cap, value);
         return;
     }
     bad_value(d, s, value, settings[s].values, settings[s].dflt);
@@ -461,7 +470,7 @@ static void set_directory(const struct diag *d, enum setting s, const char *valu
     if (value == NULL || word_eq(value, strlen(value), "off"))
         return;
     if (value[0] == '/' && strlen(value) < cap) {
-        snprintf(out, cap, "%s", value);
+        copy_str(out, cap, value);
         return;
     }
     bad_value(d, s, value, settings[s].values, settings[s].dflt);
@@ -855,7 +864,7 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
     /* A program of the environment's choosing must never be run from a privileged process;
      * nor is the installed one: its socket is the real user's. Raw frames only. */
     bool dropped_symbolizer = c->symbolizer[0] != '\0' && strcmp(c->symbolizer, "off") != 0;
-    snprintf(c->symbolizer, sizeof c->symbolizer, "off");
+    copy_str(c->symbolizer, sizeof c->symbolizer, "off");
     unsigned kept = 0;
     for (unsigned i = 0; i < c->noutputs; i++) {
         if (c->outputs[i].kind == SW_OUT_FILE)
@@ -873,8 +882,8 @@ void sw_config_secure(struct sw_config *c, sw_diag_fn diag, void *ctx)
     const char *journal_default = settings[S_JOURNAL_SOCKET].dflt;
     bool dropped_syslog = strcmp(c->syslog_socket, syslog_default) != 0;
     bool dropped_journal = strcmp(c->journal_socket, journal_default) != 0;
-    snprintf(c->syslog_socket, sizeof c->syslog_socket, "%s", syslog_default);
-    snprintf(c->journal_socket, sizeof c->journal_socket, "%s", journal_default);
+    copy_str(c->syslog_socket, sizeof c->syslog_socket, syslog_default);
+    copy_str(c->journal_socket, sizeof c->journal_socket, journal_default);
     c->debuginfod = false;
     if (diag == NULL ||
         !(dropped_file || dropped_syslog || dropped_journal || dropped_debuginfod ||

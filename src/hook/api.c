@@ -2,6 +2,7 @@
  * including signal handlers: each function stores into the calling thread's own slot and
  * nothing else (the watchdog notices the changes at its next look). */
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "stallwatch.h"
 #include "hook/api.h"
@@ -39,6 +40,8 @@ static struct sw_slot *self(void)
 {
     struct sw_slot *s = sw_self;
     if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
+        if (sw_in_handler != 0 && sw_in_handler_pid == getpid() && !sw_registry_watching())
+            return NULL; /* the watching does not start inside a signal handler */
         sw_real_ensure();
         s = sw_registry_self();
     }

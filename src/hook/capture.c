@@ -118,11 +118,10 @@ bool sw_capture_taken(int sig, const siginfo_t *si)
 
 int sw_capture_init(void)
 {
-    my_pid = getpid();
     const uint8_t *rnd = (const uint8_t *)getauxval(AT_RANDOM);
     if (rnd != NULL)
         memcpy(&cookie, rnd + 8, sizeof cookie);
-    cookie ^= (uint32_t)my_pid << 8 ^ 0x5357u;
+    cookie ^= 0x5357u;
     for (int s = SIGRTMAX; s >= SIGRTMIN; s--) {
         struct sigaction cur;
         if (sw_real.sigaction(s, NULL, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) ||
@@ -195,7 +194,7 @@ enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t 
     }
 }
 
-void sw_capture_after_fork_child(void)
+void sw_capture_start(void)
 {
     my_pid = getpid();
     atomic_store(&state, PH_IDLE);

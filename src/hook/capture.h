@@ -54,7 +54,8 @@ enum sw_capture_status sw_capture_signal(struct sw_slot *s, uint32_t gen, pid_t 
  * waits again. Any thread, async-signal-safe. */
 bool sw_capture_taken(int sig, const siginfo_t *si);
 
-/* In a fork child: forget any request in flight and the cached pid. */
-void sw_capture_after_fork_child(void);
+/* When the watching starts, in the process it starts in (a fork child's too): captures are
+ * asked for under this process's pid, and none is pending. */
+void sw_capture_start(void);
 
 #endif

@@ -1,5 +1,7 @@
-/* Resolution of the real functions behind our wrappers. Any thread; runs once in the
- * constructor, or earlier from the first wrapper if another library's constructor calls one.
+/* Resolution of the real functions behind our wrappers. Any thread; runs once, at the first
+ * interposed call that marks anything (its slow path), the first pass-through that needs a
+ * real function, or the start of the watching: a process that makes no such call (one that
+ * execs or exits at once) looks up nothing but the two the constructor uses.
  *
  * Every lookup made here must succeed: a failed dlsym/dlvsym makes the loader malloc its error
  * message, and a malloc that takes a pthread lock on its first call (jemalloc, tcmalloc)
@@ -73,6 +75,19 @@ void sw_real_init(void)
     atomic_store_explicit(&resolved, true, memory_order_release);
     errno = saved;
     resolving = false;
+}
+
+void sw_real_early(void)
+{
+    if (atomic_load_explicit(&resolved, memory_order_acquire))
+        return;
+    int saved = errno;
+#define SW_REAL_EARLY(ret, name, params)                                                           \
+    if (strcmp(#name, "fstat") == 0 || strcmp(#name, "sigaction") == 0)                            \
+        sw_real.name = (ret(*) params)next(#name, false);
+    SW_REAL_FUNCS(SW_REAL_EARLY)
+#undef SW_REAL_EARLY
+    errno = saved;
 }
 
 void sw_real_ensure(void)

@@ -254,6 +254,10 @@ extern struct sw_real sw_real __attribute__((visibility("hidden")));
  * Preserves errno. */
 void sw_real_init(void);
 
+/* Only what the constructor itself calls (fstat, sigaction), so that a process that never
+ * makes an interposed call pays for two lookups, not for all of them. Preserves errno. */
+void sw_real_early(void);
+
 /* sw_real_init unless it has completed already (one load). Preserves errno. */
 void sw_real_ensure(void);
 

@@ -10,8 +10,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/large.h"
+
 __thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec"))) = &sw_slot_lazy;
 __thread struct sw_slot sw_slot_internal __attribute__((tls_model("initial-exec"), aligned(64)));
+__thread unsigned sw_in_handler __attribute__((tls_model("initial-exec")));
+__thread pid_t sw_in_handler_pid __attribute__((tls_model("initial-exec")));
 /* Never written: its call byte stays non-zero so every unregistered thread's first interposed
  * call takes the slow path. */
 struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};
@@ -20,22 +25,52 @@ struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};
  * in for the slot's meanwhile (written by this one thread only: the child has no other). */
 struct sw_slot sw_slot_deferred = {.word = SW_CALL_MASK};
 
-static struct sw_slot *_Atomic chunks[SW_MAX_CHUNKS];
+SW_LARGE static struct sw_slot *_Atomic chunks[SW_MAX_CHUNKS];
 static _Atomic unsigned nchunks;
 static _Atomic unsigned claim_hint;
 static _Atomic bool passive;
 static pthread_key_t exit_key;
 static _Atomic bool exit_key_ok;
-/* In a fork child: the forking thread's slot, and what starts the child's watching, both
- * waiting for the child's first call of interest (see sw_registry_after_fork_child). */
-static struct sw_slot *deferred_slot;
+/* Watching starts lazily, in the parent as in a fork child (see sw_registry_defer_start):
+ * until then one thread, the deferred one (the main thread; in a child, the forking thread),
+ * uses sw_slot_deferred, and deferred_start holds what starts the watching. deferred_slot is
+ * that thread's slot: the forking thread's own in a child, claimed on the main thread's behalf
+ * at the start in a parent, and adopted by the thread at its next call. start_classes holds
+ * the classes (bit per enum sw_class) whose calls start the watching. */
+static struct sw_slot *_Atomic deferred_slot;
+static pid_t deferred_tid;  /* the deferred thread's, when it is not the main thread */
+static pthread_t deferred_self;
+static uint32_t start_classes;
+/* Classes whose calls start the watching only once the process has been making them for
+ * SW_START_AGE_NS (its file-system calls: what a process that execs or exits at once does),
+ * and when it first made one. */
+static uint32_t aged_classes;
+static uint64_t born_ns;
 static void (*_Atomic deferred_start)(void);
 
+static struct sw_slot *claim_slot(void);
+
+/* Runs the deferred start once, whichever thread gets here first. A deferred thread without a
+ * slot yet (the parent's main thread) gets one now, bound to it, so the watchdog sees it from
+ * its first look even if the thread never makes another interposed call. */
 static void start_deferred(void)
 {
     void (*start)(void) = atomic_exchange(&deferred_start, NULL);
-    if (start != NULL)
-        start();
+    if (start == NULL)
+        return;
+    if (atomic_load(&deferred_slot) == NULL) {
+        struct sw_slot *d = claim_slot();
+        if (d != NULL) {
+            /* In a child of a parent that never watched, the forking thread is the caller. */
+            pid_t tid = sw_self == &sw_slot_deferred ? gettid()
+                        : deferred_tid != 0          ? deferred_tid
+                                                     : getpid();
+            d->self = sw_self == &sw_slot_deferred ? pthread_self() : deferred_self;
+            atomic_store_explicit(&d->tid, tid, memory_order_release);
+            atomic_store(&deferred_slot, d);
+        }
+    }
+    start();
 }
 
 static void on_thread_exit(void *p)
@@ -58,6 +93,7 @@ int sw_registry_init(void)
 void sw_registry_go_passive(void)
 {
     atomic_store(&passive, true);
+    atomic_store(&deferred_start, NULL); /* nothing to start any more */
 }
 
 unsigned sw_registry_capacity(void)
@@ -116,17 +152,10 @@ static bool try_take(struct sw_slot *s)
     return true;
 }
 
-struct sw_slot *sw_registry_claim(void)
+static struct sw_slot *claim_slot(void)
 {
     if (atomic_load_explicit(&passive, memory_order_relaxed))
         return NULL;
-    /* A fork child creating a thread is one to watch: the slots are settled first. */
-    if (__builtin_expect(atomic_load_explicit(&deferred_start, memory_order_relaxed) != NULL, 0)) {
-        if (sw_self == &sw_slot_deferred)
-            sw_registry_self(); /* the forking thread takes its slot back, then starts */
-        else
-            start_deferred();
-    }
     for (;;) {
         unsigned n = atomic_load_explicit(&nchunks, memory_order_acquire);
         unsigned cap = n * SW_CHUNK_SLOTS;
@@ -141,6 +170,21 @@ struct sw_slot *sw_registry_claim(void)
         if (!grow(n))
             return NULL;
     }
+}
+
+struct sw_slot *sw_registry_claim(void)
+{
+    if (atomic_load_explicit(&passive, memory_order_relaxed))
+        return NULL;
+    /* A thread created is one to watch: the watching starts first (a deferred thread takes
+     * its slot on the way). */
+    if (__builtin_expect(atomic_load_explicit(&deferred_start, memory_order_relaxed) != NULL, 0)) {
+        if (sw_self == &sw_slot_deferred)
+            sw_registry_self();
+        else
+            start_deferred();
+    }
+    return claim_slot();
 }
 
 void sw_registry_bind(struct sw_slot *s)
@@ -199,15 +243,21 @@ struct sw_slot *sw_registry_self(void)
     struct sw_slot *s = sw_self;
     if (s == &sw_slot_deferred) {
         int saved = errno;
-        s = deferred_slot;
-        atomic_store(&s->signals, atomic_load(&sw_slot_deferred.signals));
-        sw_self = s;
         start_deferred();
+        s = atomic_load(&deferred_slot);
+        if (s != NULL) {
+            atomic_store(&s->signals, atomic_load(&sw_slot_deferred.signals));
+            sw_self = s;
+            if (atomic_load(&exit_key_ok))
+                pthread_setspecific(exit_key, s);
+            errno = saved;
+            return s;
+        }
+        sw_self = &sw_slot_lazy; /* no slot was to be had for it: claim one below */
         errno = saved;
-        return s;
     }
-    if (s != &sw_slot_lazy)
-        return s;
+    if (sw_self != &sw_slot_lazy)
+        return sw_self;
     int saved = errno;
     /* Wrappers reached from inside the claim (mmap is not one, but a program's allocator
      * hooks might be) use the internal slot instead of recursing. */
@@ -221,7 +271,45 @@ struct sw_slot *sw_registry_self(void)
     return s;
 }
 
-void sw_registry_after_fork_child(void (*start)(void))
+void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged)
+{
+    deferred_self = pthread_self();
+    pid_t tid = gettid();
+    deferred_tid = tid == getpid() ? 0 : tid;
+    start_classes = classes;
+    aged_classes = aged;
+    born_ns = 0;
+    atomic_store(&deferred_slot, NULL);
+    if (sw_self == &sw_slot_lazy)
+        sw_self = &sw_slot_deferred;
+    atomic_store(&deferred_start, start);
+}
+
+bool sw_registry_watching(void)
+{
+    return atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL;
+}
+
+bool sw_registry_call_defers(enum sw_call call)
+{
+    if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL)
+        return false;
+    if (sw_in_handler != 0 && sw_in_handler_pid == getpid())
+        return true; /* not from a signal handler: it may have interrupted malloc */
+    uint32_t bit = 1u << sw_calls[call].cls;
+    if ((start_classes & bit) != 0)
+        return false;
+    if ((aged_classes & bit) == 0)
+        return true;
+    /* Timed from the first such call (no clock is read at start-up: its first read costs a
+     * process two page faults). Races store nearly the same time. */
+    uint64_t now = sw_mono_ns();
+    if (born_ns == 0)
+        born_ns = now;
+    return now - born_ns < SW_START_AGE_NS;
+}
+
+void sw_registry_after_fork_child(void (*start)(void), uint32_t classes)
 {
     /* fork() is no call of ours, so any call marked now was interrupted by the signal handler
      * that forks (postgres's postmaster starts its children from one): in the child the
@@ -231,32 +319,38 @@ void sw_registry_after_fork_child(void (*start)(void))
      * mark clear already. */
     atomic_fetch_and(&sw_slot_internal.word, ~SW_CALL_MASK);
     struct sw_slot *mine = sw_self;
-    deferred_slot = NULL;
-    if (mine != &sw_slot_lazy && mine != &sw_slot_internal) {
+    struct sw_slot *kept = NULL;
+    if (mine == &sw_slot_deferred) {
+        /* The parent's main thread had not taken its slot back yet: that slot is its. */
+        kept = atomic_load(&deferred_slot);
+    } else if (mine != &sw_slot_lazy && mine != &sw_slot_internal) {
         atomic_fetch_and(&mine->word, ~SW_CALL_MASK);
         /* Until its next call of interest the thread counts signals on the sentinel. */
         atomic_store(&sw_slot_deferred.signals, atomic_load(&mine->signals));
-        deferred_slot = mine;
-        sw_self = &sw_slot_deferred;
+        kept = mine;
     }
+    if (mine != &sw_slot_internal)
+        sw_self = &sw_slot_deferred;
+    atomic_store(&deferred_slot, kept);
+    start_classes = classes;
+    aged_classes = 0;
     atomic_store(&deferred_start, start);
 }
 
 void sw_registry_settle_child(void)
 {
-    struct sw_slot *mine = deferred_slot != NULL ? deferred_slot : sw_self;
+    struct sw_slot *mine = atomic_load(&deferred_slot);
     unsigned cap = sw_registry_capacity();
     for (unsigned i = 0; i < cap; i++) {
         struct sw_slot *s = sw_registry_at(i);
         if (s != mine && atomic_load(&s->state) != SW_SLOT_FREE)
             free_slot(s); /* held or not: the parent's stalls are not the child's */
     }
-    if (mine != &sw_slot_lazy && mine != &sw_slot_internal && mine != &sw_slot_deferred) {
+    if (mine != NULL) {
         atomic_store(&mine->state, SW_SLOT_LIVE);
         /* Same slot, new identity: a new generation so no watchdog state carries over. */
         atomic_fetch_add(&mine->gen, 1);
         atomic_store(&mine->tid, gettid());
         mine->self = pthread_self();
     }
-    deferred_slot = NULL;
 }

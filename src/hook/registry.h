@@ -46,15 +46,36 @@ struct sw_slot *sw_registry_at(unsigned i);
  * fails: returns sw_slot_internal when no slot can be had. Preserves errno. */
 struct sw_slot *sw_registry_self(void);
 
-/* In a fork child's handler: a few stores. The forking thread's slot has no call marked (a
- * call marked at fork time was interrupted by the handler that forked), and the thread uses
- * sw_slot_deferred until it next needs its slot: its next interposed call, API call or
- * thread creation runs start (once) on its way, so a child that execs or exits at once pays
- * for nothing more. */
-void sw_registry_after_fork_child(void (*start)(void));
+/* How long after its first file-system call a process's file-system calls start its
+ * watching. */
+#define SW_START_AGE_NS (100u * 1000u * 1000u)
 
-/* In a fork child, once it starts watching (from start above): every slot but the calling
- * thread's is freed; the caller keeps its slot, bound to its new tid in a new generation. */
+/* The constructor: the process starts watching lazily. The calling thread (the main thread)
+ * uses sw_slot_deferred until then; start runs once, on whichever thread makes the first of:
+ * an interposed call whose class bit is in classes (bit 1 << enum sw_class, SW_CLASS_FD and
+ * SW_CLASS_PATH included); a call whose class is in aged made SW_START_AGE_NS or more after
+ * the first such call; an API call; a thread creation. A process that execs or exits before
+ * any of these has no watchdog thread at all. */
+void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged);
+
+/* Whether the process watches already (its deferred start has run, or there was none). */
+bool sw_registry_watching(void);
+
+/* True while the watching has not started and call would not start it (nor any call made
+ * inside a program's signal handler): sw_enter_slow then marks the call on the internal
+ * slot. */
+bool sw_registry_call_defers(enum sw_call call);
+
+/* In a fork child's handler, when the parent watched: a few stores. The forking thread's
+ * slot has no call marked (a call marked at fork time was interrupted by the handler that
+ * forked), and the thread uses sw_slot_deferred until the child starts watching, as in
+ * sw_registry_defer_start with classes and nothing aged: a child's file-system calls before
+ * it execs never start its watching. */
+void sw_registry_after_fork_child(void (*start)(void), uint32_t classes);
+
+/* In a fork child, once it starts watching (from start above, on the forking thread): every
+ * slot but the forking thread's is freed; that one is bound to its new tid in a new
+ * generation. */
 void sw_registry_settle_child(void);
 
 #endif

@@ -117,6 +117,15 @@ extern struct sw_slot sw_slot_deferred __attribute__((visibility("hidden")));
 extern __thread struct sw_slot sw_slot_internal
     __attribute__((tls_model("initial-exec"), visibility("hidden"), aligned(64)));
 
+/* How many of the program's signal handlers the calling thread is running (the trampoline
+ * of wrap_signal.c counts them), and in which process the outermost began: the process's
+ * watching never starts inside one, since the start creates a thread (hook/registry.h). A
+ * fork child that goes on inside its parent's handler (postgres's postmaster starts its
+ * children so) is not inside a handler of its own. */
+extern __thread unsigned sw_in_handler __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern __thread pid_t sw_in_handler_pid
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
 /* The slow path of sw_enter, when s's call byte is not 0: s is sw_slot_lazy (the thread's
  * first interposed call: claim a slot, make sure the real functions are resolved, mark it) or
  * the thread is already inside an interposed call (mark the internal slot). Returns the slot

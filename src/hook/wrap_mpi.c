@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "hook/interpose.h"
+#include "core/large.h"
 #include "hook/wrap_mpi.h"
 
 typedef void *sw_mpi_h; /* a handle: MPI_Comm, MPI_Datatype, MPI_Op */
@@ -126,7 +127,7 @@ static void resolve(void)
 /* The communicators met, by handle (open addressing, never removed: an entry whose
  * communicator was freed is described anew, and counts from 0, when its handle comes back). */
 #define COMMS 256
-static struct sw_mpi_comm comms[COMMS];
+SW_LARGE static struct sw_mpi_comm comms[COMMS];
 
 bool sw_mpi_used(void)
 {

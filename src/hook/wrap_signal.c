@@ -18,6 +18,8 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hook/interpose.h"
 
@@ -42,8 +44,11 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     if (me != &sw_slot_lazy)
         atomic_fetch_add_explicit(&me->prog_signals, 1, memory_order_relaxed);
     uintptr_t h = sig > 0 && sig < SW_NSIG ? atomic_load(&handlers[sig]) : 0;
+    if (sw_in_handler++ == 0)
+        sw_in_handler_pid = (pid_t)syscall(SYS_getpid);
     if (h > 2 && h != (uintptr_t)SIG_ERR)
         ((sw_sigaction_fn)h)(sig, si, uc);
+    sw_in_handler--;
 }
 
 /* A handler function, not SIG_DFL (0), SIG_IGN (1), SIG_HOLD (2) or SIG_ERR (-1). */

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -56,7 +57,11 @@ void sw_errout_init(const char *id, const char *runtime_dir)
     orig_open = sw_real.fstat(STDERR_FILENO, &st) == 0;
     orig_dev = st.st_dev;
     orig_ino = st.st_ino;
-    ssize_t n = readlink("/proc/self/fd/2", orig_path, sizeof orig_path - 1);
+    /* Its name, for a file or a terminal only: a pipe's or a socket's cannot be opened, and
+     * the look at /proc costs every process started tens of microseconds. */
+    bool named = orig_open && (S_ISREG(st.st_mode) ||
+                               (S_ISCHR(st.st_mode) && st.st_rdev != makedev(1, 3)));
+    ssize_t n = named ? readlink("/proc/self/fd/2", orig_path, sizeof orig_path - 1) : -1;
     orig_path[n > 0 && orig_path[0] == '/' ? n : 0] = '\0';
     bool usable = runtime_dir != NULL && runtime_dir[0] == '/' &&
                   strlen(runtime_dir) < sizeof dir - 128;
@@ -64,19 +69,21 @@ void sw_errout_init(const char *id, const char *runtime_dir)
     size_t k = strnlen(id, sizeof ident - 1);
     memcpy(ident, id, k);
     ident[k] = '\0';
-    make_standin_path();
-    ready = true;
+    ready = true; /* the stand-in's name is made at its first need, or at the watching's start */
 }
 
-void sw_errout_after_fork_child(void)
+void sw_errout_start(void)
 {
-    if (ready)
-        make_standin_path();
+    if (!ready)
+        return;
+    make_standin_path();
     atomic_store(&announced, false);
 }
 
 const char *sw_errout_standin(void)
 {
+    if (standin[0] == '\0' && ready)
+        make_standin_path();
     return standin;
 }
 
@@ -94,6 +101,8 @@ static void write_line(int fd, const char *line)
 /* Opens the stand-in: a regular file of ours that only we can read, never through a link. */
 static int open_standin(void)
 {
+    if (standin[0] == '\0' && ready)
+        make_standin_path(); /* a line from the constructor's thread, before any start */
     if (standin[0] == '\0')
         return -1;
     int fd = sw_ownfd_open(standin, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
@@ -162,6 +171,7 @@ void sw_errout_close(int fd)
 
 void sw_errout_line(const char *line)
 {
+    sw_real_ensure(); /* a line from the constructor, before any wrapper ran */
     int fd = sw_errout_open();
     if (fd < 0)
         return;

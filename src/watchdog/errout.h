@@ -7,7 +7,7 @@
  * takes something, one line says so on the original stderr's file if it can still be opened
  * by name (a terminal, a log file), and the stand-in starts with the same line.
  *
- * sw_errout_init: constructor; sw_errout_after_fork_child: the fork child's handler;
+ * sw_errout_init: constructor; sw_errout_start: the start of the watching (any thread);
  * sw_errout_line: any thread (it opens, writes and closes); sw_errout_open/close: watchdog. */
 #ifndef SW_ERROUT_H
 #define SW_ERROUT_H
@@ -19,8 +19,9 @@
  * (or not absolute: ignored). */
 void sw_errout_init(const char *ident, const char *runtime_dir);
 
-/* The stand-in's name has the child's pid. */
-void sw_errout_after_fork_child(void);
+/* At the start of the watching, in the process it starts in (a fork child's too): the
+ * stand-in's name with this process's pid, and its one line not yet written. */
+void sw_errout_start(void);
 
 /* A descriptor to write stderr's records to: 2 while it is the original stderr, else the
  * stand-in, opened now; -1 when neither can be had (the record is dropped and counted).

@@ -25,16 +25,17 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "hook/capture.h"
 #include "core/clock.h"
+#include "core/large.h"
+#include "hook/capture.h"
+#include "hook/real.h"
+#include "hook/registry.h"
 #include "watchdog/owner.h"
 #include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
-#include "hook/real.h"
-#include "watchdog/rawstack.h"
-#include "hook/registry.h"
 #include "watchdog/pystack.h"
 #include "watchdog/query.h"
+#include "watchdog/rawstack.h"
 #include "watchdog/symclient.h"
 #include "watchdog/tidmap.h"
 
@@ -47,18 +48,18 @@
 static const struct sw_config *cfg;
 
 /* Per-report storage, large and used by the one watchdog thread only: static. */
-static struct sw_thread_report entries[SW_REPORT_THREADS_MAX];
+SW_LARGE static struct sw_thread_report entries[SW_REPORT_THREADS_MAX];
 static unsigned nentries;
-static struct sw_frame frame_pool[FRAME_POOL];
+SW_LARGE static struct sw_frame frame_pool[FRAME_POOL];
 static unsigned frames_used;
-static char string_pool[STRING_POOL];
+SW_LARGE static char string_pool[STRING_POOL];
 static size_t strings_used;
-static struct sw_snapshot snap_buf;
+SW_LARGE static struct sw_snapshot snap_buf;
 static struct sw_snapshot *snap = &snap_buf;
 static struct sw_pcs pcs;
 static uint64_t deadline_ns; /* of this report's symbolization; 0: none */
 /* This report's module map (its strings are the frames'), and its symbolizer connection. */
-static struct sw_modmap map;
+SW_LARGE static struct sw_modmap map;
 static bool map_ok;
 static bool sym_asked, sym_open;
 static const char *sym_note; /* why this report's frames are raw, when they are */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/large.h"
 #include "hook/real.h"
 #include "hook/wrap_mpi.h"
 #include "watchdog/ownfd.h"
@@ -39,7 +40,7 @@ static struct sw_job me;
 static uint64_t next_look_ns;
 static struct timespec seen_mtime;
 static bool rescan = true;
-static uint64_t answered[ANSWERED_MAX];
+SW_LARGE static uint64_t answered[ANSWERED_MAX];
 static unsigned nanswered;
 static struct timespec started; /* CLOCK_REALTIME at start: older requests are not ours */
 
@@ -130,7 +131,7 @@ static bool find_new(char *out, size_t cap)
     int fd = sw_ownfd_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0)
         return false;
-    static char buf[16384];
+    SW_LARGE static char buf[16384];
     size_t plen = strlen(prefix);
     bool found = false;
     for (;;) {

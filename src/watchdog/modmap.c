@@ -9,9 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/large.h"
+#include "hook/real.h"
 #include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
-#include "hook/real.h"
 
 static ssize_t read_own(void *ctx, uint64_t addr, void *buf, size_t len)
 {
@@ -25,7 +26,7 @@ int sw_modmap_load(struct sw_modmap *m)
     int fd = sw_ownfd_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    static char buf[16384];
+    SW_LARGE static char buf[16384];
     char line[4096 + 256];
     size_t line_len = 0;
     int err = 0;

@@ -24,8 +24,9 @@
 
 #include "core/buf.h"
 #include "core/journal.h"
-#include "hook/real.h"
+#include "core/large.h"
 #include "core/syslog_frame.h"
+#include "hook/real.h"
 #include "watchdog/errout.h"
 #include "watchdog/ownfd.h"
 
@@ -45,7 +46,9 @@ static bool file_note_given[SW_MAX_OUTPUTS];
 void sw_output_init(const struct sw_config *c)
 {
     cfg = c;
-    time_t now = time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    time_t now = ts.tv_sec;
     struct tm tm;
     if (localtime_r(&now, &tm) != NULL)
         tz_offset_s = tm.tm_gmtoff;
@@ -95,7 +98,7 @@ struct sink {
     char message[SW_RENDER_SCRATCH];
 };
 
-static struct sink sink;
+SW_LARGE static struct sink sink;
 
 static void note_socket_trouble(bool journal, const char *why, int err)
 {
@@ -367,7 +370,7 @@ static void close_sink(void)
 
 void sw_output_report(const struct sw_report *r)
 {
-    static char scratch[SW_RENDER_SCRATCH];
+    SW_LARGE static char scratch[SW_RENDER_SCRATCH];
     for (unsigned i = 0; i < cfg->noutputs; i++) {
         open_sink(i, &cfg->outputs[i], r);
         if (sink.fd < 0)

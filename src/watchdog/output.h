@@ -1,5 +1,6 @@
 /* Private: delivering rendered reports to syslog, stderr and files. Watchdog only, except
- * sw_output_init (constructor) and sw_output_stderr_line (any thread: one write(2)).
+ * sw_output_init (the start of the watching) and sw_output_stderr_line (any thread: one
+ * write(2)).
  * Nothing here uses stdio or syslog(3), keeps a descriptor open across program code, or
  * blocks on a full syslog socket. */
 #ifndef SW_OUTPUT_H
@@ -11,7 +12,9 @@
 #include "core/report.h"
 
 /* Remembers the destinations and computes the local time offset for syslog timestamps (the
- * constructor may call localtime_r; the watchdog never does). */
+ * start of the watching, on a program thread, may call localtime_r, which reads the time zone
+ * file and allocates; the watchdog never does, and a process that never watches pays for
+ * none of it). */
 void sw_output_init(const struct sw_config *cfg);
 
 /* Renders r in the configured format and writes it to every destination. When syslog cannot

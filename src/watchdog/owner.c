@@ -16,6 +16,7 @@
 
 #include "core/diagnose.h"
 #include "core/glibclock.h"
+#include "core/large.h"
 #include "core/proclocks.h"
 #include "hook/real.h"
 #include "hook/registry.h"
@@ -119,7 +120,7 @@ pid_t sw_owner_process(enum sw_call call, int fd)
     struct stat st;
     if (type == NULL || sw_real.fstat(fd, &st) != 0)
         return 0;
-    static char text[65536];
+    SW_LARGE static char text[65536];
     int pfd = sw_ownfd_open("/proc/locks", O_RDONLY | O_CLOEXEC, 0);
     if (pfd < 0)
         return 0;

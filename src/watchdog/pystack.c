@@ -59,10 +59,11 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/large.h"
+#include "hook/real.h"
 #include "watchdog/dynsym.h"
 #include "watchdog/ownfd.h"
 #include "watchdog/procinfo.h"
-#include "hook/real.h"
 
 /* Of the dump kept: 100 threads of 100 frames take ~1.5 MiB with typical names. A longer
  * dump loses its last threads (the oldest: the main thread is last). */
@@ -89,13 +90,14 @@ struct seen {
     uint64_t start;
     uint64_t path_hash;
 };
-static struct seen seen_a[SW_MODMAP_MAX], seen_b[SW_MODMAP_MAX];
+SW_LARGE static struct seen seen_a[SW_MODMAP_MAX];
+SW_LARGE static struct seen seen_b[SW_MODMAP_MAX];
 static struct seen *seen = seen_a;
 static unsigned nseen;
 
 static char *text; /* the last dump, mapped; NULL: none */
 static size_t text_len;
-static struct sw_py_dump parsed;
+SW_LARGE static struct sw_py_dump parsed;
 static char note_buf[256];
 
 bool sw_pystack_present(void)

@@ -4,10 +4,11 @@
 
 #include <string.h>
 
+#include "core/large.h"
 #include "watchdog/modmap.h"
 #include "watchdog/procinfo.h"
 
-static struct sw_modmap map;
+SW_LARGE static struct sw_modmap map;
 static bool loaded, refreshed;
 
 void sw_rawstack_begin(void)

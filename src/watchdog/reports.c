@@ -33,10 +33,8 @@ static struct sw_job job;
 static unsigned report_no;
 static _Atomic bool reported_any;
 
-void sw_reports_init(const struct sw_config *c, pid_t pid)
+void sw_reports_identify(void)
 {
-    cfg = c;
-    my_pid = pid;
     size_t n = strnlen(program_invocation_short_name, sizeof process - 1);
     memcpy(process, program_invocation_short_name, n);
     process[n] = '\0';
@@ -44,6 +42,12 @@ void sw_reports_init(const struct sw_config *c, pid_t pid)
     if (uname(&u) == 0)
         memcpy(host, u.nodename, strnlen(u.nodename, sizeof host - 1));
     sw_job_from_env(environ, &job);
+}
+
+void sw_reports_init(const struct sw_config *c, pid_t pid)
+{
+    cfg = c;
+    my_pid = pid;
     sw_jobdir_init(c, &job);
 }
 

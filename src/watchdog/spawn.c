@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/large.h"
 #include "hook/real.h"
 
 struct job {
@@ -27,7 +28,7 @@ struct job {
 };
 
 #define STACK_BYTES (32 * 1024)
-static char child_stack[STACK_BYTES] __attribute__((aligned(16)));
+SW_LARGE static char child_stack[STACK_BYTES] __attribute__((aligned(16)));
 
 static long sys(long nr, long a, long b, long c)
 {

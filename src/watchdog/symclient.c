@@ -34,6 +34,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/large.h"
 #include "core/symproto.h"
 #include "hook/real.h"
 #include "watchdog/ownfd.h"
@@ -60,8 +61,8 @@ static uint32_t next_job;
 static const char *start_note; /* why the symbolizer could not be started, for the next note */
 static uint64_t retry_after_ns; /* after a failed start, none is tried again before this */
 static char note_buf[256];
-static uint8_t msg[SW_PROTO_MSG_MAX + 64];
-static struct sw_msg_frames frames_in;
+SW_LARGE static uint8_t msg[SW_PROTO_MSG_MAX + 64];
+SW_LARGE static struct sw_msg_frames frames_in;
 static struct sw_msg_unwound unwound_in;
 
 /* The variables the symbolizer may use, copied now: environ is the program's to change. */
@@ -240,7 +241,7 @@ static bool send_msg(const uint8_t *m, size_t len, uint64_t deadline_ns)
 
 static bool send_modules(const struct sw_modmap *map, uint64_t deadline_ns)
 {
-    static struct sw_msg_module mods[SW_MODMAP_MAX];
+    SW_LARGE static struct sw_msg_module mods[SW_MODMAP_MAX];
     for (unsigned i = 0; i < map->n; i++) {
         const struct sw_module *m = &map->mod[i];
         mods[i] = (struct sw_msg_module){m->start,    m->end, m->bias, m->has_bias,

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/episode.h"
+#include "core/large.h"
 #include "core/watch.h"
 #include "hook/api.h"
 #include "hook/ownthread.h"
@@ -30,7 +31,7 @@
 static const struct sw_config *cfg;
 static uint64_t period_ns, base_period_ns;
 /* The decisions' state: large, and used by the one watchdog thread only. */
-static struct sw_episodes episodes;
+SW_LARGE static struct sw_episodes episodes;
 static _Atomic bool quiescing;
 static _Atomic bool reporting;
 static _Atomic bool running; /* this process has a watchdog thread */

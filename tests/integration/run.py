@@ -982,6 +982,36 @@ def test_fork_child_is_watched_as_itself(shim):
           "parent threads in the child's report: %s" % names, res)
 
 
+def test_the_watching_starts_at_the_first_call_that_could_be_reported(shim):
+    """A process has no thread of ours until it makes a call that could be reported: its
+    forks and waits for children, a sleep (idle is off) and a mutex locked inside a signal
+    handler (the start would create a thread there) leave it with one thread; its first lock
+    in normal code starts the watchdog. STALLWATCH_DISABLE=1 is the control: never two."""
+    res = shim.run(["lazy_start", "stages"])
+    seen = dict((s, int(n)) for n, s in re.findall(r"threads=(\d+) at (\w+)", res.stdout))
+    check(res.returncode == 0 and len(seen) == 5, "lazy_start failed", res)
+    check(all(seen[s] == 1 for s in ("start", "fork", "sleep", "handler")),
+          "a thread of ours before the first call of interest: %s" % seen, res)
+    check(seen["lock"] == 2, "no watchdog after the first lock: %s" % seen, res)
+    off = shim.run(["lazy_start", "stages"], env={"STALLWATCH_DISABLE": "1"})
+    check("threads=1 at lock" in off.stdout, "the control has two threads", off)
+
+
+def test_a_child_of_a_process_that_never_watched_is_watched(shim):
+    """A process that forks before any call of interest: its child is that process again and
+    starts its own watching at its first thread creation; its stall is reported under the
+    child's pid, numbered from 1."""
+    res = shim.run(["lazy_start", "child"], env={"STALLWATCH_LOCK": "500ms"})
+    m = re.search(r"child=(\d+)", res.stdout)
+    check(res.returncode == 0 and m, "lazy_start child failed", res)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1 and stalls[0]["pid"] == int(m.group(1)) and
+          stalls[0]["report"] == 1 and stalls[0]["threads"][0]["call"] == "pthread_mutex_lock",
+          "the child's stall was not reported as its own", res)
+    check(any(f.get("function") == "child_waits" for f in stalls[0]["threads"][0]["frames"]),
+          "the child's stack is not its own", res)
+
+
 def test_a_stall_is_recovered_even_when_its_thread_exits_at_once(shim):
     """A worker that waited 3 s on a lock (LOCK=1s), then exits right after it got it: its
     stall still gets its "recovered", with the whole wait, though the thread is gone by the

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hook/registry.h"
@@ -158,7 +159,7 @@ START_TEST(test_fork_child_keeps_only_the_forking_thread)
     uint32_t gen = atomic_load(&mine->gen);
     pid_t pid = fork();
     if (pid == 0) {
-        sw_registry_after_fork_child(settle);
+        sw_registry_after_fork_child(settle, ~0u);
         sw_registry_settle_child();
         int ok = atomic_load(&other->state) == SW_SLOT_FREE && live_slots() == 1 &&
                  atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid() &&
@@ -181,7 +182,7 @@ START_TEST(test_fork_child_starts_watching_at_its_first_need_of_its_slot)
     if (pid == 0) {
         /* As if fork() ran in a handler that interrupted a call. */
         atomic_fetch_or(&mine->word, (uint64_t)SW_CALL_PTHREAD_MUTEX_LOCK);
-        sw_registry_after_fork_child(settle);
+        sw_registry_after_fork_child(settle, ~0u);
         int ok = settled == 0 && sw_self == &sw_slot_deferred &&
                  (atomic_load(&mine->word) & SW_CALL_MASK) == 0;
         struct sw_slot *s = sw_registry_self();
@@ -202,7 +203,7 @@ START_TEST(test_fork_child_creating_a_thread_first_keeps_its_slot)
     struct sw_slot *mine = sw_registry_self();
     pid_t pid = fork();
     if (pid == 0) {
-        sw_registry_after_fork_child(settle);
+        sw_registry_after_fork_child(settle, ~0u);
         struct sw_slot *other = sw_registry_claim();
         int ok = other != NULL && other != mine && settled == 1 && sw_self == mine &&
                  atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid();
@@ -256,6 +257,125 @@ START_TEST(test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits)
 }
 END_TEST
 
+static int started;
+static pid_t started_by;
+
+static void count_start(void)
+{
+    started++;
+    started_by = gettid();
+}
+
+/* Runs f in a child process (the deferred start is process-wide state) and checks that it
+ * returned true. */
+static void in_child(int (*f)(void))
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(f() ? 0 : 1);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Until a call of a starting class, the main thread waits on the sentinel and nothing starts;
+ * that call starts the watching once and gives the thread its slot. */
+static int starts_at_the_first_call_of_a_starting_class(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    int ok = sw_self == &sw_slot_deferred && !sw_registry_watching() &&
+             sw_registry_call_defers(SW_CALL_WAITPID) && sw_registry_call_defers(SW_CALL_STAT) &&
+             !sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK) && started == 0;
+    struct sw_slot *s = sw_registry_self();
+    ok = ok && started == 1 && sw_self == s && s != &sw_slot_deferred &&
+         atomic_load(&s->tid) == gettid() && atomic_load(&s->state) == SW_SLOT_LIVE &&
+         sw_registry_watching() && !sw_registry_call_defers(SW_CALL_WAITPID);
+    sw_registry_self();
+    return ok && started == 1;
+}
+
+START_TEST(test_watching_starts_at_the_first_call_of_a_starting_class)
+{
+    in_child(starts_at_the_first_call_of_a_starting_class);
+}
+END_TEST
+
+/* File-system calls start it only SW_START_AGE_NS after the first one. */
+static int file_calls_start_it_once_the_process_is_old_enough(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    int ok = sw_registry_call_defers(SW_CALL_STAT);
+    struct timespec ts = {0, SW_START_AGE_NS + 10000000};
+    nanosleep(&ts, NULL);
+    return ok && !sw_registry_call_defers(SW_CALL_STAT) &&
+           sw_registry_call_defers(SW_CALL_WAITPID) && started == 0;
+}
+
+START_TEST(test_file_calls_start_watching_once_the_process_is_old_enough)
+{
+    in_child(file_calls_start_it_once_the_process_is_old_enough);
+}
+END_TEST
+
+static void *creates_a_slot(void *arg)
+{
+    *(struct sw_slot **)arg = sw_registry_claim();
+    return NULL;
+}
+
+/* Another thread starting the watching (a thread creation) claims the main thread's slot on
+ * its behalf, bound to the main thread; the main thread takes it at its next call. */
+static int another_thread_starts_it_for_the_main_thread(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    pthread_t t;
+    struct sw_slot *other = NULL;
+    pthread_create(&t, NULL, creates_a_slot, &other);
+    pthread_join(t, NULL);
+    int ok = started == 1 && started_by != gettid() && other != NULL &&
+             sw_self == &sw_slot_deferred;
+    unsigned mains = 0, cap = sw_registry_capacity();
+    struct sw_slot *main_slot = NULL;
+    for (unsigned i = 0; i < cap; i++) {
+        struct sw_slot *s = sw_registry_at(i);
+        if (sw_slot_live(atomic_load(&s->state)) && atomic_load(&s->tid) == getpid()) {
+            mains++;
+            main_slot = s;
+        }
+    }
+    ok = ok && mains == 1 && main_slot->self == pthread_self();
+    ok = ok && sw_registry_self() == main_slot && sw_self == main_slot && started == 1;
+    sw_registry_release(other);
+    return ok;
+}
+
+START_TEST(test_another_thread_starting_the_watching_registers_the_main_thread)
+{
+    in_child(another_thread_starts_it_for_the_main_thread);
+}
+END_TEST
+
+/* A child of a process that watched starts with the child's classes: a file-system call
+ * before exec never starts it, however old the parent. */
+static int child_classes_leave_file_calls_out(void)
+{
+    sw_registry_self();
+    sw_registry_after_fork_child(count_start, 1u << SW_CLASS_LOCK);
+    struct timespec ts = {0, SW_START_AGE_NS + 10000000};
+    nanosleep(&ts, NULL);
+    return sw_registry_call_defers(SW_CALL_STAT) && sw_registry_call_defers(SW_CALL_CLOSE) &&
+           !sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK) && started == 0;
+}
+
+START_TEST(test_a_child_s_file_calls_never_start_its_watching)
+{
+    in_child(child_classes_leave_file_calls_out);
+}
+END_TEST
+
 START_TEST(test_passive_registry_hands_out_nothing)
 {
     sw_registry_go_passive();
@@ -280,6 +400,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fork_child_starts_watching_at_its_first_need_of_its_slot);
     tcase_add_test(tc, test_fork_child_creating_a_thread_first_keeps_its_slot);
     tcase_add_test(tc, test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits);
+    tcase_add_test(tc, test_watching_starts_at_the_first_call_of_a_starting_class);
+    tcase_add_test(tc, test_file_calls_start_watching_once_the_process_is_old_enough);
+    tcase_add_test(tc, test_another_thread_starting_the_watching_registers_the_main_thread);
+    tcase_add_test(tc, test_a_child_s_file_calls_never_start_its_watching);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
     return s;
