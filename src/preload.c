@@ -56,25 +56,28 @@ static void go_passive(const char *what, int err)
 }
 
 /* The classes whose calls start the watching: those that can be reported at the settings
- * (locks always: deadlocks are reported whatever STALLWATCH_LOCK says), descriptor calls when
- * disk or peer waits are, and not file-system calls (DISK, and open's PATH), which a process
- * that execs or exits at once makes (see aged_classes). */
+ * (locks always: deadlocks are reported whatever STALLWATCH_LOCK says), and calls on a
+ * descriptor when peer waits are on; not file-system calls (DISK, and open's PATH) nor, with
+ * peer waits off, descriptor calls, which a process that execs or exits at once makes too
+ * (see aged_classes). */
 static uint32_t start_classes(void)
 {
     uint32_t m = 1u << SW_CLASS_LOCK;
     for (int c = SW_CLASS_PEER; c < SW_CLASS_COUNT; c++)
         if (config.class_ns[c] != 0)
             m |= 1u << c;
-    if (config.class_ns[SW_CLASS_DISK] != 0 || config.class_ns[SW_CLASS_PEER] != 0)
+    if (config.class_ns[SW_CLASS_PEER] != 0)
         m |= 1u << SW_CLASS_FD;
     return m;
 }
 
-/* File-system calls start it too once the process has lived a while (hook/registry.h). */
+/* File-system and descriptor calls start it too, from SW_START_AGE_NS after the first one
+ * (hook/registry.h): git's helpers, shells and build tools read and write a little and are
+ * gone within that. */
 static uint32_t aged_classes(void)
 {
     bool on = config.class_ns[SW_CLASS_DISK] != 0 || config.class_ns[SW_CLASS_PEER] != 0;
-    return on ? (1u << SW_CLASS_DISK) | (1u << SW_CLASS_PATH) : 0;
+    return on ? (1u << SW_CLASS_DISK) | (1u << SW_CLASS_PATH) | (1u << SW_CLASS_FD) : 0;
 }
 
 /* The same in a fork child of a process that watched. */
@@ -109,7 +112,7 @@ static void after_fork_child(void)
     sw_symclient_after_fork_child();
     sw_output_after_fork_child();
     sw_watchdog_after_fork_child();
-    sw_registry_after_fork_child(child_starts_watching, start_classes());
+    sw_registry_after_fork_child(child_starts_watching, start_classes(), aged_classes());
 }
 
 /* The process's watching, started by its first interposed call that could be reported, its

@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "core/config.h"
+#include "core/launcher.h"
 
 #ifndef SW_BIN_TO_LIB
 #define SW_BIN_TO_LIB "../lib/stallwatch"
@@ -243,6 +244,35 @@ static void print_outputs(const struct sw_config *c)
            xdg != NULL && xdg[0] == '/' ? xdg : "/tmp", c->ident);
 }
 
+/* STALLWATCH_JOB_DIR as watchdog/jobdir.c will judge it: a directory of the user running the
+ * check (the job's) that no other user may write to, and a parallel launcher's variables that
+ * name the job. Anything else and no request is made or answered, silently in the program. */
+static void print_job_dir(const struct sw_config *c)
+{
+    if (c->job_dir[0] == '\0')
+        return;
+    struct sw_job job;
+    sw_job_from_env(environ, &job);
+    printf("job-wide dumps: %s (job %s)\n", c->job_dir, job.job[0] != '\0' ? job.job : "unknown");
+    struct stat st;
+    if (stat(c->job_dir, &st) != 0)
+        problem("STALLWATCH_JOB_DIR %s cannot be used (%s): no dump request will be made or "
+                "answered", c->job_dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        problem("STALLWATCH_JOB_DIR %s is not a directory: no dump request will be made or "
+                "answered", c->job_dir);
+    else if (st.st_uid != geteuid())
+        problem("STALLWATCH_JOB_DIR %s belongs to uid %u, not to you (uid %u): requests in it "
+                "are not answered", c->job_dir, (unsigned)st.st_uid, (unsigned)geteuid());
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        problem("STALLWATCH_JOB_DIR %s is writable by %s: requests in it are not answered "
+                "(chmod go-w)", c->job_dir, (st.st_mode & S_IWOTH) ? "every user" : "its group");
+    if (job.job[0] == '\0')
+        problem("STALLWATCH_JOB_DIR is set but no parallel launcher's variables name a job "
+                "here (OMPI_COMM_WORLD_*, PMI_*, PMIX_*, SLURM_*): run the check under the "
+                "launcher, or expect no job-wide dumps");
+}
+
 /* Where the debuginfo for an ELF file would come from, as the shim looks for it. */
 static void debuginfo_of(const char *path)
 {
@@ -456,6 +486,7 @@ int sw_cli_check(const char *lib, const char *command)
     print_symbolizer(&c, lib);
     print_signal();
     print_outputs(&c);
+    print_job_dir(&c);
     printf("debuginfo (read by the symbolizer program, outside the watched process, when it "
            "names a stack):\n");
     if (command != NULL) {

@@ -210,9 +210,13 @@ struct sw_episodes {
     struct sw_rate rate;
     bool warmed; /* the process's one warm-up was planned */
 
-    /* The current scan. */
+    /* The current scan and the plan iterator: their counts here, before the arrays, so that
+     * starting (sw_episodes_init) writes one page of the struct, not one per array. */
     uint64_t now_ns, excess_ns;
     bool final; /* the last look before exit: recoveries only */
+    unsigned ncands, nwaiters;
+    unsigned stage, pos;
+    unsigned ncycles;
     struct sw_cand {
         enum sw_plan_kind kind;
         struct sw_subject su;
@@ -220,7 +224,6 @@ struct sw_episodes {
         uint64_t fingerprint;
         unsigned scope;
     } cands[SW_CANDS_MAX];
-    unsigned ncands;
     struct sw_waiter {
         unsigned idx;
         uint32_t gen;
@@ -229,15 +232,13 @@ struct sw_episodes {
         uintptr_t obj;
         uint64_t waited_ns;
     } waiters[SW_CANDS_MAX];
-    unsigned nwaiters;
     int next_node[SW_CANDS_MAX];
     bool in_cycle[SW_CANDS_MAX];
     bool edge_ok[SW_CANDS_MAX]; /* stable for the deadlock time */
 
-    /* The plan iterator. */
-    unsigned stage, pos;
+    /* The plan iterator's arrays. */
     unsigned cycles[SW_CANDS_MAX]; /* the fresh cycles, back to back; cycle_len[k] each */
-    unsigned cycle_len[SW_CANDS_MAX], ncycles;
+    unsigned cycle_len[SW_CANDS_MAX];
     struct sw_subject members[SW_CANDS_MAX];
     pid_t owners[SW_CYCLE_MAX];
     pid_t tids[SW_REPORT_TIDS_MAX];

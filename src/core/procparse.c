@@ -58,6 +58,20 @@ bool sw_parse_stat(char *line, char *state, uint64_t *ticks)
     return true;
 }
 
+bool sw_parse_stat_start(char *line, uint64_t *ticks)
+{
+    const char *p = stat_fields(line);
+    if (p == NULL || *p == '\0')
+        return false;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (p == NULL)
+            return false;
+        p++;
+    }
+    return parse_u64(&p, ticks, 10) && (*p == ' ' || *p == '\n' || *p == '\0');
+}
+
 int sw_parse_syscall(const char *line, long *nr, uint64_t args[6], uint64_t *sp, uint64_t *pc)
 {
     /* "nr a1 a2 a3 a4 a5 a6 sp pc", "-1 sp pc" (blocked, not in a syscall) or "running". */

@@ -11,6 +11,9 @@
  * parentheses): its state letter and CPU time (utime + stime, clock ticks). */
 bool sw_parse_stat(char *line, char *state, uint64_t *ticks);
 
+/* A task's stat line: when it started (field 22, clock ticks after boot). */
+bool sw_parse_stat_start(char *line, uint64_t *ticks);
+
 /* A task's syscall line: "nr a1 .. a6 sp pc" (blocked in system call nr), "-1 sp pc" (blocked
  * outside one: nr -1, args 0) or "running" (-EAGAIN). 0 or -errno. */
 int sw_parse_syscall(const char *line, long *nr, uint64_t args[6], uint64_t *sp, uint64_t *pc);

@@ -6,6 +6,35 @@
 #include "hook/real.h"
 #include "hook/registry.h"
 
+/* Whether taking the lock at obj will not wait: a pthread mutex, spinlock or C11 mutex whose
+ * word (glibc's __lock, first in all of them) is 0, or a pthread rwlock with neither readers
+ * (above bit 3 of its first word) nor a writer (its tid at offset 24). A read of the
+ * program's lock, as the real call makes next; anything else is taken to wait. */
+static bool lock_free_now(enum sw_call call, uintptr_t obj)
+{
+    if (obj == 0)
+        return false;
+    switch (call) {
+    case SW_CALL_PTHREAD_MUTEX_LOCK:
+    case SW_CALL_PTHREAD_MUTEX_TIMEDLOCK:
+    case SW_CALL_PTHREAD_MUTEX_CLOCKLOCK:
+    case SW_CALL_PTHREAD_SPIN_LOCK:
+    case SW_CALL_MTX_LOCK:
+    case SW_CALL_MTX_TIMEDLOCK:
+        return __atomic_load_n((const int *)obj, __ATOMIC_RELAXED) == 0;
+    case SW_CALL_PTHREAD_RWLOCK_RDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_WRLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_TIMEDRDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_TIMEDWRLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_CLOCKRDLOCK:
+    case SW_CALL_PTHREAD_RWLOCK_CLOCKWRLOCK:
+        return (__atomic_load_n((const unsigned *)obj, __ATOMIC_RELAXED) >> 3) == 0 &&
+               __atomic_load_n((const int *)(obj + 24), __ATOMIC_RELAXED) == 0;
+    default:
+        return false;
+    }
+}
+
 struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj)
 {
     if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
@@ -14,8 +43,12 @@ struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t ob
         sw_real_ensure();
         /* Until the process starts watching, only a call that could be reported at the
          * settings starts it; the others (a child's housekeeping before exec, waits whose
-         * class is off) are marked where nobody looks (docs/design.md, start-up). */
-        s = sw_registry_call_defers(call) ? &sw_slot_internal : sw_registry_self();
+         * class is off, a lock that is free: a single-threaded program's locks always are,
+         * unless it deadlocks on itself) are marked where nobody looks (docs/design.md,
+         * start-up). */
+        bool defer = sw_registry_call_defers(call) ||
+                     (!sw_registry_watching() && lock_free_now(call, obj));
+        s = defer ? &sw_slot_internal : sw_registry_self();
     } else if (s != &sw_slot_internal &&
                sw_call_runs_program_code(atomic_load_explicit(&s->call, memory_order_relaxed))) {
         /* Inside dlopen or dlclose, in a constructor or destructor: the program's own code,

@@ -285,6 +285,17 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
     atomic_store(&deferred_start, start);
 }
 
+void sw_registry_start(void)
+{
+    if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL ||
+        (sw_in_handler != 0 && sw_in_handler_pid == getpid()))
+        return;
+    if (sw_self == &sw_slot_deferred || sw_self == &sw_slot_lazy)
+        sw_registry_self();
+    else
+        start_deferred();
+}
+
 bool sw_registry_watching(void)
 {
     return atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL;
@@ -309,7 +320,7 @@ bool sw_registry_call_defers(enum sw_call call)
     return now - born_ns < SW_START_AGE_NS;
 }
 
-void sw_registry_after_fork_child(void (*start)(void), uint32_t classes)
+void sw_registry_after_fork_child(void (*start)(void), uint32_t classes, uint32_t aged)
 {
     /* fork() is no call of ours, so any call marked now was interrupted by the signal handler
      * that forks (postgres's postmaster starts its children from one): in the child the
@@ -333,7 +344,8 @@ void sw_registry_after_fork_child(void (*start)(void), uint32_t classes)
         sw_self = &sw_slot_deferred;
     atomic_store(&deferred_slot, kept);
     start_classes = classes;
-    aged_classes = 0;
+    aged_classes = aged;
+    born_ns = 0; /* the child's own first call */
     atomic_store(&deferred_start, start);
 }
 

@@ -58,6 +58,12 @@ struct sw_slot *sw_registry_self(void);
  * any of these has no watchdog thread at all. */
 void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged);
 
+/* Starts the watching now, if it has not started (and the caller is not inside a signal
+ * handler of the program's): for calls that say the process is one to watch whatever it does
+ * next (MPI_Init: a rank computing without a call must still answer job-wide dump
+ * requests). */
+void sw_registry_start(void);
+
 /* Whether the process watches already (its deferred start has run, or there was none). */
 bool sw_registry_watching(void);
 
@@ -69,9 +75,9 @@ bool sw_registry_call_defers(enum sw_call call);
 /* In a fork child's handler, when the parent watched: a few stores. The forking thread's
  * slot has no call marked (a call marked at fork time was interrupted by the handler that
  * forked), and the thread uses sw_slot_deferred until the child starts watching, as in
- * sw_registry_defer_start with classes and nothing aged: a child's file-system calls before
- * it execs never start its watching. */
-void sw_registry_after_fork_child(void (*start)(void), uint32_t classes);
+ * sw_registry_defer_start, the aged classes timed from the child's own first such call (so
+ * the close, dup2 and open before an exec never start it). */
+void sw_registry_after_fork_child(void (*start)(void), uint32_t classes, uint32_t aged);
 
 /* In a fork child, once it starts watching (from start above, on the forking thread): every
  * slot but the forking thread's is freed; that one is bound to its new tid in a new

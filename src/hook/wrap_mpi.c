@@ -18,8 +18,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "hook/interpose.h"
 #include "core/large.h"
+#include "hook/interpose.h"
+#include "hook/registry.h"
 #include "hook/wrap_mpi.h"
 
 typedef void *sw_mpi_h; /* a handle: MPI_Comm, MPI_Datatype, MPI_Op */
@@ -254,14 +255,17 @@ static void completion(struct sw_mpi_call *m)
     }
 
 /* The calls that start MPI: they resolve the next definitions before the program's threads
- * hold locks of their own, as a rule, and are not marked (a start slowed by a loaded machine
- * is no hang; a rank that never starts leaves the others in their first collective).
+ * hold locks of their own, as a rule, start the process's watching (a rank that computes
+ * without a call afterwards must still answer job-wide dump requests), and are not marked (a
+ * start slowed by a loaded machine is no hang; a rank that never starts leaves the others in
+ * their first collective).
  * MPI_Finalize is not wrapped: ranks that finish first wait in it for the others, which is no
  * hang of theirs either. */
 #define STARTING(NAME, params, args)                                                               \
     SW_EXPORT int NAME params                                                                      \
     {                                                                                              \
         resolve();                                                                                 \
+        sw_registry_start();                                                                       \
         __typeof__(next.NAME) fn_ = NEXT(NAME);                                                    \
         return fn_ != NULL ? fn_ args : SW_MPI_ERR_OTHER;                                          \
     }

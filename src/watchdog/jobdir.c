@@ -29,6 +29,7 @@
 #include "hook/real.h"
 #include "hook/wrap_mpi.h"
 #include "watchdog/ownfd.h"
+#include "watchdog/procinfo.h"
 
 #define ANSWERED_MAX 1024
 #define LOOK_NS      1000000000ull
@@ -42,7 +43,7 @@ static struct timespec seen_mtime;
 static bool rescan = true;
 SW_LARGE static uint64_t answered[ANSWERED_MAX];
 static unsigned nanswered;
-static struct timespec started; /* CLOCK_REALTIME at start: older requests are not ours */
+static struct timespec started; /* the process's start (realtime): older requests are not ours */
 
 /* Appends s made safe for a file name, at most max bytes of it. */
 static void put_safe(struct sw_buf *b, const char *s, size_t max)
@@ -62,7 +63,9 @@ void sw_jobdir_init(const struct sw_config *cfg, const struct sw_job *job)
         return;
     dir = cfg->job_dir;
     me = *job;
-    clock_gettime(CLOCK_REALTIME, &started);
+    /* The process's own start, not the watching's, which may come later. */
+    if (sw_proc_start_time(&started) != 0)
+        clock_gettime(CLOCK_REALTIME, &started);
     struct sw_buf b;
     sw_buf_init(&b, prefix, sizeof prefix - 1);
     put_safe(&b, job->job, 63);

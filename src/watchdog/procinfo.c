@@ -116,6 +116,28 @@ int sw_proc_cputime(pid_t tid, uint64_t *ticks)
     return sw_parse_stat(line, &state, ticks) ? 0 : -EINVAL;
 }
 
+int sw_proc_start_time(struct timespec *real)
+{
+    char line[512];
+    ssize_t n = read_task_file(getpid(), "stat", line, sizeof line);
+    if (n < 0)
+        return (int)n;
+    uint64_t ticks;
+    long hz = sysconf(_SC_CLK_TCK);
+    struct timespec now_real, now_boot;
+    if (!sw_parse_stat_start(line, &ticks) || hz <= 0 ||
+        clock_gettime(CLOCK_REALTIME, &now_real) != 0 ||
+        clock_gettime(CLOCK_BOOTTIME, &now_boot) != 0)
+        return -EINVAL;
+    uint64_t boot_ns = (uint64_t)now_boot.tv_sec * 1000000000u + (uint64_t)now_boot.tv_nsec;
+    uint64_t real_ns = (uint64_t)now_real.tv_sec * 1000000000u + (uint64_t)now_real.tv_nsec;
+    uint64_t started_ns = (ticks > 0 ? ticks - 1 : 0) * (1000000000u / (uint64_t)hz); /* early */
+    uint64_t at = real_ns - (boot_ns > started_ns ? boot_ns - started_ns : 0);
+    real->tv_sec = (time_t)(at / 1000000000u);
+    real->tv_nsec = (long)(at % 1000000000u);
+    return 0;
+}
+
 int sw_proc_wchan(pid_t tid, char *out, size_t cap)
 {
     char tmp[128];

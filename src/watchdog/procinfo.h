@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "core/calls.h"
 
@@ -35,6 +36,10 @@ int sw_proc_first_child(pid_t tid, pid_t *child);
 
 /* The same as sw_proc_syscall with the call's six arguments (0 when blocked outside a system call, nr -1). */
 int sw_proc_syscall_args(pid_t tid, long *nr, uint64_t args[6], uint64_t *sp, uint64_t *pc);
+
+/* When this process started, in CLOCK_REALTIME, one clock tick early (the kernel counts in
+ * ticks): from the main thread's stat line. */
+int sw_proc_start_time(struct timespec *real);
 
 /* CPU time (utime + stime) of the thread in clock ticks, from its stat line. */
 int sw_proc_cputime(pid_t tid, uint64_t *ticks);

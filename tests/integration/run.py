@@ -984,17 +984,19 @@ def test_fork_child_is_watched_as_itself(shim):
 
 def test_the_watching_starts_at_the_first_call_that_could_be_reported(shim):
     """A process has no thread of ours until it makes a call that could be reported: its
-    forks and waits for children, a sleep (idle is off) and a mutex locked inside a signal
-    handler (the start would create a thread there) leave it with one thread; its first lock
-    in normal code starts the watchdog. STALLWATCH_DISABLE=1 is the control: never two."""
+    forks and waits for children, a sleep (idle is off), a free mutex taken, and a lock that
+    must wait taken inside a signal handler (the start would create a thread there) leave it
+    with one thread; the first lock that must wait in normal code (a self-deadlock, here
+    EDEADLK of an error-checking mutex) starts the watchdog. STALLWATCH_DISABLE=1 is the
+    control: never two."""
     res = shim.run(["lazy_start", "stages"])
     seen = dict((s, int(n)) for n, s in re.findall(r"threads=(\d+) at (\w+)", res.stdout))
-    check(res.returncode == 0 and len(seen) == 5, "lazy_start failed", res)
-    check(all(seen[s] == 1 for s in ("start", "fork", "sleep", "handler")),
+    check(res.returncode == 0 and len(seen) == 6, "lazy_start failed", res)
+    check(all(seen[s] == 1 for s in ("start", "fork", "sleep", "lock", "handler")),
           "a thread of ours before the first call of interest: %s" % seen, res)
-    check(seen["lock"] == 2, "no watchdog after the first lock: %s" % seen, res)
+    check(seen["relock"] == 2, "no watchdog after a lock that waits: %s" % seen, res)
     off = shim.run(["lazy_start", "stages"], env={"STALLWATCH_DISABLE": "1"})
-    check("threads=1 at lock" in off.stdout, "the control has two threads", off)
+    check("threads=1 at relock" in off.stdout, "the control has two threads", off)
 
 
 def test_a_child_of_a_process_that_never_watched_is_watched(shim):

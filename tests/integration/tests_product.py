@@ -468,6 +468,49 @@ def test_command_check_says_when_a_program_can_never_be_watched(shim):
             sock.close()
 
 
+def test_command_check_judges_the_job_directory(shim):
+    """--check with STALLWATCH_JOB_DIR: a directory others may write to, one of another user,
+    a missing one and a job without launcher variables are problems (the shim would make or
+    answer no request, silently); a good directory under an Open MPI rank's variables is
+    named with its job and passes."""
+    cli = cli_path(shim)
+    with tempfile.TemporaryDirectory(prefix="stallwatch-check-") as tmp:
+        sock_path = os.path.join(tmp, "log")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(sock_path)
+        jobdir = os.path.join(tmp, "job")
+        os.mkdir(jobdir, 0o755)
+        rank = {"STALLWATCH_SYSLOG_SOCKET": sock_path, "OMPI_COMM_WORLD_RANK": "1",
+                "OMPI_COMM_WORLD_SIZE": "4", "PMIX_NAMESPACE": "prterun-vm-77"}
+        try:
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")],
+                                 env=dict(rank, STALLWATCH_JOB_DIR=jobdir))
+            check(rc == 0 and "job-wide dumps: %s (job prterun-vm-77)" % jobdir in out,
+                  "a good job directory:\n" + out)
+            os.chmod(jobdir, 0o777)
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")],
+                                 env=dict(rank, STALLWATCH_JOB_DIR=jobdir))
+            check(rc == 1 and re.search(r"PROBLEM: STALLWATCH_JOB_DIR .* is writable by every "
+                                        r"user", out), "an other-writable directory:\n" + out)
+            os.chmod(jobdir, 0o755)
+            if os.geteuid() == 0:
+                os.chown(jobdir, 65534, -1)
+                rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")],
+                                     env=dict(rank, STALLWATCH_JOB_DIR=jobdir))
+                check(rc == 1 and "belongs to uid 65534" in out, "another user's:\n" + out)
+                os.chown(jobdir, 0, -1)
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")],
+                                 env=dict(rank, STALLWATCH_JOB_DIR=jobdir + "/missing"))
+            check(rc == 1 and "cannot be used" in out, "a missing directory:\n" + out)
+            rc, out, _ = run_cli(shim, [cli, "--check", shim.prog("hello")],
+                                 env={"STALLWATCH_SYSLOG_SOCKET": sock_path,
+                                      "STALLWATCH_JOB_DIR": jobdir})
+            check(rc == 1 and "no parallel launcher's variables" in out,
+                  "no job:\n" + out)
+        finally:
+            sock.close()
+
+
 def test_command_check_says_where_reports_go(shim):
     """stallwatch --check: the effective settings, the capture signal, each destination and
     whether it answers, debuginfo of the command and its libraries; status 1 when something

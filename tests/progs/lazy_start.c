@@ -1,14 +1,16 @@
 /* When a process starts its watching (a second thread: the watchdog). Prints "threads=N at
  * STAGE" lines, N counted in /proc/self/task.
  *
- * Usage: lazy_start stages   fork + waitpid, a 10 ms nanosleep, a mutex locked in a SIGUSR1
- *                            handler, then a mutex locked by main (stages: start, fork,
- *                            sleep, handler, lock)
+ * Usage: lazy_start stages   fork + waitpid, a 10 ms nanosleep, a free error-checking mutex
+ *                            locked (and kept), the same mutex locked again in a SIGUSR1
+ *                            handler (EDEADLK at once), then again by main (stages: start,
+ *                            fork, sleep, lock, handler, relock)
  *        lazy_start child    forks at once; the child (its parent never watched) has a
  *                            thread hold a mutex for 1.5 s while the child's main thread
  *                            waits for it; prints "child=PID", exits with the child's status */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include <unistd.h>
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t em = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static int handler_result = -1;
 
 static int threads(void)
 {
@@ -40,8 +44,7 @@ static void stage(const char *what)
 static void on_usr1(int sig)
 {
     (void)sig;
-    pthread_mutex_lock(&m);
-    pthread_mutex_unlock(&m);
+    handler_result = pthread_mutex_lock(&em);
 }
 
 static void *holder(void *arg)
@@ -89,14 +92,19 @@ int main(int argc, char **argv)
     struct timespec ts = {0, 10000000};
     nanosleep(&ts, NULL);
     stage("sleep");
+    if (pthread_mutex_lock(&em) != 0)
+        return 1;
+    stage("lock");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
     sigaction(SIGUSR1, &sa, NULL);
     raise(SIGUSR1);
+    if (handler_result != EDEADLK)
+        return 1;
     stage("handler");
-    pthread_mutex_lock(&m);
-    pthread_mutex_unlock(&m);
-    stage("lock");
+    if (pthread_mutex_lock(&em) != EDEADLK)
+        return 1;
+    stage("relock");
     return 0;
 }

@@ -122,6 +122,25 @@ START_TEST(test_blocked_thread_shows_its_syscall_stack_pointer_and_pc)
 }
 END_TEST
 
+/* The process's start, in wall time: a little before a file made now (a job directory's
+ * request made after the process started must never look older), and not long ago. */
+START_TEST(test_the_process_start_comes_before_a_file_made_now)
+{
+    struct timespec start;
+    ck_assert_int_eq(sw_proc_start_time(&start), 0);
+    char path[] = "/tmp/stallwatch-start-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    close(fd);
+    unlink(path);
+    ck_assert(start.tv_sec < st.st_mtim.tv_sec ||
+              (start.tv_sec == st.st_mtim.tv_sec && start.tv_nsec <= st.st_mtim.tv_nsec));
+    ck_assert_int_gt(start.tv_sec, st.st_mtim.tv_sec - 600);
+}
+END_TEST
+
 START_TEST(test_comm_keeps_spaces_and_quotes)
 {
     pthread_t t;
@@ -224,6 +243,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fd_target_names_the_pipe);
     tcase_add_test(tc, test_blocked_thread_shows_its_syscall_stack_pointer_and_pc);
     tcase_add_test(tc, test_comm_keeps_spaces_and_quotes);
+    tcase_add_test(tc, test_the_process_start_comes_before_a_file_made_now);
     tcase_add_test(tc, test_sigblk_shows_the_threads_own_mask);
     tcase_add_test(tc, test_running_thread_has_no_syscall_registers);
     tcase_add_test(tc, test_cputime_grows_while_spinning);

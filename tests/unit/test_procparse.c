@@ -28,6 +28,18 @@ START_TEST(test_a_stat_line_cut_short_is_refused)
 }
 END_TEST
 
+/* Field 22, counted from the last parenthesis too; a line without it is refused. */
+START_TEST(test_the_start_time_is_field_22)
+{
+    char line[] = "7 (a) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 987654 19 20\n";
+    char cut[] = "7 (a) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18";
+    uint64_t ticks = 0;
+    ck_assert(sw_parse_stat_start(line, &ticks));
+    ck_assert_uint_eq(ticks, 987654);
+    ck_assert(!sw_parse_stat_start(cut, &ticks));
+}
+END_TEST
+
 START_TEST(test_syscall_lines_blocked_in_one_outside_and_running)
 {
     long nr;
@@ -56,6 +68,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stat_fields_count_from_the_last_parenthesis);
     tcase_add_test(tc, test_a_stat_line_cut_short_is_refused);
     tcase_add_test(tc, test_syscall_lines_blocked_in_one_outside_and_running);
+    tcase_add_test(tc, test_the_start_time_is_field_22);
     suite_add_tcase(s, tc);
     return s;
 }
