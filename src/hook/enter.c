@@ -35,6 +35,12 @@ static bool lock_free_now(enum sw_call call, uintptr_t obj)
     }
 }
 
+/* Free locks taken before the watching starts: the 64th starts it (a program that takes
+ * that many is no short-lived helper, and its locks then take the fast path). git's commands
+ * take one or two. Counted racily: only raw clone threads could race the main thread. */
+#define FREE_LOCKS_BEFORE_START 64
+static unsigned free_locks;
+
 struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj)
 {
     if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
@@ -43,11 +49,12 @@ struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t ob
         sw_real_ensure();
         /* Until the process starts watching, only a call that could be reported at the
          * settings starts it; the others (a child's housekeeping before exec, waits whose
-         * class is off, a lock that is free: a single-threaded program's locks always are,
-         * unless it deadlocks on itself) are marked where nobody looks (docs/design.md,
+         * class is off, the first free locks: a single-threaded program's locks always are
+         * free, unless it deadlocks on itself) are marked where nobody looks (docs/design.md,
          * start-up). */
         bool defer = sw_registry_call_defers(call) ||
-                     (!sw_registry_watching() && lock_free_now(call, obj));
+                     (!sw_registry_watching() && lock_free_now(call, obj) &&
+                      ++free_locks < FREE_LOCKS_BEFORE_START);
         s = defer ? &sw_slot_internal : sw_registry_self();
     } else if (s != &sw_slot_internal &&
                sw_call_runs_program_code(atomic_load_explicit(&s->call, memory_order_relaxed))) {

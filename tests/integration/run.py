@@ -997,6 +997,11 @@ def test_the_watching_starts_at_the_first_call_that_could_be_reported(shim):
     check(seen["relock"] == 2, "no watchdog after a lock that waits: %s" % seen, res)
     off = shim.run(["lazy_start", "stages"], env={"STALLWATCH_DISABLE": "1"})
     check("threads=1 at relock" in off.stdout, "the control has two threads", off)
+    # Free locks: the 64th starts it (a program taking that many is no short-lived helper,
+    # and its locks then take the fast path: the hot path's instruction count).
+    res = shim.run(["lazy_start", "freelocks"])
+    check("threads=1 at 63" in res.stdout and "threads=2 at 64" in res.stdout,
+          "the 64th free lock did not start the watching", res)
 
 
 def test_a_child_of_a_process_that_never_watched_is_watched(shim):

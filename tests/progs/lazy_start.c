@@ -5,6 +5,8 @@
  *                            locked (and kept), the same mutex locked again in a SIGUSR1
  *                            handler (EDEADLK at once), then again by main (stages: start,
  *                            fork, sleep, lock, handler, relock)
+ *        lazy_start freelocks  a free mutex locked and unlocked 63 times (stage 63), then once
+ *                            more (stage 64): the 64th free lock starts the watching
  *        lazy_start child    forks at once; the child (its parent never watched) has a
  *                            thread hold a mutex for 1.5 s while the child's main thread
  *                            waits for it; prints "child=PID", exits with the child's status */
@@ -81,6 +83,17 @@ int main(int argc, char **argv)
         int status;
         waitpid(pid, &status, 0);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+    }
+    if (argc > 1 && strcmp(argv[1], "freelocks") == 0) {
+        for (int i = 0; i < 63; i++) {
+            pthread_mutex_lock(&m);
+            pthread_mutex_unlock(&m);
+        }
+        stage("63");
+        pthread_mutex_lock(&m);
+        pthread_mutex_unlock(&m);
+        stage("64");
+        return 0;
     }
     stage("start");
     pid_t pid = fork();
