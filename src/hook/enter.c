@@ -3,6 +3,7 @@
  * signal handler, or from a library constructor that dlopen runs). Any thread, including
  * signal handlers; allocates nothing but a slot chunk (mmap) when every slot is taken, and
  * the call that starts the process's watching starts the watchdog thread. */
+#include "core/diagnose.h"
 #include "hook/real.h"
 #include "hook/registry.h"
 
@@ -14,6 +15,9 @@ static bool lock_free_now(enum sw_call call, uintptr_t obj)
 {
     if (obj == 0)
         return false;
+    if (sw_call_is_rwlock(call))
+        return (__atomic_load_n((const unsigned *)obj, __ATOMIC_RELAXED) >> 3) == 0 &&
+               __atomic_load_n((const int *)(obj + 24), __ATOMIC_RELAXED) == 0;
     switch (call) {
     case SW_CALL_PTHREAD_MUTEX_LOCK:
     case SW_CALL_PTHREAD_MUTEX_TIMEDLOCK:
@@ -22,14 +26,6 @@ static bool lock_free_now(enum sw_call call, uintptr_t obj)
     case SW_CALL_MTX_LOCK:
     case SW_CALL_MTX_TIMEDLOCK:
         return __atomic_load_n((const int *)obj, __ATOMIC_RELAXED) == 0;
-    case SW_CALL_PTHREAD_RWLOCK_RDLOCK:
-    case SW_CALL_PTHREAD_RWLOCK_WRLOCK:
-    case SW_CALL_PTHREAD_RWLOCK_TIMEDRDLOCK:
-    case SW_CALL_PTHREAD_RWLOCK_TIMEDWRLOCK:
-    case SW_CALL_PTHREAD_RWLOCK_CLOCKRDLOCK:
-    case SW_CALL_PTHREAD_RWLOCK_CLOCKWRLOCK:
-        return (__atomic_load_n((const unsigned *)obj, __ATOMIC_RELAXED) >> 3) == 0 &&
-               __atomic_load_n((const int *)(obj + 24), __ATOMIC_RELAXED) == 0;
     default:
         return false;
     }
