@@ -20,7 +20,8 @@
    every row names a file that exists.
 7. With --lib: in the library's .bss, every object larger than a page lies after all the
    smaller ones (it carries SW_LARGE, src/core/large.h), so the small variables of every module
-   share a few pages.
+   share a few pages; and the library has no DT_FINI (the empty _fini lies at the end of the
+   code, a page of its own to fault in at every exit).
 
 Prints one line per violation; exit status 1 if there is any.
 """
@@ -193,6 +194,15 @@ def check_large(lib, problems):
                             "it SW_LARGE (src/core/large.h)" % (os.path.basename(lib), name, size))
 
 
+def check_no_fini(lib, problems):
+    out = subprocess.run(["readelf", "-dW", lib], capture_output=True, text=True,
+                         check=True).stdout
+    if re.search(r"\(FINI\)", out):
+        problems.append("%s: has a DT_FINI (crti.o's empty _fini, at the end of the code: a page "
+                        "fault in every process at exit); link with -Wl,-fini=sw_no_dt_fini"
+                        % os.path.basename(lib))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -215,6 +225,7 @@ def main():
         objects = [o for arg in args.objects for o in arg.split(";") if o]
         check_objects(objects, args.lib, problems)
         check_large(args.lib, problems)
+        check_no_fini(args.lib, problems)
     for p in problems:
         print(p)
     if problems:

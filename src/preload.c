@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "hook/capture.h"
 #include "core/config.h"
+#include "core/large.h"
 #include "watchdog/errout.h"
 #include "watchdog/output.h"
 #include "watchdog/ownfd.h"
@@ -29,7 +30,7 @@
 
 extern char **environ;
 
-static struct sw_config config;
+SW_EARLY static struct sw_config config;
 static bool active;
 
 static void diag_to_stderr(void *ctx, const char *line)

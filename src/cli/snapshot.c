@@ -62,7 +62,7 @@ static enum sw_call call_named(const char *fn)
             len = strlen(fn);
         }
     for (unsigned c = 1; c < SW_CALL_COUNT; c++)
-        if (strlen(sw_calls[c].name) == len && strncmp(sw_calls[c].name, fn, len) == 0)
+        if (strlen(sw_call_name(c)) == len && strncmp(sw_call_name(c), fn, len) == 0)
             return (enum sw_call)c;
     return SW_CALL_NONE;
 }
@@ -136,11 +136,11 @@ static void explain(struct sw_snap *s, unsigned i)
     struct sw_kcall kc;
     enum sw_call lib = library_call(t);
     if (!sw_kernel_call(&l->k, &kc)) {
-        t->call = lib != SW_CALL_NONE ? sw_calls[lib].name : l->state == 'R' ? "running" : NULL;
+        t->call = lib != SW_CALL_NONE ? sw_call_name(lib) : l->state == 'R' ? "running" : NULL;
         t->cls = SW_CLASS_NONE;
         return;
     }
-    t->call = sw_calls[lib != SW_CALL_NONE ? lib : kc.call].name;
+    t->call = sw_call_name(lib != SW_CALL_NONE ? lib : kc.call);
     t->kernel = lib == SW_CALL_NONE;
     t->objkind = (enum sw_objkind)sw_calls[kc.call].objkind;
     t->object = kc.obj;

@@ -330,7 +330,7 @@ static void report_uncaptured(pid_t pid, const struct sw_config *cfg, const char
             continue;
         struct sw_kcall kc;
         bool named = sw_kernel_call(&w->look.k, &kc);
-        snprintf(w->call, sizeof w->call, "%s", named ? sw_calls[kc.call].name : "??");
+        snprintf(w->call, sizeof w->call, "%s", named ? sw_call_name(kc.call) : "??");
         snprintf(w->name, sizeof w->name, "%s", w->look.name);
         w->kernel = true;
         static pid_t tids[SW_REPORT_TIDS_MAX];

@@ -100,7 +100,7 @@ enum sw_call {
 };
 
 struct sw_call_info {
-    const char *name;
+    uint16_t name;   /* its offset in a string table of calls.c: use sw_call_name */
     uint8_t cls;     /* enum sw_class, possibly SW_CLASS_FD or SW_CLASS_PATH */
     uint8_t objkind; /* enum sw_objkind */
     uint8_t intr;    /* enum sw_intr */
@@ -108,6 +108,11 @@ struct sw_call_info {
 
 /* Indexed by enum sw_call; row 0 is { "none", SW_CLASS_NONE, ... }. */
 extern const struct sw_call_info sw_calls[SW_CALL_COUNT];
+
+/* The call's name, "pthread_mutex_lock"; "none" for SW_CALL_NONE. (An offset rather than a
+ * pointer: the table then needs no relocation, and the pages every process's loader writes
+ * stay fewer.) */
+const char *sw_call_name(unsigned call);
 
 /* "lock", "disk", "peer", "wait", "idle", "lookup"...; "none" for SW_CLASS_NONE. */
 const char *sw_class_name(enum sw_class cls);

@@ -37,6 +37,13 @@
 #define PREFIX     "STALLWATCH_"
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
+/* Whether an environment entry is one of ours; the first letter first (every process pays
+ * this for each of its variables, at start-up). */
+static bool ours(const char *e)
+{
+    return e[0] == 'S' && strncmp(e, PREFIX, PREFIX_LEN) == 0;
+}
+
 /* A bad value is quoted with at most SHOW_MAX of its bytes; each byte takes at most 4 output
  * bytes (\xNN), plus the quotes, the "..." cut mark and the NUL. */
 #define SHOW_MAX 64
@@ -794,13 +801,15 @@ static void report_unknown(const struct diag *d, char *const *envp)
 {
     for (size_t i = 0; envp[i] != NULL; i++) {
         const char *e = envp[i];
+        if (!ours(e))
+            continue;
         const char *eq = strchr(e, '=');
         size_t name_len;
         bool seen = false;
         enum setting hint;
         char shown[SHOW_BUF];
 
-        if (eq == NULL || strncmp(e, PREFIX, PREFIX_LEN) != 0)
+        if (eq == NULL)
             continue;
         name_len = (size_t)(eq - e);
         if (find_setting(e + PREFIX_LEN, name_len - PREFIX_LEN) != S_COUNT)
@@ -831,14 +840,18 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     const struct diag d = {diag, ctx};
     const struct apply a = {&d, c, progname};
     const char *value[S_COUNT] = {0};
+    bool any = false;
 
     memset(c, 0, sizeof *c);
     for (size_t i = 0; envp != NULL && envp[i] != NULL; i++) {
         const char *e = envp[i];
+        if (!ours(e))
+            continue;
         const char *eq = strchr(e, '=');
         enum setting s;
 
-        if (eq == NULL || strncmp(e, PREFIX, PREFIX_LEN) != 0)
+        any = true;
+        if (eq == NULL)
             continue;
         s = find_setting(e + PREFIX_LEN, (size_t)(eq - e) - PREFIX_LEN);
         if (s != S_COUNT && value[s] == NULL)
@@ -854,7 +867,7 @@ void sw_config_parse(struct sw_config *c, char *const *envp, const char *prognam
     SET_##kind(&a, S_##name, value[S_##name], c->field);
 #include "core/settings.def"
 #undef SW_SETTING
-    if (envp != NULL)
+    if (any)
         report_unknown(&d, envp);
 }
 

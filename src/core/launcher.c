@@ -9,8 +9,9 @@
 static const char *lookup(char *const *envp, const char *name)
 {
     size_t len = strlen(name);
+    /* The first letter first: every process looks, at start-up. */
     for (size_t i = 0; envp != NULL && envp[i] != NULL; i++)
-        if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
+        if (envp[i][0] == name[0] && strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
             return envp[i] + len + 1;
     return NULL;
 }

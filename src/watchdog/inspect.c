@@ -308,7 +308,7 @@ static const char *call_name(const struct sw_subject *su)
 {
     enum sw_call call = (enum sw_call)(su->word & SW_CALL_MASK);
     if (call != SW_CALL_NONE)
-        return sw_calls[call].name;
+        return sw_call_name(call);
     /* Outside any interposed call: the thread is named for what it failed to do. */
     switch (su->cls) {
     case SW_CLASS_BUSY:

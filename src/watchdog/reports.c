@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/large.h"
 #include "core/diagnose.h"
 #include "core/launcher.h"
 #include "hook/registry.h"
@@ -26,8 +27,9 @@ static const struct sw_config *cfg;
 static pid_t my_pid;
 /* The program's name as it was invoked, copied at start: program_invocation_short_name
  * points into argv, which programs rewrite for ps (postgres, nginx). */
-static char process[64];
-/* The node name and the parallel job, read at start (the constructor). */
+SW_EARLY static char process[64];
+/* The parallel job, read in the constructor (the environment is the program's to change);
+ * the node name, when the watching starts. */
 static char host[65];
 static struct sw_job job;
 static unsigned report_no;
@@ -38,15 +40,15 @@ void sw_reports_identify(void)
     size_t n = strnlen(program_invocation_short_name, sizeof process - 1);
     memcpy(process, program_invocation_short_name, n);
     process[n] = '\0';
-    struct utsname u;
-    if (uname(&u) == 0)
-        memcpy(host, u.nodename, strnlen(u.nodename, sizeof host - 1));
     sw_job_from_env(environ, &job);
 }
 
 void sw_reports_init(const struct sw_config *c, pid_t pid)
 {
     cfg = c;
+    struct utsname u;
+    if (host[0] == '\0' && uname(&u) == 0)
+        memcpy(host, u.nodename, strnlen(u.nodename, sizeof host - 1));
     my_pid = pid;
     sw_jobdir_init(c, &job);
 }

@@ -10,10 +10,11 @@
 #include "core/episode.h"
 
 /* In the constructor (argv and the environment are the program's own still): the program's
- * name, the node name and the parallel job it belongs to. */
+ * name and the parallel job it belongs to. */
 void sw_reports_identify(void);
 
-/* When the watching starts (the watchdog thread's start): the settings and the process. */
+/* When the watching starts (the watchdog thread's start): the settings, the process and the
+ * node name. */
 void sw_reports_init(const struct sw_config *cfg, pid_t pid);
 
 /* Writes the report plan p asks for (or, for a warm-up, only captures and symbolizes) and

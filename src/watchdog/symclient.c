@@ -47,8 +47,11 @@ static const struct sw_config *cfg;
 static char program[SW_PATH_MAX]; /* "" when there is none to run */
 static struct sockaddr_un addr;
 static socklen_t addr_len;
-static char *env[ENV_MAX + 1];
-static char env_pool[4096];
+/* The symbolizer's environment (keep_environment). 2 KiB, so that with the settings it fits
+ * the pages the loader writes anyway (core/large.h): a variable that does not fit is left
+ * out, PATH the likeliest, which the symbolizer does not need (it runs no program). */
+SW_EARLY static char *env[ENV_MAX + 1];
+SW_EARLY static char env_pool[2048];
 static uint64_t own_start, own_end;
 
 static int conn = -1;          /* this report's connection */
@@ -66,7 +69,7 @@ SW_LARGE static struct sw_msg_frames frames_in;
 static struct sw_msg_unwound unwound_in;
 
 /* The variables the symbolizer may use, copied now: environ is the program's to change. */
-static void keep_environment(void)
+SW_STARTUP static void keep_environment(void)
 {
     static const char *const keep[] = {"HOME=", "DEBUGINFOD_URLS=", "DEBUGINFOD_CACHE_PATH=",
                                        "DEBUGINFOD_TIMEOUT=", "XDG_CACHE_HOME=", "PATH="};
@@ -74,8 +77,11 @@ static void keep_environment(void)
     size_t used = 0, n = 0;
     for (char **e = environ; e != NULL && *e != NULL && n < ENV_MAX; e++) {
         for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
+            /* The first letter first: every process pays this loop at start-up. */
+            if ((*e)[0] != keep[k][0] || strncmp(*e, keep[k], strlen(keep[k])) != 0)
+                continue;
             size_t len = strlen(*e);
-            if (strncmp(*e, keep[k], strlen(keep[k])) != 0 || used + len + 1 > sizeof env_pool)
+            if (used + len + 1 > sizeof env_pool)
                 continue;
             memcpy(env_pool + used, *e, len + 1);
             env[n++] = env_pool + used;
@@ -85,7 +91,7 @@ static void keep_environment(void)
     env[n] = NULL;
 }
 
-void sw_symclient_init(const struct sw_config *c)
+SW_STARTUP void sw_symclient_init(const struct sw_config *c)
 {
     cfg = c;
     keep_environment();
