@@ -46,12 +46,15 @@ struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t ob
         /* Until the process starts watching, only a call that could be reported at the
          * settings starts it; the others (a child's housekeeping before exec, waits whose
          * class is off, the first free locks: a single-threaded program's locks always are
-         * free, unless it deadlocks on itself) are marked where nobody looks (docs/design.md,
-         * start-up). */
+         * free, unless it deadlocks on itself) are not marked at all: nobody would look, and
+         * a store after every fork costs a process that forks in a loop a page fault per fork
+         * (docs/design.md, start-up). */
         bool defer = sw_registry_call_defers(call) ||
                      (!sw_registry_watching() && lock_free_now(call, obj) &&
                       ++free_locks < FREE_LOCKS_BEFORE_START);
-        s = defer ? &sw_slot_internal : sw_registry_self();
+        if (defer)
+            return NULL;
+        s = sw_registry_self();
     } else if (s != &sw_slot_internal &&
                sw_call_runs_program_code(atomic_load_explicit(&s->call, memory_order_relaxed))) {
         /* Inside dlopen or dlclose, in a constructor or destructor: the program's own code,

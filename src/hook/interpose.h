@@ -25,7 +25,7 @@
             return s_;                                                                             \
         }                                                                                          \
         __typeof__(expr) r_ = (expr);                                                              \
-        sw_leave(k_);                                                                              \
+        sw_leave_own(k_);                                                                          \
         return r_;                                                                                 \
     } while (0)
 

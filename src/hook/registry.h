@@ -68,8 +68,7 @@ void sw_registry_start(void);
 bool sw_registry_watching(void);
 
 /* True while the watching has not started and call would not start it (nor any call made
- * inside a program's signal handler): sw_enter_slow then marks the call on the internal
- * slot. */
+ * inside a program's signal handler): sw_enter_slow then marks the call nowhere. */
 bool sw_registry_call_defers(enum sw_call call);
 
 /* In a fork child's handler, when the parent watched: a few stores. The forking thread's

@@ -129,7 +129,10 @@ extern __thread pid_t sw_in_handler_pid
 /* The slow path of sw_enter, when s's call byte is not 0: s is sw_slot_lazy (the thread's
  * first interposed call: claim a slot, make sure the real functions are resolved, mark it) or
  * the thread is already inside an interposed call (mark the internal slot). Returns the slot
- * sw_leave must clear. Preserves errno. */
+ * sw_leave must clear, or NULL for a call marked nowhere: one that does not start the
+ * watching of a process not yet watching (nobody would look at its mark, and a store after
+ * each fork would cost a process that forks in a loop a page fault per fork). Preserves
+ * errno. */
 struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj);
 
 /* The fast path: marks s (the calling thread's slot) as inside call on obj and returns true,
@@ -159,9 +162,17 @@ static inline __attribute__((always_inline)) struct sw_slot *sw_enter(enum sw_ca
     return s;
 }
 
-static inline __attribute__((always_inline)) void sw_leave(struct sw_slot *s)
+/* Clears what sw_try_enter marked: s is the thread's own slot. */
+static inline __attribute__((always_inline)) void sw_leave_own(struct sw_slot *s)
 {
     atomic_store_explicit(&s->call, 0, memory_order_release);
+}
+
+/* Clears what sw_enter or sw_enter_slow marked, if anything. */
+static inline __attribute__((always_inline)) void sw_leave(struct sw_slot *s)
+{
+    if (s != NULL)
+        sw_leave_own(s);
 }
 
 /* For wrappers of SW_INTR_RETRY calls: the signal counts of the calling thread, read before
