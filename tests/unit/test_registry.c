@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hook/registry.h"
+#include "hook/slot.h"
 #include "support.h"
 
 static unsigned live_slots(void)
@@ -295,6 +296,36 @@ static int starts_at_the_first_call_of_a_starting_class(void)
     return ok && started == 1;
 }
 
+/* Before the start, a call that does not start it is marked nowhere (sw_enter returns NULL,
+ * nothing of ours is written: a store after a fork costs the parent a page fault); a lock
+ * that must wait starts the watching and is marked in the thread's own slot. */
+static int deferred_calls_are_marked_nowhere(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    uint64_t internal = atomic_load(&sw_slot_internal.word);
+    uint64_t deferred = atomic_load(&sw_slot_deferred.word);
+    struct sw_slot *k = sw_enter(SW_CALL_WAITPID, 1234);
+    int ok = k == NULL && atomic_load(&sw_slot_internal.word) == internal &&
+             atomic_load(&sw_slot_deferred.word) == deferred && sw_self == &sw_slot_deferred &&
+             started == 0;
+    sw_leave(k);
+    pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&held);
+    k = sw_enter(SW_CALL_PTHREAD_MUTEX_LOCK, (uintptr_t)&held);
+    ok = ok && started == 1 && k == sw_self && k != &sw_slot_deferred &&
+         atomic_load(&k->call) == SW_CALL_PTHREAD_MUTEX_LOCK &&
+         atomic_load(&k->obj) == (uintptr_t)&held;
+    sw_leave(k);
+    return ok && atomic_load(&k->call) == 0;
+}
+
+START_TEST(test_deferred_calls_are_marked_nowhere)
+{
+    in_child(deferred_calls_are_marked_nowhere);
+}
+END_TEST
+
 START_TEST(test_watching_starts_at_the_first_call_of_a_starting_class)
 {
     in_child(starts_at_the_first_call_of_a_starting_class);
@@ -407,6 +438,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fork_child_creating_a_thread_first_keeps_its_slot);
     tcase_add_test(tc, test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits);
     tcase_add_test(tc, test_watching_starts_at_the_first_call_of_a_starting_class);
+    tcase_add_test(tc, test_deferred_calls_are_marked_nowhere);
     tcase_add_test(tc, test_file_calls_start_watching_once_the_process_is_old_enough);
     tcase_add_test(tc, test_another_thread_starting_the_watching_registers_the_main_thread);
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
