@@ -13,8 +13,8 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/large.h"
 #include "core/diagnose.h"
+#include "core/large.h"
 #include "core/launcher.h"
 #include "hook/registry.h"
 #include "watchdog/inspect.h"
