@@ -49,6 +49,19 @@ static uint64_t born_ns;
 static void (*_Atomic deferred_start)(void);
 
 static struct sw_slot *claim_slot(void);
+static void free_slot(struct sw_slot *s);
+
+/* Publishes d as the deferred thread's slot, unless one was published already (the deferred
+ * thread itself and the thread running the start may both claim one: the first wins, the
+ * other's is freed). Returns the published slot. */
+static struct sw_slot *publish_deferred(struct sw_slot *d)
+{
+    struct sw_slot *none = NULL;
+    if (atomic_compare_exchange_strong(&deferred_slot, &none, d))
+        return d;
+    free_slot(d);
+    return none;
+}
 
 /* Runs the deferred start once, whichever thread gets here first. A deferred thread without a
  * slot yet (the parent's main thread) gets one now, bound to it, so the watchdog sees it from
@@ -67,7 +80,7 @@ static void start_deferred(void)
                                                      : getpid();
             d->self = sw_self == &sw_slot_deferred ? pthread_self() : deferred_self;
             atomic_store_explicit(&d->tid, tid, memory_order_release);
-            atomic_store(&deferred_slot, d);
+            publish_deferred(d);
         }
     }
     start();
@@ -245,6 +258,13 @@ struct sw_slot *sw_registry_self(void)
         int saved = errno;
         start_deferred();
         s = atomic_load(&deferred_slot);
+        if (s == NULL && (s = claim_slot()) != NULL) {
+            /* Another thread won the start and has not published this thread's slot yet:
+             * claim one here, and whichever of the two is published first is this thread's. */
+            s->self = pthread_self();
+            atomic_store_explicit(&s->tid, gettid(), memory_order_release);
+            s = publish_deferred(s);
+        }
         if (s != NULL) {
             atomic_store(&s->signals, atomic_load(&sw_slot_deferred.signals));
             sw_self = s;
