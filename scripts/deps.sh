@@ -5,7 +5,7 @@
 # shellcheck disable=SC2034  # the lists are used by the scripts that source this file
 SW_BUILD_PACKAGES=(cmake make gcc g++ pkg-config libdw-dev libelf-dev libiberty-dev check binutils)
 SW_TEST_PACKAGES=(python3 libpython3.11 elfutils libc6-dbg valgrind rsyslog redis-server memcached
-                   util-linux hostname openmpi-bin libopenmpi-dev)
+                   util-linux hostname openmpi-bin libopenmpi-dev postgresql-15)
 # The fuzzers: clang and its libFuzzer runtime.
 SW_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

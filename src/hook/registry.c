@@ -47,6 +47,13 @@ static uint32_t start_classes;
 static uint32_t aged_classes;
 static uint64_t born_ns;
 static void (*_Atomic deferred_start)(void);
+/* Set by our constructor (sw_registry_defer_start, or going passive). Before it, in the
+ * constructors of the program's libraries, which the loader runs before ours, deferred_start
+ * is still NULL, which would read as "watching": a slot claimed there would put the main
+ * thread on the fast path before the constructor could make it the deferred thread, and its
+ * calls would never start the watching (postgres: libcap-ng's constructor opens a /proc file).
+ * Until then calls are marked nowhere and no slot is claimed: the threads stay lazy. */
+static _Atomic bool constructed;
 
 static struct sw_slot *claim_slot(void);
 static void free_slot(struct sw_slot *s);
@@ -107,6 +114,7 @@ void sw_registry_go_passive(void)
 {
     atomic_store(&passive, true);
     atomic_store(&deferred_start, NULL); /* nothing to start any more */
+    atomic_store(&constructed, true);
 }
 
 unsigned sw_registry_capacity(void)
@@ -187,7 +195,8 @@ static struct sw_slot *claim_slot(void)
 
 struct sw_slot *sw_registry_claim(void)
 {
-    if (atomic_load_explicit(&passive, memory_order_relaxed))
+    if (atomic_load_explicit(&passive, memory_order_relaxed) ||
+        !atomic_load_explicit(&constructed, memory_order_acquire))
         return NULL;
     /* A thread created is one to watch: the watching starts first (a deferred thread takes
      * its slot on the way). */
@@ -278,6 +287,8 @@ struct sw_slot *sw_registry_self(void)
     }
     if (sw_self != &sw_slot_lazy)
         return sw_self;
+    if (!atomic_load_explicit(&constructed, memory_order_acquire))
+        return &sw_slot_internal; /* the thread stays lazy: see constructed */
     int saved = errno;
     /* Wrappers reached from inside the claim (mmap is not one, but a program's allocator
      * hooks might be) use the internal slot instead of recursing. */
@@ -303,6 +314,7 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
     if (sw_self == &sw_slot_lazy)
         sw_self = &sw_slot_deferred;
     atomic_store(&deferred_start, start);
+    atomic_store_explicit(&constructed, true, memory_order_release);
 }
 
 void sw_registry_start(void)
@@ -318,13 +330,14 @@ void sw_registry_start(void)
 
 bool sw_registry_watching(void)
 {
-    return atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL;
+    return atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL &&
+           atomic_load_explicit(&constructed, memory_order_relaxed);
 }
 
 bool sw_registry_call_defers(enum sw_call call)
 {
     if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL)
-        return false;
+        return !atomic_load_explicit(&constructed, memory_order_relaxed);
     if (sw_in_handler != 0 && sw_in_handler_pid == getpid())
         return true; /* not from a signal handler: it may have interrupted malloc */
     uint32_t bit = 1u << sw_calls[call].cls;

@@ -11,9 +11,10 @@
 #define SW_CHUNK_SLOTS 256
 #define SW_MAX_CHUNKS  1024 /* 262,144 threads */
 
-/* Creates the thread-exit key. Called from the constructor; slots claimed before it (by
- * wrappers that ran in other libraries' constructors) work, they are just not released if
- * their thread exits before the key exists. Returns 0 or -errno. */
+/* Creates the thread-exit key. Called from the constructor. No slot is claimed before the
+ * constructor has run (sw_registry_defer_start or sw_registry_go_passive): the calls made in
+ * the constructors the loader runs before ours are marked nowhere, and the threads created
+ * there stay lazy. Returns 0 or -errno. */
 int sw_registry_init(void);
 
 /* Stop handing out slots: later claims return NULL, so threads first seen after the shim went
@@ -64,11 +65,13 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
  * requests). */
 void sw_registry_start(void);
 
-/* Whether the process watches already (its deferred start has run, or there was none). */
+/* Whether the process watches already (its deferred start has run, or there was none); false
+ * before the constructor. */
 bool sw_registry_watching(void);
 
 /* True while the watching has not started and call would not start it (nor any call made
- * inside a program's signal handler): sw_enter_slow then marks the call nowhere. */
+ * inside a program's signal handler, nor any before the constructor): sw_enter_slow then
+ * marks the call nowhere. */
 bool sw_registry_call_defers(enum sw_call call);
 
 /* In a fork child's handler, when the parent watched: a few stores. The forking thread's

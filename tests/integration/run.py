@@ -1019,6 +1019,24 @@ def test_a_child_of_a_process_that_never_watched_is_watched(shim):
           "the child's stack is not its own", res)
 
 
+def test_calls_in_library_constructors_before_ours_do_not_keep_the_watching_off(shim):
+    """The loader runs the constructors of the program's libraries before the preloaded
+    shim's. early_ctor_lib's opens a file, takes a free mutex and starts a thread that holds a
+    mutex for 1.5 s (postgres's libcap-ng opens a /proc file there); the single-threaded main
+    then waits for that mutex. Its wait must start the watching and be reported: a slot
+    claimed in that constructor kept the main thread off the deferred start, and nothing ever
+    started it."""
+    res = shim.run(["early_ctor"], env={"STALLWATCH_LOCK": "500ms"})
+    check(res.returncode == 0 and "waited" in res.stdout, "early_ctor failed", res)
+    stalls = [r for r in res.reports if r["event"] == "stall"]
+    check(len(stalls) == 1 and stalls[0]["threads"][0]["call"] == "pthread_mutex_lock" and
+          stalls[0]["threads"][0]["tid"] == stalls[0]["pid"],
+          "the main thread's wait was not reported", res)
+    check(any(f.get("function") == "early_wait" for f in stalls[0]["threads"][0]["frames"]),
+          "not the main thread's stack", res)
+    check(any(r["event"] == "recovered" for r in res.reports), "no recovered report", res)
+
+
 def test_a_stall_is_recovered_even_when_its_thread_exits_at_once(shim):
     """A worker that waited 3 s on a lock (LOCK=1s), then exits right after it got it: its
     stall still gets its "recovered", with the whole wait, though the thread is gone by the
@@ -1315,7 +1333,8 @@ def test_exports_match_call_table(shim):
 
 def all_tests():
     """test_* functions of this file and of every tests_*.py beside it (one module per area:
-    tests_product.py for the command, packaging and log daemons; tests_python.py for Python)."""
+    tests_product.py for the command, packaging and log daemons; tests_python.py for Python;
+    tests_real.py for real programs such as postgres)."""
     found = dict(globals())
     for fn in sorted(os.listdir(HERE)):
         if fn.startswith("tests_") and fn.endswith(".py"):

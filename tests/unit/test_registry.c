@@ -19,6 +19,37 @@ static unsigned live_slots(void)
     return n;
 }
 
+static void no_start(void)
+{
+}
+
+/* Before our constructor (the program's libraries' constructors run first): nothing is
+ * claimed and no call is marked, so the main thread is still lazy when the constructor makes
+ * it the deferred thread. Runs first, in a process where no constructor ran. */
+START_TEST(test_nothing_is_claimed_before_the_constructor)
+{
+    ck_assert_ptr_null(sw_registry_claim());
+    ck_assert_ptr_eq(sw_registry_self(), &sw_slot_internal);
+    ck_assert_ptr_eq(sw_self, &sw_slot_lazy);
+    ck_assert(sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK));
+    ck_assert(sw_registry_call_defers(SW_CALL_FLOCK));
+    ck_assert(!sw_registry_watching());
+    /* The constructor then defers the main thread, and its first lock starts the watching. */
+    sw_registry_defer_start(no_start, 1u << SW_CLASS_LOCK, 0);
+    ck_assert_ptr_eq(sw_self, &sw_slot_deferred);
+    ck_assert(!sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK));
+}
+END_TEST
+
+/* What the constructor leaves once the watching has started (the main thread has a slot). */
+static void constructed_and_watching(void)
+{
+    if (sw_registry_init() != 0)
+        abort();
+    sw_registry_defer_start(no_start, 0, 0);
+    sw_registry_start();
+}
+
 START_TEST(test_claim_gives_a_live_slot_with_a_new_generation)
 {
     struct sw_slot *s = sw_registry_claim();
@@ -415,6 +446,7 @@ END_TEST
 
 START_TEST(test_passive_registry_hands_out_nothing)
 {
+    sw_self = &sw_slot_lazy; /* a thread without a slot yet */
     sw_registry_go_passive();
     ck_assert_ptr_null(sw_registry_claim());
     ck_assert_ptr_eq(sw_registry_self(), &sw_slot_internal);
@@ -424,8 +456,11 @@ END_TEST
 static Suite *suite(void)
 {
     Suite *s = suite_create("registry");
+    TCase *before = tcase_create("before the constructor");
+    tcase_add_test(before, test_nothing_is_claimed_before_the_constructor);
+    suite_add_tcase(s, before);
     TCase *tc = tcase_create("slots");
-    tcase_add_unchecked_fixture(tc, (SFun)sw_registry_init, NULL);
+    tcase_add_unchecked_fixture(tc, constructed_and_watching, NULL);
     tcase_add_test(tc, test_claim_gives_a_live_slot_with_a_new_generation);
     tcase_add_test(tc, test_claimed_slot_starts_outside_any_call);
     tcase_add_test(tc, test_registry_grows_past_one_chunk);
