@@ -17,6 +17,7 @@
 #include "hook/api.h"
 #include "core/buf.h"
 #include "hook/capture.h"
+#include "hook/ownthread.h"
 #include "core/config.h"
 #include "core/large.h"
 #include "watchdog/errout.h"
@@ -116,6 +117,15 @@ static void after_fork_child(void)
     sw_registry_after_fork_child(child_starts_watching, start_classes(), aged_classes());
 }
 
+/* Our thread steps aside for a program's set*id call (hook/wrap_creds.c) and comes back
+ * after it; if it cannot, the process is no longer watched, and says so. */
+static void watchdog_back(void)
+{
+    int r = sw_watchdog_come_back();
+    if (r != 0)
+        go_passive("cannot start the watchdog thread again after a change of credentials", -r);
+}
+
 /* The process's watching, started by its first interposed call that could be reported, its
  * first API call or thread creation (hook/registry.h) rather than by the constructor: a
  * process that execs or exits at once (shells, build systems, git) never has a second
@@ -135,8 +145,11 @@ static void starts_watching(void)
     sw_errout_start();
     sw_output_init(&config);
     r = sw_watchdog_start(&config);
-    if (r != 0)
+    if (r != 0) {
         go_passive("cannot start the watchdog thread", -r);
+        return;
+    }
+    sw_own_threads_register(sw_watchdog_step_aside, watchdog_back);
 }
 
 __attribute__((constructor)) static void sw_preload_init(void)

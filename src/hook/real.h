@@ -139,6 +139,15 @@
     X(int, thrd_sleep, (const struct timespec *, struct timespec *))                               \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))       \
     X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                                          \
+    X(int, setuid, (uid_t))                                                                        \
+    X(int, setgid, (gid_t))                                                                        \
+    X(int, seteuid, (uid_t))                                                                       \
+    X(int, setegid, (gid_t))                                                                       \
+    X(int, setreuid, (uid_t, uid_t))                                                               \
+    X(int, setregid, (gid_t, gid_t))                                                               \
+    X(int, setresuid, (uid_t, uid_t, uid_t))                                                       \
+    X(int, setresgid, (gid_t, gid_t, gid_t))                                                       \
+    X(int, setgroups, (size_t, const gid_t *))                                                     \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                         \
     X(__sighandler_t, signal, (int, __sighandler_t))                                               \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                           \

@@ -1,12 +1,14 @@
 /* The watchdog thread's life: every scan period it looks at each live slot (world.c), lets
  * the decisions (core/episode.c) plan the reports that are due, and has each one carried out
- * (reports.c); at exit it takes one last look for recoveries; in a fork child it starts again.
- * Runs on the watchdog thread (sw_watchdog_start, the destructor's sw_watchdog_quiesce and
- * the fork child's handler excepted). Its sw_self is the internal slot, so any wrapper it
+ * (reports.c); at exit it takes one last look for recoveries; in a fork child it starts again;
+ * it steps aside for a program's set*id call. Runs on the watchdog thread (sw_watchdog_start,
+ * the destructor's sw_watchdog_quiesce, the fork child's handler and the stepping aside
+ * excepted). Its sw_self is the internal slot, so any wrapper it
  * reaches costs nothing and reports nothing. */
 #include "watchdog/watchdog.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,6 +42,22 @@ static _Atomic bool running; /* this process has a watchdog thread */
 static _Atomic uint32_t wake_word;
 static _Atomic bool final_requested;
 static _Atomic uint32_t final_done; /* futex word: 1 once the final look is over */
+/* The thread (joinable, so that it can step aside and be waited for) and the process it runs
+ * in: a fork child has none until its own start. */
+static pthread_t thread;
+static pid_t thread_pid;
+/* Stepping aside (sw_watchdog_step_aside): asked by a program thread, taken by the watchdog
+ * between two looks (it exits). Nested and concurrent set*id calls share one absence:
+ * aside_depth under aside_lock, a real mutex held only by program threads inside those
+ * calls. */
+enum { ASIDE_NO, ASIDE_ASKED, ASIDE_GONE };
+static _Atomic int aside;
+static pthread_mutex_t aside_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned aside_depth;
+static bool aside_stopped;
+/* How long a set*id call waits for the watchdog to finish a report in progress before it
+ * goes ahead with the watchdog still there. */
+#define ASIDE_WAIT_NS (5000 * MS)
 
 static struct timespec abs_ts(uint64_t ns)
 {
@@ -86,9 +104,13 @@ static void *run(void *arg)
         struct timespec ts = abs_ts(wake);
         /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
         uint32_t seen = atomic_load(&wake_word);
-        while (sw_mono_ns() < wake && !atomic_load(&final_requested))
+        while (sw_mono_ns() < wake && !atomic_load(&final_requested) &&
+               atomic_load(&aside) != ASIDE_ASKED)
             sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAIT_BITSET_PRIVATE, seen, &ts, NULL,
                             FUTEX_BITSET_MATCH_ANY);
+        int asked = ASIDE_ASKED;
+        if (atomic_compare_exchange_strong(&aside, &asked, ASIDE_GONE))
+            return NULL; /* the program's set*id call: started again after it */
         uint64_t now = sw_mono_ns();
         uint64_t excess = sw_watch_excess_ns(period_ns, now - last);
         last = now;
@@ -103,6 +125,20 @@ static void *run(void *arg)
     }
 }
 
+static int start_thread(void)
+{
+    int r = sw_own_thread_start(run, &thread);
+    thread_pid = getpid();
+    atomic_store(&running, r == 0);
+    return r;
+}
+
+static void wake(void)
+{
+    atomic_fetch_add(&wake_word, 1);
+    sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 int sw_watchdog_start(const struct sw_config *c)
 {
     cfg = c;
@@ -110,9 +146,7 @@ int sw_watchdog_start(const struct sw_config *c)
     sw_reports_init(c, getpid());
     sw_episodes_init(&episodes, c, sw_world(), getpid(), sw_mono_ns());
     base_period_ns = period_ns = sw_episodes_base_period_ns(&episodes);
-    int r = -sw_own_thread_start(run);
-    atomic_store(&running, r == 0);
-    return r;
+    return -start_thread();
 }
 
 void sw_watchdog_quiesce(void)
@@ -122,8 +156,7 @@ void sw_watchdog_quiesce(void)
      * never reported has nothing to recover and exits without waiting for anyone. */
     if (atomic_load(&running) && sw_reports_any()) {
         atomic_store(&final_requested, true);
-        atomic_fetch_add(&wake_word, 1);
-        sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        wake();
         uint64_t deadline = sw_mono_ns() + 500 * MS;
         struct timespec ts = abs_ts(deadline);
         while (atomic_load(&final_done) == 0 && sw_mono_ns() < deadline)
@@ -137,8 +170,56 @@ void sw_watchdog_quiesce(void)
     }
 }
 
+/* Stops the thread between two looks; false if there is none here or it stays (a report
+ * in progress past ASIDE_WAIT_NS: it cannot be stopped, only waited for). */
+static bool stop_thread(void)
+{
+    if (!atomic_load(&running) || thread_pid != getpid() || atomic_load(&quiescing) ||
+        atomic_load(&final_requested))
+        return false;
+    atomic_store(&aside, ASIDE_ASKED);
+    wake();
+    struct timespec ts = abs_ts(sw_mono_ns() + ASIDE_WAIT_NS);
+    if (sw_real.pthread_clockjoin_np(thread, NULL, CLOCK_MONOTONIC, &ts) != 0) {
+        int asked = ASIDE_ASKED;
+        if (atomic_compare_exchange_strong(&aside, &asked, ASIDE_NO))
+            return false;
+        sw_real.pthread_join(thread, NULL); /* it is leaving now */
+    }
+    atomic_store(&running, false);
+    return true;
+}
+
+bool sw_watchdog_step_aside(void)
+{
+    sw_real.pthread_mutex_lock(&aside_lock);
+    if (aside_depth++ == 0)
+        aside_stopped = stop_thread();
+    pthread_mutex_unlock(&aside_lock);
+    return aside_stopped;
+}
+
+int sw_watchdog_come_back(void)
+{
+    int r = 0;
+    sw_real.pthread_mutex_lock(&aside_lock);
+    if (--aside_depth == 0 && aside_stopped) {
+        aside_stopped = false;
+        atomic_store(&aside, ASIDE_NO);
+        r = start_thread();
+    }
+    pthread_mutex_unlock(&aside_lock);
+    return -r;
+}
+
 void sw_watchdog_after_fork_child(void)
 {
+    /* A fork while another thread stood aside: the child has neither that thread nor its
+     * lock. */
+    pthread_mutex_init(&aside_lock, NULL);
+    aside_depth = 0;
+    aside_stopped = false;
+    atomic_store(&aside, ASIDE_NO);
     atomic_store(&running, false);
     atomic_store(&final_requested, false);
     atomic_store(&final_done, 0);
@@ -155,5 +236,5 @@ void sw_watchdog_start_in_child(void)
     pid_t pid = getpid();
     sw_reports_after_fork_child(pid);
     sw_episodes_init(&episodes, cfg, sw_world(), pid, sw_mono_ns());
-    atomic_store(&running, sw_own_thread_start(run) == 0);
+    start_thread();
 }

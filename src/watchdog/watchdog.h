@@ -4,6 +4,8 @@
 #ifndef SW_WATCHDOG_H
 #define SW_WATCHDOG_H
 
+#include <stdbool.h>
+
 #include "core/config.h"
 
 /* Starts the thread (named "stallwatch", every signal blocked). 0 or -errno. */
@@ -20,5 +22,15 @@ void sw_watchdog_after_fork_child(void);
 /* In a fork child, when it first needs watching (see sw_registry_after_fork_child): a new
  * watchdog thread, numbering reports from 1 under the child's pid. */
 void sw_watchdog_start_in_child(void);
+
+/* For a program thread's set*id call (hook/wrap_creds.c), which glibc makes every thread
+ * repeat and aborts the process over if one of them fails: the watchdog thread's credentials
+ * can differ from the caller's (capset and PR_SET_KEEPCAPS change the calling thread's only),
+ * so it exits between two looks for the call (waiting at most 5 s for a report in progress)
+ * and is started again after it, from the caller, with the caller's credentials. Nested and
+ * concurrent calls share one absence. step_aside returns whether the thread left;
+ * come_back returns 0 or -errno (the thread could not be started again). */
+bool sw_watchdog_step_aside(void);
+int sw_watchdog_come_back(void);
 
 #endif

@@ -1037,6 +1037,23 @@ def test_calls_in_library_constructors_before_ours_do_not_keep_the_watching_off(
     check(any(r["event"] == "recovered" for r in res.reports), "no recovered report", res)
 
 
+def test_a_set_id_call_after_a_per_thread_capability_change_does_not_abort(shim):
+    """glibc makes every thread repeat a set*id call and aborts the process if it fails on one
+    of them. creds drops root as setpriv --reuid/--regid does: keeps its capabilities across
+    the change of user, takes CAP_SETGID back with capset (its own thread only), then calls
+    setresgid, which our watchdog thread (no capability left) would fail: setpriv aborted
+    under the shim. Our thread steps aside for the call and comes back after it with the new
+    credentials. Debian's setpriv itself, the real program, is run the same way."""
+    res = shim.run(["creds"], env={"STALLWATCH_BUSY": "5s"})
+    check(res.returncode == 0 and "setresgid=0" in res.stdout, "creds failed", res)
+    check("threads=2" in res.stdout, "the watchdog did not come back", res)
+    check("same=1" in res.stdout, "a thread kept other credentials", res)
+    res = shim.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
+                    shim.prog("hello")], env={"STALLWATCH_BUSY": "5s"})
+    check(res.returncode == 7 and res.stdout == "hello from the host program\n",
+          "setpriv failed under the shim (hello exits with 7)", res)
+
+
 def test_a_stall_is_recovered_even_when_its_thread_exits_at_once(shim):
     """A worker that waited 3 s on a lock (LOCK=1s), then exits right after it got it: its
     stall still gets its "recovered", with the whole wait, though the thread is gone by the
@@ -1156,7 +1173,7 @@ def test_signal_installers_behave_as_without_the_shim(shim):
 
 def test_every_call_conforms_while_captured(shim):
     """tests/progs/conformance.c calls every exported function in its normal and error cases
-    (697 cases: return values, errno, outputs, the program's own EINTR, cancellation...) and
+    (858 cases: return values, errno, outputs, the program's own EINTR, cancellation...) and
     prints one line each. Under the shim with 50 ms thresholds for every class, all threads
     in every report and no rate limit, so that threads are signalled and captured while they
     sit in the calls, the output is the same as without the shim."""
@@ -1321,7 +1338,9 @@ def test_exports_match_call_table(shim):
                 calls.add(m.group(1))
     expected = (calls - {"futex"}) | {"syscall", "pthread_create", "thrd_create", "close",
                                       "sigaction", "signal", "bsd_signal", "sysv_signal",
-                                      "sigset"}
+                                      "sigset", "setuid", "setgid", "seteuid", "setegid",
+                                      "setreuid", "setregid", "setresuid", "setresgid",
+                                      "setgroups"}
     public = {s for s in exported if s.startswith("stallwatch_")}
     check(public == {"stallwatch__heartbeat", "stallwatch__heartbeat_stop",
                      "stallwatch__scope_begin", "stallwatch__scope_end", "stallwatch__active"},

@@ -4169,6 +4169,39 @@ static void sec_loader(void)
 
 /* ================================================================== commands */
 
+/* ================================================================== credentials */
+
+/* The set*id calls and setgroups, which glibc makes every thread repeat (and the shim's
+ * thread steps aside for): no-ops, refusals, and, last, the group's process giving up root
+ * (ret=0 as root, EPERM otherwise, the same with and without the shim). */
+static void sec_creds(void)
+{
+    section = "creds";
+    uid_t u = getuid();
+    gid_t g = getgid();
+    gid_t list[64];
+    int n = getgroups(64, list);
+    CHECK(n >= 0);
+    CASE("setuid.same", rs, setuid(u), NULL);
+    CASE("setuid.einval", rs, setuid((uid_t)-1), NULL);
+    CASE("setgid.same", rs, setgid(g), NULL);
+    CASE("setgid.einval", rs, setgid((gid_t)-1), NULL);
+    CASE("seteuid.same", rs, seteuid(geteuid()), NULL);
+    CASE("seteuid.einval", rs, seteuid((uid_t)-1), NULL);
+    CASE("setegid.same", rs, setegid(getegid()), NULL);
+    CASE("setegid.einval", rs, setegid((gid_t)-1), NULL);
+    CASE("setreuid.keep", rs, setreuid((uid_t)-1, (uid_t)-1), NULL);
+    CASE("setregid.keep", rs, setregid((gid_t)-1, (gid_t)-1), NULL);
+    CASE("setresuid.keep", rs, setresuid((uid_t)-1, (uid_t)-1, (uid_t)-1), NULL);
+    CASE("setresgid.keep", rs, setresgid((gid_t)-1, (gid_t)-1, (gid_t)-1), NULL);
+    CASE("setgroups.same", rs, setgroups((size_t)n, list), NULL);
+    CASE("setgroups.einval", rs, setgroups((size_t)1 << 20, list), NULL);
+    CASE("setgroups.drop", rs, setgroups(0, NULL), NULL);
+    CASE("setresgid.drop", rs, setresgid(65534, 65534, 65534), NULL);
+    CASE("setresuid.drop", rs, setresuid(65534, 65534, 65534), NULL);
+    CASE("setuid.root_after_drop", rs, setuid(0), NULL);
+}
+
 static void sec_commands(void)
 {
     section = "commands";
@@ -4295,6 +4328,10 @@ static void grp_commands(void)
 {
     sec_commands();
 }
+static void grp_creds(void)
+{
+    sec_creds();
+}
 
 static const struct test_group {
     const char *name;
@@ -4306,7 +4343,7 @@ static const struct test_group {
     {"children", grp_children}, {"epoll", grp_epoll},     {"poll", grp_poll},
     {"select", grp_select},     {"sigwait", grp_sigwait}, {"sleep", grp_sleep},
     {"fs", grp_fs},             {"ipc", grp_ipc},         {"lookup", grp_lookup},
-    {"loader", grp_loader},     {"commands", grp_commands},
+    {"loader", grp_loader},     {"commands", grp_commands}, {"creds", grp_creds},
 };
 #define NTEST_GROUPS (sizeof groups / sizeof groups[0])
 
