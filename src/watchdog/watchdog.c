@@ -206,7 +206,9 @@ int sw_watchdog_come_back(void)
     if (--aside_depth == 0 && aside_stopped) {
         aside_stopped = false;
         atomic_store(&aside, ASIDE_NO);
-        r = start_thread();
+        /* Not during exit: the destructor found no thread to take a last look. */
+        if (!atomic_load(&quiescing))
+            r = start_thread();
     }
     pthread_mutex_unlock(&aside_lock);
     return -r;
