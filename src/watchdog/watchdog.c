@@ -193,10 +193,14 @@ static bool stop_thread(void)
 bool sw_watchdog_step_aside(void)
 {
     sw_real.pthread_mutex_lock(&aside_lock);
-    if (aside_depth++ == 0)
+    if (aside_depth == 0)
         aside_stopped = stop_thread();
+    /* Only an absence is counted: a caller told "no" calls no come_back. */
+    bool away = aside_stopped;
+    if (away)
+        aside_depth++;
     pthread_mutex_unlock(&aside_lock);
-    return aside_stopped;
+    return away;
 }
 
 int sw_watchdog_come_back(void)

@@ -1048,6 +1048,11 @@ def test_a_set_id_call_after_a_per_thread_capability_change_does_not_abort(shim)
     check(res.returncode == 0 and "setresgid=0" in res.stdout, "creds failed", res)
     check("threads=2" in res.stdout, "the watchdog did not come back", res)
     check("same=1" in res.stdout, "a thread kept other credentials", res)
+    # A fork child's setgroups before its own watching started (no watchdog there to step
+    # aside) must not leave the stepping aside off for its later calls.
+    res = shim.run(["creds", "child"], env={"STALLWATCH_BUSY": "5s"})
+    check(res.returncode == 0 and "setresgid=0" in res.stdout and "threads=2" in res.stdout,
+          "the child's stepping aside", res)
     res = shim.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
                     shim.prog("hello")], env={"STALLWATCH_BUSY": "5s"})
     check(res.returncode == 7 and res.stdout == "hello from the host program\n",

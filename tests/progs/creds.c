@@ -3,15 +3,22 @@
  * user, takes CAP_SETGID back with capset (this thread only), then changes group. glibc makes
  * every thread repeat setresgid and aborts the process if one fails. Run as root with the
  * watching started (STALLWATCH_BUSY). Prints "setresgid=R", then, 300 ms later, "threads=N"
- * and "same=1" when every thread has the new user and group. */
+ * and "same=1" when every thread has the new user and group.
+ *
+ * Usage: creds          the main thread drops privileges
+ *        creds child    a fork child does, after a setgroups made before its own watching
+ *                       started (a free flock starts it); exits with the child's status */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +62,7 @@ static int threads(void)
     return n;
 }
 
-int main(void)
+static int drop(void)
 {
     struct timespec ts = {0, 100000000};
     nanosleep(&ts, NULL);
@@ -74,5 +81,25 @@ int main(void)
     ts.tv_nsec = 300000000;
     nanosleep(&ts, NULL);
     printf("threads=%d\nsame=%d\n", threads(), all_threads_are(ID));
+    fflush(stdout);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "child") == 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (setgroups(0, NULL) != 0)
+                _exit(4);
+            int fd = open("/proc/self/stat", O_RDONLY);
+            if (fd < 0 || flock(fd, LOCK_EX) != 0)
+                _exit(5);
+            _exit(drop());
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return drop();
 }
