@@ -9,8 +9,12 @@
  * setpriv aborted. For the call our thread steps aside (exits between two looks) and starts
  * again after it, with the caller's credentials (watchdog/watchdog.c). Inside a program's
  * signal handler nothing is done (waiting for a thread is not async-signal-safe there): the
- * call goes through as it is. errno is the real call's. */
+ * call goes through as it is. errno is the real call's. Cancellation is disabled for the
+ * while (the set*id calls are no cancellation points, and waiting for our thread is one): a
+ * cancel pending or arriving then acts at the program's next cancellation point, as without
+ * us. */
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "hook/interpose.h"
@@ -21,7 +25,8 @@
  * signal handler of the program's. */
 #define SW_CREDS(name, expr)                                                                       \
     do {                                                                                           \
-        int e0_ = errno;                                                                           \
+        int e0_ = errno, cancel_;                                                                  \
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_);                                  \
         bool away = (sw_in_handler == 0 || sw_in_handler_pid != getpid()) &&                       \
                     sw_own_threads_aside();                                                        \
         errno = e0_;                                                                               \
@@ -31,6 +36,9 @@
             sw_own_threads_back();                                                                 \
             errno = e_;                                                                            \
         }                                                                                          \
+        int e1_ = errno;                                                                           \
+        pthread_setcancelstate(cancel_, NULL);                                                     \
+        errno = e1_;                                                                               \
         return r_;                                                                                 \
     } while (0)
 

@@ -7,6 +7,7 @@
  * reaches costs nothing and reports nothing. */
 #include "watchdog/watchdog.h"
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,6 +56,7 @@ static _Atomic int aside;
 static pthread_mutex_t aside_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned aside_depth;
 static bool aside_stopped;
+static _Atomic bool aside_broken;
 /* How long a set*id call waits for the watchdog to finish a report in progress before it
  * goes ahead with the watchdog still there. */
 #define ASIDE_WAIT_NS (5000 * MS)
@@ -190,9 +192,25 @@ static bool stop_thread(void)
     return true;
 }
 
+/* aside_lock, taken with a bound: a program handler that longjmps out of a set*id call (an
+ * async-signal-safe call, which a handler may interrupt and leave) while its thread holds
+ * the lock would otherwise hang every later call. Past the bound the stepping aside is off
+ * for good (aside_broken). */
+static bool lock_aside(void)
+{
+    if (atomic_load(&aside_broken))
+        return false;
+    struct timespec ts = abs_ts(sw_mono_ns() + ASIDE_WAIT_NS + 1000 * MS);
+    if (sw_real.pthread_mutex_clocklock(&aside_lock, CLOCK_MONOTONIC, &ts) == 0)
+        return true;
+    atomic_store(&aside_broken, true);
+    return false;
+}
+
 bool sw_watchdog_step_aside(void)
 {
-    sw_real.pthread_mutex_lock(&aside_lock);
+    if (!lock_aside())
+        return false;
     if (aside_depth == 0)
         aside_stopped = stop_thread();
     /* Only an absence is counted: a caller told "no" calls no come_back. */
@@ -206,7 +224,8 @@ bool sw_watchdog_step_aside(void)
 int sw_watchdog_come_back(void)
 {
     int r = 0;
-    sw_real.pthread_mutex_lock(&aside_lock);
+    if (!lock_aside())
+        return -EDEADLK;
     if (--aside_depth == 0 && aside_stopped) {
         aside_stopped = false;
         atomic_store(&aside, ASIDE_NO);
@@ -223,6 +242,7 @@ void sw_watchdog_after_fork_child(void)
     /* A fork while another thread stood aside: the child has neither that thread nor its
      * lock. */
     pthread_mutex_init(&aside_lock, NULL);
+    atomic_store(&aside_broken, false);
     aside_depth = 0;
     aside_stopped = false;
     atomic_store(&aside, ASIDE_NO);

@@ -7,12 +7,16 @@
  *
  * Usage: creds          the main thread drops privileges
  *        creds child    a fork child does, after a setgroups made before its own watching
- *                       started (a free flock starts it); exits with the child's status */
+ *                       started (a free flock starts it); exits with the child's status
+ *        creds cancel   a thread with a cancel pending calls setuid(getuid()) (no
+ *                       cancellation point: prints "thread: setuid=0"), is cancelled at its
+ *                       next one ("thread cancelled"), then main calls it ("main: setuid=0") */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -85,8 +89,30 @@ static int drop(void)
     return 0;
 }
 
+static void *cancelled(void *arg)
+{
+    (void)arg;
+    pthread_cancel(pthread_self());
+    int r = setuid(getuid());
+    printf("thread: setuid=%d\n", r);
+    fflush(stdout);
+    pthread_testcancel();
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cancel") == 0) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        pthread_t t;
+        void *ret;
+        if (pthread_create(&t, NULL, cancelled, NULL) != 0 || pthread_join(t, &ret) != 0)
+            return 2;
+        printf("thread %s\n", ret == PTHREAD_CANCELED ? "cancelled" : "returned");
+        printf("main: setuid=%d\n", setuid(getuid()));
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "child") == 0) {
         pid_t pid = fork();
         if (pid == 0) {
