@@ -144,12 +144,11 @@ static void starts_watching(void)
     sw_capture_start();
     sw_errout_start();
     sw_output_init(&config);
-    r = sw_watchdog_start(&config);
-    if (r != 0) {
-        go_passive("cannot start the watchdog thread", -r);
-        return;
-    }
+    /* Before the thread exists: a set*id call on another thread may come at once. */
     sw_own_threads_register(sw_watchdog_step_aside, watchdog_back);
+    r = sw_watchdog_start(&config);
+    if (r != 0)
+        go_passive("cannot start the watchdog thread", -r);
 }
 
 __attribute__((constructor)) static void sw_preload_init(void)
@@ -181,8 +180,11 @@ __attribute__((constructor)) static void sw_preload_init(void)
     sw_symclient_init(&config);
     sw_registry_defer_start(starts_watching, start_classes(), aged_classes());
     /* Busy and heartbeat threads are judged with no call at all: such settings are a request
-     * to watch the process from its start. */
-    if (config.class_ns[SW_CLASS_BUSY] != 0 || config.heartbeat.n != 0)
+     * to watch the process from its start. So is a thread created in an earlier library
+     * constructor: the process is multi-threaded already, and that thread may never make a
+     * call that would start the watching. */
+    if (config.class_ns[SW_CLASS_BUSY] != 0 || config.heartbeat.n != 0 ||
+        sw_registry_claimed_early())
         sw_registry_self();
 out:
     errno = saved;

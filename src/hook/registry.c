@@ -52,8 +52,10 @@ static void (*_Atomic deferred_start)(void);
  * is still NULL, which would read as "watching": a slot claimed there would put the main
  * thread on the fast path before the constructor could make it the deferred thread, and its
  * calls would never start the watching (postgres: libcap-ng's constructor opens a /proc file).
- * Until then calls are marked nowhere and no slot is claimed: the threads stay lazy. */
+ * Until then calls are marked nowhere and the calling threads claim no slot (a thread created
+ * there does: see sw_registry_claim). */
 static _Atomic bool constructed;
+static _Atomic bool claimed_early; /* a thread was created before the constructor */
 
 static struct sw_slot *claim_slot(void);
 static void free_slot(struct sw_slot *s);
@@ -195,9 +197,16 @@ static struct sw_slot *claim_slot(void)
 
 struct sw_slot *sw_registry_claim(void)
 {
-    if (atomic_load_explicit(&passive, memory_order_relaxed) ||
-        !atomic_load_explicit(&constructed, memory_order_acquire))
+    if (atomic_load_explicit(&passive, memory_order_relaxed))
         return NULL;
+    if (!atomic_load_explicit(&constructed, memory_order_acquire)) {
+        /* A thread created in a constructor that runs before ours: its slot now, so that it
+         * is watched from its first instruction once the watching starts (a thread that
+         * computes without a call is still judged by STALLWATCH_BUSY); and the process,
+         * multi-threaded already, starts watching from our constructor. */
+        atomic_store(&claimed_early, true);
+        return claim_slot();
+    }
     /* A thread created is one to watch: the watching starts first (a deferred thread takes
      * its slot on the way). */
     if (__builtin_expect(atomic_load_explicit(&deferred_start, memory_order_relaxed) != NULL, 0)) {
@@ -326,6 +335,11 @@ void sw_registry_start(void)
         sw_registry_self();
     else
         start_deferred();
+}
+
+bool sw_registry_claimed_early(void)
+{
+    return atomic_load(&claimed_early);
 }
 
 bool sw_registry_watching(void)

@@ -11,10 +11,12 @@
 #define SW_CHUNK_SLOTS 256
 #define SW_MAX_CHUNKS  1024 /* 262,144 threads */
 
-/* Creates the thread-exit key. Called from the constructor. No slot is claimed before the
- * constructor has run (sw_registry_defer_start or sw_registry_go_passive): the calls made in
- * the constructors the loader runs before ours are marked nowhere, and the threads created
- * there stay lazy. Returns 0 or -errno. */
+/* Creates the thread-exit key. Called from the constructor. Before the constructor has run
+ * (sw_registry_defer_start or sw_registry_go_passive), in the constructors the loader runs
+ * before ours, calls are marked nowhere and the calling threads claim no slot (the main
+ * thread must still be lazy when the constructor defers it); a thread created there gets its
+ * slot at creation, and the constructor then starts the watching at once
+ * (sw_registry_claimed_early). Returns 0 or -errno. */
 int sw_registry_init(void);
 
 /* Stop handing out slots: later claims return NULL, so threads first seen after the shim went
@@ -64,6 +66,9 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
  * next (MPI_Init: a rank computing without a call must still answer job-wide dump
  * requests). */
 void sw_registry_start(void);
+
+/* Whether a thread was created (through our wrapper) before the constructor. */
+bool sw_registry_claimed_early(void);
 
 /* Whether the process watches already (its deferred start has run, or there was none); false
  * before the constructor. */

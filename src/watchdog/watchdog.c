@@ -111,7 +111,8 @@ static void *run(void *arg)
             sw_real.syscall(SYS_futex, &wake_word, FUTEX_WAIT_BITSET_PRIVATE, seen, &ts, NULL,
                             FUTEX_BITSET_MATCH_ANY);
         int asked = ASIDE_ASKED;
-        if (atomic_compare_exchange_strong(&aside, &asked, ASIDE_GONE))
+        if (!atomic_load(&final_requested) &&
+            atomic_compare_exchange_strong(&aside, &asked, ASIDE_GONE))
             return NULL; /* the program's set*id call: started again after it */
         uint64_t now = sw_mono_ns();
         uint64_t excess = sw_watch_excess_ns(period_ns, now - last);
@@ -194,23 +195,24 @@ static bool stop_thread(void)
 
 /* aside_lock, taken with a bound: a program handler that longjmps out of a set*id call (an
  * async-signal-safe call, which a handler may interrupt and leave) while its thread holds
- * the lock would otherwise hang every later call. Past the bound the stepping aside is off
- * for good (aside_broken). */
-static bool lock_aside(void)
+ * the lock would otherwise hang every later call. Past the bound a step_aside caller goes
+ * ahead with the watchdog there, and the stepping aside is off for good (aside_broken). */
+static bool lock_aside(uint64_t bound_ns)
 {
-    if (atomic_load(&aside_broken))
-        return false;
-    struct timespec ts = abs_ts(sw_mono_ns() + ASIDE_WAIT_NS + 1000 * MS);
-    if (sw_real.pthread_mutex_clocklock(&aside_lock, CLOCK_MONOTONIC, &ts) == 0)
-        return true;
-    atomic_store(&aside_broken, true);
-    return false;
+    struct timespec ts = abs_ts(sw_mono_ns() + bound_ns);
+    return sw_real.pthread_mutex_clocklock(&aside_lock, CLOCK_MONOTONIC, &ts) == 0;
 }
 
 bool sw_watchdog_step_aside(void)
 {
-    if (!lock_aside())
+    /* Callers queued behind one waiting out a report give up after a second more (and the
+     * stepping aside is off from then: see lock_aside). */
+    if (atomic_load(&aside_broken))
         return false;
+    if (!lock_aside(ASIDE_WAIT_NS + 1000 * MS)) {
+        atomic_store(&aside_broken, true);
+        return false;
+    }
     if (aside_depth == 0)
         aside_stopped = stop_thread();
     /* Only an absence is counted: a caller told "no" calls no come_back. */
@@ -224,7 +226,9 @@ bool sw_watchdog_step_aside(void)
 int sw_watchdog_come_back(void)
 {
     int r = 0;
-    if (!lock_aside())
+    /* A caller whose absence was counted waits longer: the lock is only ever held for one
+     * bounded stop, unless a thread left it held (lock_aside). */
+    if (!lock_aside(6 * ASIDE_WAIT_NS))
         return -EDEADLK;
     if (--aside_depth == 0 && aside_stopped) {
         aside_stopped = false;

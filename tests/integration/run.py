@@ -1035,6 +1035,14 @@ def test_calls_in_library_constructors_before_ours_do_not_keep_the_watching_off(
     check(any(f.get("function") == "early_wait" for f in stalls[0]["threads"][0]["frames"]),
           "not the main thread's stack", res)
     check(any(r["event"] == "recovered" for r in res.reports), "no recovered report", res)
+    # A thread created there that computes without a call is still watched (its slot from
+    # its creation; the watching starts in our constructor): STALLWATCH_BUSY reports it.
+    res = shim.run(["early_ctor"], env={"STALLWATCH_LOCK": "500ms", "STALLWATCH_BUSY": "1s",
+                                        "EARLY_CTOR_SPIN": "1"})
+    check(res.returncode == 0 and any(r["event"] == "stall" and
+                                      r["threads"][0].get("name") == "early-spin" and
+                                      r["threads"][0]["class"] == "busy" for r in res.reports),
+          "the spinning thread of a library constructor was not reported busy", res)
 
 
 def test_a_set_id_call_after_a_per_thread_capability_change_does_not_abort(shim):

@@ -1,11 +1,13 @@
 /* A library whose constructor, which the loader runs before the preloaded shim's, makes
  * interposed calls as libcap-ng's does (postgres links it): opens and closes a /proc file,
  * takes a free mutex, and starts a thread that holds the mutex m for 1.5 s. early_wait()
- * (for the program) then waits for m. */
+ * (for the program) then waits for m. With EARLY_CTOR_SPIN set, it also starts a thread
+ * named "early-spin" that computes for 2.5 s without any call. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +26,26 @@ static void *holder(void *arg)
     return NULL;
 }
 
+static void *spinner(void *arg)
+{
+    (void)arg;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 2500000000L);
+    return NULL;
+}
+
 __attribute__((constructor)) static void early(void)
 {
+    if (getenv("EARLY_CTOR_SPIN") != NULL) {
+        pthread_t s;
+        if (pthread_create(&s, NULL, spinner, NULL) != 0)
+            _exit(97);
+        pthread_setname_np(s, "early-spin");
+        pthread_detach(s);
+    }
     int fd = open("/proc/self/stat", O_RDONLY);
     if (fd >= 0)
         close(fd);

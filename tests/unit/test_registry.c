@@ -23,17 +23,23 @@ static void no_start(void)
 {
 }
 
-/* Before our constructor (the program's libraries' constructors run first): nothing is
- * claimed and no call is marked, so the main thread is still lazy when the constructor makes
- * it the deferred thread. Runs first, in a process where no constructor ran. */
-START_TEST(test_nothing_is_claimed_before_the_constructor)
+/* Before our constructor (the program's libraries' constructors run first): no call is
+ * marked and the calling thread claims no slot, so the main thread is still lazy when the
+ * constructor makes it the deferred thread; a thread created there gets its slot. Runs
+ * first, in a process where no constructor ran. */
+START_TEST(test_the_main_thread_claims_nothing_before_the_constructor)
 {
-    ck_assert_ptr_null(sw_registry_claim());
+    ck_assert(!sw_registry_claimed_early());
     ck_assert_ptr_eq(sw_registry_self(), &sw_slot_internal);
     ck_assert_ptr_eq(sw_self, &sw_slot_lazy);
     ck_assert(sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK));
     ck_assert(sw_registry_call_defers(SW_CALL_FLOCK));
     ck_assert(!sw_registry_watching());
+    /* A thread created there (its creator claims its slot) has one from the start. */
+    struct sw_slot *created = sw_registry_claim();
+    ck_assert_ptr_nonnull(created);
+    ck_assert(sw_registry_claimed_early());
+    ck_assert_ptr_eq(sw_self, &sw_slot_lazy);
     /* The constructor then defers the main thread, and its first lock starts the watching. */
     sw_registry_defer_start(no_start, 1u << SW_CLASS_LOCK, 0);
     ck_assert_ptr_eq(sw_self, &sw_slot_deferred);
@@ -457,7 +463,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("registry");
     TCase *before = tcase_create("before the constructor");
-    tcase_add_test(before, test_nothing_is_claimed_before_the_constructor);
+    tcase_add_test(before, test_the_main_thread_claims_nothing_before_the_constructor);
     suite_add_tcase(s, before);
     TCase *tc = tcase_create("slots");
     tcase_add_unchecked_fixture(tc, constructed_and_watching, NULL);
