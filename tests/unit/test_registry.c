@@ -363,6 +363,28 @@ START_TEST(test_deferred_calls_are_marked_nowhere)
 }
 END_TEST
 
+/* A held spinlock starts the watching: on x86_64 glibc a held one holds 0 (a free one 1), so
+ * reading its word as a mutex's took a single-threaded spin self-deadlock for a free lock,
+ * and it was never watched. */
+static int a_held_spinlock_starts_the_watching(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    pthread_spinlock_t spin;
+    pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE);
+    pthread_spin_lock(&spin);
+    struct sw_slot *k = sw_enter(SW_CALL_PTHREAD_SPIN_LOCK, (uintptr_t)&spin);
+    int ok = k != NULL && started == 1 && atomic_load(&k->call) == SW_CALL_PTHREAD_SPIN_LOCK;
+    sw_leave(k);
+    return ok;
+}
+
+START_TEST(test_a_held_spinlock_starts_the_watching)
+{
+    in_child(a_held_spinlock_starts_the_watching);
+}
+END_TEST
+
 START_TEST(test_watching_starts_at_the_first_call_of_a_starting_class)
 {
     in_child(starts_at_the_first_call_of_a_starting_class);
@@ -480,6 +502,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_held_slot_waits_for_the_watchdog_after_its_thread_exits);
     tcase_add_test(tc, test_watching_starts_at_the_first_call_of_a_starting_class);
     tcase_add_test(tc, test_deferred_calls_are_marked_nowhere);
+    tcase_add_test(tc, test_a_held_spinlock_starts_the_watching);
     tcase_add_test(tc, test_file_calls_start_watching_once_the_process_is_old_enough);
     tcase_add_test(tc, test_another_thread_starting_the_watching_registers_the_main_thread);
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
