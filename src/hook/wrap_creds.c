@@ -25,20 +25,17 @@
  * signal handler of the program's. */
 #define SW_CREDS(name, expr)                                                                       \
     do {                                                                                           \
-        int e0_ = errno, cancel_;                                                                  \
+        int e_ = errno, cancel_;                                                                   \
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_);                                  \
         bool away = (sw_in_handler == 0 || sw_in_handler_pid != getpid()) &&                       \
                     sw_own_threads_aside();                                                        \
-        errno = e0_;                                                                               \
+        errno = e_;                                                                                \
         int r_ = SW_REAL_ANY(name) expr;                                                           \
-        if (away) {                                                                                \
-            int e_ = errno;                                                                        \
+        e_ = errno;                                                                                \
+        if (away)                                                                                  \
             sw_own_threads_back();                                                                 \
-            errno = e_;                                                                            \
-        }                                                                                          \
-        int e1_ = errno;                                                                           \
         pthread_setcancelstate(cancel_, NULL);                                                     \
-        errno = e1_;                                                                               \
+        errno = e_;                                                                                \
         return r_;                                                                                 \
     } while (0)
 

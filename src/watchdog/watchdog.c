@@ -3,8 +3,8 @@
  * (reports.c); at exit it takes one last look for recoveries; in a fork child it starts again;
  * it steps aside for a program's set*id call. Runs on the watchdog thread (sw_watchdog_start,
  * the destructor's sw_watchdog_quiesce, the fork child's handler and the stepping aside
- * excepted). Its sw_self is the internal slot, so any wrapper it
- * reaches costs nothing and reports nothing. */
+ * excepted). Its sw_self is the internal slot, so any wrapper it reaches costs nothing and
+ * reports nothing. */
 #include "watchdog/watchdog.h"
 
 #include <errno.h>
