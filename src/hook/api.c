@@ -40,7 +40,7 @@ static struct sw_slot *self(void)
 {
     struct sw_slot *s = sw_self;
     if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
-        if (sw_in_handler != 0 && sw_in_handler_pid == getpid() && !sw_registry_watching())
+        if (sw_in_program_handler() && !sw_registry_watching())
             return NULL; /* the watching does not start inside a signal handler */
         sw_real_ensure();
         s = sw_registry_self();

@@ -45,6 +45,10 @@ struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t ob
         /* Resolve before claiming: once this thread has a slot its wrappers take the fast
          * path, which calls the real functions without checking them. */
         sw_real_ensure();
+        /* A vfork child runs as this thread, in its memory: it marks nothing and claims no
+         * slot (hook/wrap_vfork.c). */
+        if (__builtin_expect(sw_vforking != 0, 0))
+            return NULL;
         /* Until the process starts watching, only a call that could be reported at the
          * settings starts it; the others (a child's housekeeping before exec, waits whose
          * class is off, the first free locks: a single-threaded program's locks always are

@@ -11,12 +11,17 @@
  * exist in the pre-2.3.2 flavour are asked for GLIBC_2.3.2 by dlvsym, on the architectures
  * that have that version (x86). The lock functions come first in the table and a nested call
  * on the same thread returns at once, so a wrapper re-entered by such a malloc finds its real
- * function already set. */
+ * function already set.
+ *
+ * The thread's signals are held off for the lookup, all but those a fault raises: a program
+ * handler that ran in the middle would reach wrappers whose real function is not set yet (a
+ * NULL call) or this lookup again, inside the loader. They are delivered when it is done. */
 #include "hook/real.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <gnu/libc-version.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -68,13 +73,22 @@ void sw_real_init(void)
         return; /* re-entered from a lookup on this thread: what is resolved so far serves */
     resolving = true;
     int saved = errno;
+    sigset_t hold, old;
+    sigfillset(&hold);
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        sigdelset(&hold, faults[i]);
+    /* glibc's own signals (cancellation, set*id) stay deliverable: pthread_sigmask drops them. */
+    bool held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
     bool versioned = old_dlsym();
 #define SW_REAL_RESOLVE(ret, name, params) sw_real.name = (ret(*) params)next(#name, versioned);
     SW_REAL_FUNCS(SW_REAL_RESOLVE)
 #undef SW_REAL_RESOLVE
     atomic_store_explicit(&resolved, true, memory_order_release);
-    errno = saved;
     resolving = false;
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
 }
 
 void sw_real_early(void)

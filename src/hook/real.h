@@ -148,6 +148,7 @@
     X(int, setresuid, (uid_t, uid_t, uid_t))                                                       \
     X(int, setresgid, (gid_t, gid_t, gid_t))                                                       \
     X(int, setgroups, (size_t, const gid_t *))                                                     \
+    X(pid_t, vfork, (void))                                                                        \
     X(int, sigaction, (int, const struct sigaction *, struct sigaction *))                         \
     X(__sighandler_t, signal, (int, __sighandler_t))                                               \
     X(__sighandler_t, bsd_signal, (int, __sighandler_t))                                           \

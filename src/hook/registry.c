@@ -17,6 +17,8 @@ __thread struct sw_slot *sw_self __attribute__((tls_model("initial-exec"))) = &s
 __thread struct sw_slot sw_slot_internal __attribute__((tls_model("initial-exec"), aligned(64)));
 __thread unsigned sw_in_handler __attribute__((tls_model("initial-exec")));
 __thread pid_t sw_in_handler_pid __attribute__((tls_model("initial-exec")));
+__thread uintptr_t sw_in_handler_frame __attribute__((tls_model("initial-exec")));
+__thread unsigned sw_vforking __attribute__((tls_model("initial-exec")));
 /* Never written: its call byte stays non-zero so every unregistered thread's first interposed
  * call takes the slow path. */
 struct sw_slot sw_slot_lazy = {.word = SW_CALL_MASK};
@@ -272,6 +274,8 @@ static void free_slot(struct sw_slot *s)
 struct sw_slot *sw_registry_self(void)
 {
     struct sw_slot *s = sw_self;
+    if (sw_vforking != 0 && (s == &sw_slot_deferred || s == &sw_slot_lazy))
+        return &sw_slot_internal; /* a vfork child: see hook/wrap_vfork.c */
     if (s == &sw_slot_deferred) {
         int saved = errno;
         start_deferred();
@@ -329,7 +333,7 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
 void sw_registry_start(void)
 {
     if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL ||
-        (sw_in_handler != 0 && sw_in_handler_pid == getpid()))
+        sw_in_program_handler() || sw_vforking != 0)
         return;
     if (sw_self == &sw_slot_deferred || sw_self == &sw_slot_lazy)
         sw_registry_self();
@@ -352,7 +356,7 @@ bool sw_registry_call_defers(enum sw_call call)
 {
     if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL)
         return !atomic_load_explicit(&constructed, memory_order_relaxed);
-    if (sw_in_handler != 0 && sw_in_handler_pid == getpid())
+    if (sw_in_program_handler())
         return true; /* not from a signal handler: it may have interrupted malloc */
     uint32_t bit = 1u << sw_calls[call].cls;
     if ((start_classes & bit) != 0)

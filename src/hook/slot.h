@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "core/calls.h"
 #include "core/episode.h"
@@ -118,13 +119,42 @@ extern __thread struct sw_slot sw_slot_internal
     __attribute__((tls_model("initial-exec"), visibility("hidden"), aligned(64)));
 
 /* How many of the program's signal handlers the calling thread is running (the trampoline
- * of wrap_signal.c counts them), and in which process the outermost began: the process's
- * watching never starts inside one, since the start creates a thread (hook/registry.h). A
- * fork child that goes on inside its parent's handler (postgres's postmaster starts its
- * children so) is not inside a handler of its own. */
+ * of wrap_signal.c counts them), in which process the outermost began, and that outermost
+ * trampoline's frame: the process's watching never starts inside one, since the start
+ * creates a thread (hook/registry.h). A fork child that goes on inside its parent's handler
+ * (postgres's postmaster starts its children so) is not inside a handler of its own. A
+ * handler that leaves by siglongjmp never comes back to the trampoline to uncount itself:
+ * code running above the outermost trampoline's frame is not inside it (see
+ * sw_in_program_handler). */
 extern __thread unsigned sw_in_handler __attribute__((tls_model("initial-exec"), visibility("hidden")));
 extern __thread pid_t sw_in_handler_pid
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern __thread uintptr_t sw_in_handler_frame
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* Non-zero while the thread is inside vfork (hook/wrap_vfork.c): seen so by the vfork child,
+ * which shares this storage with it, and which must claim no slot and start nothing. */
+extern __thread unsigned sw_vforking
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* Whether code at frame (the caller's __builtin_frame_address(0)) runs inside one of the
+ * program's handlers in this process. A count left by a handler that jumped out is dropped
+ * here: the stack grows down, so a frame at or above the outermost trampoline's is the code
+ * the handler interrupted, or code that jumped back there. (A handler on an alternate stack
+ * that lies above the stack it jumps back to is still counted: the watching then waits for
+ * a call above it, as before.) One getpid only while a count is held. */
+static inline bool sw_in_program_handler_at(uintptr_t frame)
+{
+    if (__builtin_expect(sw_in_handler == 0, 1))
+        return false;
+    if (frame >= sw_in_handler_frame) {
+        sw_in_handler = 0;
+        return false;
+    }
+    return sw_in_handler_pid == getpid();
+}
+
+#define sw_in_program_handler() sw_in_program_handler_at((uintptr_t)__builtin_frame_address(0))
 
 /* The slow path of sw_enter, when s's call byte is not 0: s is sw_slot_lazy (the thread's
  * first interposed call: claim a slot, make sure the real functions are resolved, mark it) or

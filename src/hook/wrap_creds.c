@@ -27,8 +27,7 @@
     do {                                                                                           \
         int e_ = errno, cancel_;                                                                   \
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_);                                  \
-        bool away = (sw_in_handler == 0 || sw_in_handler_pid != getpid()) &&                       \
-                    sw_own_threads_aside();                                                        \
+        bool away = !sw_in_program_handler() && sw_own_threads_aside();                            \
         errno = e_;                                                                                \
         int r_ = SW_REAL_ANY(name) expr;                                                           \
         e_ = errno;                                                                                \

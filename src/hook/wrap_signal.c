@@ -18,7 +18,6 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hook/interpose.h"
@@ -44,11 +43,26 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     if (me != &sw_slot_lazy)
         atomic_fetch_add_explicit(&me->prog_signals, 1, memory_order_relaxed);
     uintptr_t h = sig > 0 && sig < SW_NSIG ? atomic_load(&handlers[sig]) : 0;
-    if (sw_in_handler++ == 0)
-        sw_in_handler_pid = (pid_t)syscall(SYS_getpid);
+    /* Counted as inside a handler (slot.h), with the outermost trampoline's frame: a count
+     * left by a handler that jumped out is dropped. The frame is stored again once counted,
+     * in case a handler nested before the count replaced it; the count is put back as it was,
+     * not decremented, so that a count dropped meanwhile stays dropped. */
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    unsigned depth = sw_in_handler;
+    if (depth != 0 && frame >= sw_in_handler_frame)
+        depth = 0;
+    if (depth == 0) {
+        sw_in_handler_frame = frame;
+        sw_in_handler_pid = getpid(); /* not syscall(): ours, a wrapper */
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+    sw_in_handler = depth + 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (depth == 0)
+        sw_in_handler_frame = frame;
     if (h > 2 && h != (uintptr_t)SIG_ERR)
         ((sw_sigaction_fn)h)(sig, si, uc);
-    sw_in_handler--;
+    sw_in_handler = depth;
 }
 
 /* A handler function, not SIG_DFL (0), SIG_IGN (1), SIG_HOLD (2) or SIG_ERR (-1). */

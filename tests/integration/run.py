@@ -1004,6 +1004,40 @@ def test_the_watching_starts_at_the_first_call_that_could_be_reported(shim):
           "the 64th free lock did not start the watching", res)
 
 
+def test_a_signal_during_the_first_lookup_of_the_real_functions_is_harmless(shim):
+    """The real functions are looked up at the process's first interposed call. A program
+    handler that ran in the middle (a 20 us SIGALRM timer, a handler that writes and calls
+    syscall()) reached wrappers whose real function was still NULL: the program crashed
+    with SIGSEGV in nearly every run. Signals are held off for the lookup now."""
+    for _ in range(10):
+        res = shim.run(["lazy_start", "signals"])
+        check(res.returncode == 0 and "survived" in res.stdout,
+              "a signal during the lookup broke the program", res)
+
+
+def test_a_handler_that_jumps_out_does_not_keep_the_watching_off(shim):
+    """A handler that leaves by siglongjmp never returns to our trampoline, which counted
+    it: the thread was taken to be inside a handler for good, and its calls never started
+    the watching. After the jump, a lock that must wait starts it as in normal code."""
+    res = shim.run(["lazy_start", "longjmp"])
+    check(res.returncode == 0 and "threads=1 at jumped" in res.stdout and
+          "threads=2 at relock" in res.stdout,
+          "the watching did not start after a handler jumped out", res)
+
+
+def test_a_vfork_child_does_not_use_up_the_parents_start(shim):
+    """A vfork child shares the parent's memory and the calling thread's storage until it
+    execs or exits. Its close(), 150 ms after the parent's first file call, started the
+    watching inside the child: the parent's one start was used up, its thread's slot
+    claimed under the child's tid and the watchdog created in the child, which died at
+    _exit. The parent was never watched: a lock that must wait after the vfork started
+    nothing. CPython's subprocess closes a descriptor in its vfork child this way."""
+    res = shim.run(["lazy_start", "vfork"])
+    check(res.returncode == 0 and "threads=1 at vfork" in res.stdout and
+          "threads=2 at relock" in res.stdout,
+          "the parent's watching did not start after a vfork child's call", res)
+
+
 def test_a_child_of_a_process_that_never_watched_is_watched(shim):
     """A process that forks before any call of interest: its child is that process again and
     starts its own watching at its first thread creation; its stall is reported under the
@@ -1191,7 +1225,7 @@ def test_signal_installers_behave_as_without_the_shim(shim):
 
 def test_every_call_conforms_while_captured(shim):
     """tests/progs/conformance.c calls every exported function in its normal and error cases
-    (858 cases: return values, errno, outputs, the program's own EINTR, cancellation...) and
+    (860 cases: return values, errno, outputs, the program's own EINTR, cancellation...) and
     prints one line each. Under the shim with 50 ms thresholds for every class, all threads
     in every report and no rate limit, so that threads are signalled and captured while they
     sit in the calls, the output is the same as without the shim."""
@@ -1358,7 +1392,7 @@ def test_exports_match_call_table(shim):
                                       "sigaction", "signal", "bsd_signal", "sysv_signal",
                                       "sigset", "setuid", "setgid", "seteuid", "setegid",
                                       "setreuid", "setregid", "setresuid", "setresgid",
-                                      "setgroups"}
+                                      "setgroups", "vfork"}
     public = {s for s in exported if s.startswith("stallwatch_")}
     check(public == {"stallwatch__heartbeat", "stallwatch__heartbeat_stop",
                      "stallwatch__scope_begin", "stallwatch__scope_end", "stallwatch__active"},

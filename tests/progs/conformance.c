@@ -4208,6 +4208,15 @@ static void sec_commands(void)
     int st;
     CASE("system.null", rs, system(NULL) != 0, NULL);
     CASE("system.exit3", rs, st = system("exit 3"), STF, STA(st));
+    /* vfork's child runs on the caller's stack and memory; its wrapper keeps the caller's
+     * return address off the stack, and the child's interposed call claims nothing. */
+    pid_t vp;
+    CASE("vfork.exit5", rs,
+         (vp = vfork()) == 0 ? (_exit(5), 0L) : (long)(waitpid(vp, &st, 0) == vp), STF, STA(st));
+    CASE("vfork.child_calls", rs,
+         (vp = vfork()) == 0 ? (close(-1), _exit(errno == EBADF ? 6 : 7), 0L)
+                             : (long)(waitpid(vp, &st, 0) == vp),
+         STF, STA(st));
     TCASE("system.sleep.slow", rs, st = system("sleep 0.2"), "waited=%d " STF, WAITED(200),
           STA(st));
     FILE *f = popen("echo hi", "r");
