@@ -137,6 +137,7 @@
     X(int, nanosleep, (const struct timespec *, struct timespec *))                                \
     X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))          \
     X(int, thrd_sleep, (const struct timespec *, struct timespec *))                               \
+    X(void, pthread_exit, (void *))                                                                \
     X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))       \
     X(int, thrd_create, (thrd_t *, thrd_start_t, void *))                                          \
     X(int, setuid, (uid_t))                                                                        \

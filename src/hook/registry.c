@@ -59,6 +59,10 @@ static void (*_Atomic deferred_start)(void);
 static _Atomic bool constructed;
 static _Atomic bool claimed_early; /* a thread was created before the constructor */
 
+/* deferred_slot once the deferred thread has ended with pthread_exit before taking its slot
+ * up: no slot is claimed for it any more, and one claimed already was given back. */
+static struct sw_slot deferred_gone;
+
 static struct sw_slot *claim_slot(void);
 static void free_slot(struct sw_slot *s);
 
@@ -105,13 +109,24 @@ static void on_thread_exit(void *p)
     sw_self = &sw_slot_internal;
 }
 
-int sw_registry_init(void)
+/* The thread-exit key: made by the constructor, or earlier by the first claim for a thread
+ * created in an earlier library's constructor, which binds before ours runs. */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_err;
+
+static void make_exit_key(void)
 {
     int r = pthread_key_create(&exit_key, on_thread_exit);
-    if (r != 0)
-        return -r;
-    atomic_store(&exit_key_ok, true);
-    return 0;
+    if (r == 0)
+        atomic_store(&exit_key_ok, true);
+    else
+        exit_key_err = r;
+}
+
+int sw_registry_init(void)
+{
+    pthread_once(&exit_key_once, make_exit_key);
+    return -exit_key_err;
 }
 
 void sw_registry_go_passive(void)
@@ -207,6 +222,7 @@ struct sw_slot *sw_registry_claim(void)
          * computes without a call is still judged by STALLWATCH_BUSY); and the process,
          * multi-threaded already, starts watching from our constructor. */
         atomic_store(&claimed_early, true);
+        pthread_once(&exit_key_once, make_exit_key); /* its slot is given back at its exit */
         return claim_slot();
     }
     /* A thread created is one to watch: the watching starts first (a deferred thread takes
@@ -313,6 +329,16 @@ struct sw_slot *sw_registry_self(void)
         s = &sw_slot_internal;
     errno = saved;
     return s;
+}
+
+void sw_registry_thread_exits(void)
+{
+    if (sw_self != &sw_slot_deferred)
+        return; /* a slot of its own goes back through the exit key */
+    struct sw_slot *d = atomic_exchange(&deferred_slot, &deferred_gone);
+    if (d != NULL && d != &deferred_gone)
+        sw_registry_release(d);
+    sw_self = &sw_slot_internal; /* the calls of its key destructors mark nothing we watch */
 }
 
 void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged)

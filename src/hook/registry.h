@@ -61,6 +61,12 @@ struct sw_slot *sw_registry_self(void);
  * any of these has no watchdog thread at all. */
 void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged);
 
+/* The calling thread ends by pthread_exit (hook/wrap_thread.c). The deferred thread (the main
+ * thread, before its first call since the start) has no exit key set, and a slot claimed on
+ * its behalf by the thread that started the watching would stay claimed: it is given back,
+ * and none is claimed for it later. Other threads: nothing (their exit key does it). */
+void sw_registry_thread_exits(void);
+
 /* Starts the watching now, if it has not started (and the caller is not inside a signal
  * handler of the program's): for calls that say the process is one to watch whatever it does
  * next (MPI_Init: a rank computing without a call must still answer job-wide dump

@@ -1,5 +1,6 @@
 /* Exported wrappers for thread creation: pthread_create and C11 thrd_create (glibc's
- * thrd_create calls its internal pthread_create, out of our reach). Any thread.
+ * thrd_create calls its internal pthread_create, out of our reach), and pthread_exit. Any
+ * thread.
  *
  * The creator claims the new thread's slot and hands it to a trampoline that binds it on the
  * new thread before the program's start routine runs, so the thread is known from its first
@@ -53,4 +54,14 @@ SW_EXPORT int thrd_create(thrd_t *t, thrd_start_t start, void *arg)
     if (r != thrd_success)
         sw_registry_release(s);
     return r;
+}
+
+/* A main thread that ends by pthread_exit before it took up the slot claimed for it when
+ * another thread started the watching gives that slot back (registry.h). glibc's thrd_exit
+ * calls its internal pthread_exit, out of our reach. */
+SW_EXPORT void pthread_exit(void *ret)
+{
+    sw_registry_thread_exits();
+    SW_REAL_ANY(pthread_exit)(ret);
+    __builtin_unreachable();
 }

@@ -23,6 +23,12 @@ static void no_start(void)
 {
 }
 
+static void *early_thread(void *arg)
+{
+    sw_registry_bind(arg);
+    return NULL;
+}
+
 /* Before our constructor (the program's libraries' constructors run first): no call is
  * marked and the calling thread claims no slot, so the main thread is still lazy when the
  * constructor makes it the deferred thread; a thread created there gets its slot. Runs
@@ -40,6 +46,11 @@ START_TEST(test_the_main_thread_claims_nothing_before_the_constructor)
     ck_assert_ptr_nonnull(created);
     ck_assert(sw_registry_claimed_early());
     ck_assert_ptr_eq(sw_self, &sw_slot_lazy);
+    /* It binds before our constructor runs, and still gives its slot back at its exit. */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, early_thread, created), 0);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(atomic_load(&created->state), SW_SLOT_FREE);
     /* The constructor then defers the main thread, and its first lock starts the watching. */
     sw_registry_defer_start(no_start, 1u << SW_CLASS_LOCK, 0);
     ck_assert_ptr_eq(sw_self, &sw_slot_deferred);
@@ -448,6 +459,39 @@ START_TEST(test_another_thread_starting_the_watching_registers_the_main_thread)
 }
 END_TEST
 
+/* The main thread ending by pthread_exit before it took up the slot claimed for it gives the
+ * slot back; and, gone before the start, gets none claimed for it then. */
+static int main_thread_exits_before_taking_its_slot(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    unsigned before = live_slots();
+    pthread_t t;
+    struct sw_slot *other = NULL;
+    pthread_create(&t, NULL, creates_a_slot, &other);
+    pthread_join(t, NULL);
+    int ok = started == 1 && sw_self == &sw_slot_deferred && live_slots() == before + 2;
+    sw_registry_thread_exits();
+    ok = ok && live_slots() == before + 1 && sw_self == &sw_slot_internal;
+    sw_registry_release(other);
+    /* Gone before the start: nothing is claimed for it. */
+    sw_self = &sw_slot_lazy;
+    started = 0;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    sw_registry_thread_exits();
+    pthread_create(&t, NULL, creates_a_slot, &other);
+    pthread_join(t, NULL);
+    ok = ok && started == 1 && live_slots() == before + 1;
+    sw_registry_release(other);
+    return ok;
+}
+
+START_TEST(test_a_main_thread_ending_before_taking_its_slot_gives_it_back)
+{
+    in_child(main_thread_exits_before_taking_its_slot);
+}
+END_TEST
+
 /* A child of a process that watched times its file-system calls from its own first one,
  * however long its parent had been making them: the close before its exec does not start
  * it. */
@@ -505,6 +549,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_held_spinlock_starts_the_watching);
     tcase_add_test(tc, test_file_calls_start_watching_once_the_process_is_old_enough);
     tcase_add_test(tc, test_another_thread_starting_the_watching_registers_the_main_thread);
+    tcase_add_test(tc, test_a_main_thread_ending_before_taking_its_slot_gives_it_back);
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
