@@ -48,6 +48,7 @@ static uint32_t start_classes;
  * and when it first made one. */
 static uint32_t aged_classes;
 static uint64_t born_ns;
+static pid_t born_pid; /* a child of a process that never watched inherits born_ns */
 static void (*_Atomic deferred_start)(void);
 /* Set by our constructor (sw_registry_defer_start, or going passive). Before it, in the
  * constructors of the program's libraries, which the loader runs before ours, deferred_start
@@ -392,9 +393,20 @@ bool sw_registry_call_defers(enum sw_call call)
     /* Timed from the first such call (no clock is read at start-up: its first read costs a
      * process two page faults). Races store nearly the same time. */
     uint64_t now = sw_mono_ns();
-    if (born_ns == 0)
+    if (born_ns == 0) {
         born_ns = now;
-    return now - born_ns < SW_START_AGE_NS;
+        born_pid = getpid();
+    }
+    if (now - born_ns < SW_START_AGE_NS)
+        return true;
+    /* Old enough, unless this is a child of a process that never watched (no fork handler
+     * of ours ran in it): its own first such call is this one. */
+    pid_t pid = getpid();
+    if (born_pid == pid)
+        return false;
+    born_ns = now;
+    born_pid = pid;
+    return true;
 }
 
 void sw_registry_after_fork_child(void (*start)(void), uint32_t classes, uint32_t aged)

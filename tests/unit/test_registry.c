@@ -516,6 +516,66 @@ START_TEST(test_a_child_times_its_file_calls_from_its_own_first)
 }
 END_TEST
 
+/* So does a child of a process that never watched (no fork handler of ours runs in it),
+ * though it inherits its parent's clock. */
+static int child_of_a_never_watched_parent_times_its_own(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    sw_registry_call_defers(SW_CALL_STAT);
+    struct timespec ts = {0, SW_START_AGE_NS + 10000000};
+    nanosleep(&ts, NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(sw_registry_call_defers(SW_CALL_STAT) && sw_registry_call_defers(SW_CALL_STAT) ? 0
+                                                                                            : 1);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && !sw_registry_call_defers(SW_CALL_STAT);
+}
+
+/* The 64th free lock starts the watching, counted in each process: a child of a process
+ * that never watched inherits its parent's count, and counts its own 64 from the lock at
+ * which that one would have run out. */
+static pthread_mutex_t free_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void free_locks(int n)
+{
+    for (int i = 0; i < n; i++)
+        sw_leave(sw_enter_slow(sw_self, SW_CALL_PTHREAD_MUTEX_LOCK, (uintptr_t)&free_mutex));
+}
+
+static int free_locks_counted_per_process(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    free_locks(40);
+    pid_t pid = fork();
+    if (pid == 0) {
+        free_locks(40);
+        int ok = started == 0;
+        free_locks(63);
+        _exit(ok && started == 1 ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && started == 0;
+    free_locks(23);
+    return ok && started == 0 && (free_locks(1), started == 1);
+}
+
+START_TEST(test_free_locks_are_counted_in_each_process)
+{
+    in_child(free_locks_counted_per_process);
+}
+END_TEST
+
+START_TEST(test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_own_first)
+{
+    in_child(child_of_a_never_watched_parent_times_its_own);
+}
+END_TEST
+
 START_TEST(test_passive_registry_hands_out_nothing)
 {
     sw_self = &sw_slot_lazy; /* a thread without a slot yet */
@@ -551,6 +611,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_another_thread_starting_the_watching_registers_the_main_thread);
     tcase_add_test(tc, test_a_main_thread_ending_before_taking_its_slot_gives_it_back);
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
+    tcase_add_test(tc, test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_own_first);
+    tcase_add_test(tc, test_free_locks_are_counted_in_each_process);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
     return s;
