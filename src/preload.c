@@ -9,6 +9,7 @@
  * the shim goes passive (wrappers keep passing calls through, nothing is watched). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -82,10 +83,17 @@ static uint32_t aged_classes(void)
     return on ? (1u << SW_CLASS_DISK) | (1u << SW_CLASS_PATH) | (1u << SW_CLASS_FD) : 0;
 }
 
-/* The same in a fork child of a process that watched. */
+static void starts_the_rest(void);
+
+/* The same in a fork child of a process that watched, or that had begun to: forked while the
+ * parent's start was under way, the child starts all of it. */
 static void child_starts_watching(void)
 {
     sw_registry_settle_child();
+    if (!sw_watchdog_configured()) {
+        starts_the_rest();
+        return;
+    }
     sw_errout_start();
     sw_watchdog_start_in_child();
 }
@@ -94,6 +102,8 @@ static void child_starts_watching(void)
  * operations, so that no descriptor of ours is being opened at the fork and the child knows
  * every one of ours and closes it. A child of a process that never watched is that process
  * again, and starts watching as the parent would have. */
+static _Atomic bool fork_handlers_in; /* registered in this process */
+
 static void before_fork(void)
 {
     sw_ownfd_fork_prepare();
@@ -107,6 +117,7 @@ static void after_fork_parent(void)
 /* A few stores and the closing of our descriptors. */
 static void after_fork_child(void)
 {
+    atomic_store(&fork_handlers_in, true);
     sw_ownfd_fork_child();
     if (!active)
         return;
@@ -126,27 +137,54 @@ static void watchdog_back(void)
         go_passive("cannot start the watchdog thread again after a change of credentials", -r);
 }
 
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+static int fork_handlers_err;
+
+/* Once per process. A child forked while they were being installed repeats the once (glibc
+ * restarts a once interrupted by a fork), and installs them unless its own child handler ran,
+ * which says they are there. */
+static void install_fork_handlers(void)
+{
+    if (atomic_load(&fork_handlers_in))
+        return;
+    fork_handlers_err = pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    if (fork_handlers_err == 0)
+        atomic_store(&fork_handlers_in, true);
+}
+
+/* Before the start is claimed (hook/registry.h), so that a fork on another thread from then
+ * on runs them: a process that never watched runs no code of ours at a fork (in a child, even
+ * reading code of ours costs a page fault). */
+static void prepares_watching(void)
+{
+    sw_real_ensure();
+    pthread_once(&fork_handlers_once, install_fork_handlers);
+}
+
 /* The process's watching, started by its first interposed call that could be reported, its
  * first API call or thread creation (hook/registry.h) rather than by the constructor: a
  * process that execs or exits at once (shells, build systems, git) never has a second
  * thread, so its forks stay single-threaded forks. Any thread, inside a wrapper. */
 static void starts_watching(void)
 {
-    sw_real_ensure();
-    /* The fork handlers too: a process that never watched runs no code of ours at a fork (in
-     * a child, even reading code of ours costs a page fault). */
-    int r = pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-    if (r != 0) {
-        go_passive("cannot install the fork handler", r);
+    if (fork_handlers_err != 0) {
+        go_passive("cannot install the fork handler", fork_handlers_err);
         return;
     }
+    starts_the_rest();
+}
+
+/* All of the start but the fork handlers: in the parent, and in a child forked while the
+ * parent's start was under way. */
+static void starts_the_rest(void)
+{
     /* Under this process's pid (a fork child of a process that never watched is one too). */
     sw_capture_start();
     sw_errout_start();
     sw_output_init(&config);
     /* Before the thread exists: a set*id call on another thread may come at once. */
     sw_own_threads_register(sw_watchdog_step_aside, watchdog_back);
-    r = sw_watchdog_start(&config);
+    int r = sw_watchdog_start(&config);
     if (r != 0)
         go_passive("cannot start the watchdog thread", -r);
 }
@@ -178,6 +216,7 @@ __attribute__((constructor)) static void sw_preload_init(void)
                               "will be read from /proc");
     sw_api_init(config.threshold_ns);
     sw_symclient_init(&config);
+    sw_registry_set_prepare(prepares_watching);
     sw_registry_defer_start(starts_watching, start_classes(), aged_classes());
     /* Busy and heartbeat threads are judged with no call at all: such settings are a request
      * to watch the process from its start. So is a thread created in an earlier library

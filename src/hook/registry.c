@@ -50,6 +50,7 @@ static uint32_t aged_classes;
 static uint64_t born_ns;
 static pid_t born_pid; /* a child of a process that never watched inherits born_ns */
 static void (*_Atomic deferred_start)(void);
+static void (*_Atomic deferred_prepare)(void);
 /* Set by our constructor (sw_registry_defer_start, or going passive). Before it, in the
  * constructors of the program's libraries, which the loader runs before ours, deferred_start
  * is still NULL, which would read as "watching": a slot claimed there would put the main
@@ -84,6 +85,11 @@ static struct sw_slot *publish_deferred(struct sw_slot *d)
  * its first look even if the thread never makes another interposed call. */
 static void start_deferred(void)
 {
+    if (atomic_load(&deferred_start) == NULL)
+        return;
+    void (*prepare)(void) = atomic_load(&deferred_prepare);
+    if (prepare != NULL)
+        prepare();
     void (*start)(void) = atomic_exchange(&deferred_start, NULL);
     if (start == NULL)
         return;
@@ -330,6 +336,11 @@ struct sw_slot *sw_registry_self(void)
         s = &sw_slot_internal;
     errno = saved;
     return s;
+}
+
+void sw_registry_set_prepare(void (*prepare)(void))
+{
+    atomic_store(&deferred_prepare, prepare);
 }
 
 void sw_registry_thread_exits(void)

@@ -61,6 +61,11 @@ struct sw_slot *sw_registry_self(void);
  * any of these has no watchdog thread at all. */
 void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t aged);
 
+/* The constructor: prepare runs before the start is claimed, on whichever thread starts the
+ * watching (and waits for it there if it is already running on another): a fork from the
+ * moment the start is claimed must find what prepare installs (preload.c's fork handlers). */
+void sw_registry_set_prepare(void (*prepare)(void));
+
 /* The calling thread ends by pthread_exit (hook/wrap_thread.c). The deferred thread (the main
  * thread, before its first call since the start) has no exit key set, and a slot claimed on
  * its behalf by the thread that started the watching would stay claimed: it is given back,

@@ -257,6 +257,11 @@ void sw_watchdog_after_fork_child(void)
     sw_reports_after_fork_child(0);
 }
 
+bool sw_watchdog_configured(void)
+{
+    return cfg != NULL;
+}
+
 void sw_watchdog_start_in_child(void)
 {
     if (cfg == NULL || atomic_load(&quiescing) || atomic_load(&running))

@@ -23,6 +23,10 @@ void sw_watchdog_after_fork_child(void);
  * watchdog thread, numbering reports from 1 under the child's pid. */
 void sw_watchdog_start_in_child(void);
 
+/* Whether sw_watchdog_start has run (in this process, or in the parent before the fork): a
+ * child forked while the parent's start was still under way has to start it all. */
+bool sw_watchdog_configured(void);
+
 /* For a program thread's set*id call (hook/wrap_creds.c), which glibc makes every thread
  * repeat and aborts the process over if one of them fails: the watchdog thread's credentials
  * can differ from the caller's (capset and PR_SET_KEEPCAPS change the calling thread's only),

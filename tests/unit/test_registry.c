@@ -576,6 +576,33 @@ START_TEST(test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_
 }
 END_TEST
 
+/* What must be in place before a fork (the fork handlers) is prepared before the start is
+ * claimed: a fork on another thread after the claim finds it. */
+static int prepared, prepared_unclaimed;
+
+static void count_prepare(void)
+{
+    prepared++;
+    prepared_unclaimed += !sw_registry_watching() && started == 0;
+}
+
+static int prepares_before_the_start_is_claimed(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_set_prepare(count_prepare);
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    int ok = prepared == 0 && sw_registry_call_defers(SW_CALL_WAITPID) && prepared == 0;
+    sw_registry_start();
+    sw_registry_start();
+    return ok && started == 1 && prepared == 1 && prepared_unclaimed == 1;
+}
+
+START_TEST(test_the_start_is_prepared_before_it_is_claimed)
+{
+    in_child(prepares_before_the_start_is_claimed);
+}
+END_TEST
+
 START_TEST(test_passive_registry_hands_out_nothing)
 {
     sw_self = &sw_slot_lazy; /* a thread without a slot yet */
@@ -613,6 +640,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
     tcase_add_test(tc, test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_own_first);
     tcase_add_test(tc, test_free_locks_are_counted_in_each_process);
+    tcase_add_test(tc, test_the_start_is_prepared_before_it_is_claimed);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
     return s;
