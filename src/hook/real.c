@@ -71,21 +71,27 @@ void sw_real_init(void)
 {
     if (resolving)
         return; /* re-entered from a lookup on this thread: what is resolved so far serves */
-    resolving = true;
     int saved = errno;
     sigset_t hold, old;
     sigfillset(&hold);
     static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
         sigdelset(&hold, faults[i]);
-    /* glibc's own signals (cancellation, set*id) stay deliverable: pthread_sigmask drops them. */
+    /* The signals are held off before the thread is marked as resolving: a handler that ran
+     * after the mark would find its wrappers' real functions unset and, seeing the mark, not
+     * look them up (a NULL call). One that ran before the hold did the whole lookup itself,
+     * which the check below sees. glibc's own signals (cancellation, set*id) stay
+     * deliverable: pthread_sigmask drops them. */
     bool held = pthread_sigmask(SIG_BLOCK, &hold, &old) == 0;
-    bool versioned = old_dlsym();
+    if (!atomic_load_explicit(&resolved, memory_order_acquire)) {
+        resolving = true;
+        bool versioned = old_dlsym();
 #define SW_REAL_RESOLVE(ret, name, params) sw_real.name = (ret(*) params)next(#name, versioned);
-    SW_REAL_FUNCS(SW_REAL_RESOLVE)
+        SW_REAL_FUNCS(SW_REAL_RESOLVE)
 #undef SW_REAL_RESOLVE
-    atomic_store_explicit(&resolved, true, memory_order_release);
-    resolving = false;
+        atomic_store_explicit(&resolved, true, memory_order_release);
+        resolving = false;
+    }
     if (held)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = saved;
