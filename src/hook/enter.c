@@ -3,8 +3,6 @@
  * signal handler, or from a library constructor that dlopen runs). Any thread, including
  * signal handlers; allocates nothing but a slot chunk (mmap) when every slot is taken, and
  * the call that starts the process's watching starts the watchdog thread. */
-#include <unistd.h>
-
 #include "core/diagnose.h"
 #include "hook/real.h"
 #include "hook/registry.h"
@@ -35,29 +33,6 @@ static bool lock_free_now(enum sw_call call, uintptr_t obj)
     }
 }
 
-/* Free locks taken before the watching starts: the 64th starts it (a program that takes
- * that many is no short-lived helper, and its locks then take the fast path). git's commands
- * take one or two. Counted racily: only raw clone threads could race the main thread. */
-#define FREE_LOCKS_BEFORE_START 64
-static unsigned free_locks;
-static pid_t free_locks_pid; /* a child of a process that never watched inherits the count */
-
-/* Counts one more free lock; false at the 64th. A child of a process that never watched
- * inherits the count, and counts its own 64 from the lock at which that one ran out. */
-static bool one_more_free_lock(void)
-{
-    if (free_locks == 0)
-        free_locks_pid = getpid();
-    if (++free_locks < FREE_LOCKS_BEFORE_START)
-        return true;
-    pid_t pid = getpid();
-    if (free_locks_pid == pid)
-        return false;
-    free_locks = 1; /* the parent's were counted: this child's count starts here */
-    free_locks_pid = pid;
-    return true;
-}
-
 struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t obj)
 {
     if (s == &sw_slot_lazy || s == &sw_slot_deferred) {
@@ -74,9 +49,9 @@ struct sw_slot *sw_enter_slow(struct sw_slot *s, enum sw_call call, uintptr_t ob
          * free, unless it deadlocks on itself) are not marked at all: nobody would look, and
          * a store after every fork costs a process that forks in a loop a page fault per fork
          * (docs/design.md, start-up). */
-        bool defer = sw_registry_call_defers(call) ||
-                     (!sw_registry_watching() && lock_free_now(call, obj) &&
-                      one_more_free_lock());
+        bool defer =
+            sw_registry_call_defers(call) ||
+            (!sw_registry_watching() && lock_free_now(call, obj) && sw_registry_free_lock_defers());
         if (defer)
             return NULL;
         s = sw_registry_self();

@@ -1,6 +1,7 @@
-/* The thread registry: slot chunks, lock-free claim/release, the thread-exit key.
- * Claim/bind/release: any thread (bind and release on the owning thread, or on the creator
- * when pthread_create fails). Iteration: watchdog thread. */
+/* The thread registry: slot chunks, lock-free claim/release, the thread-exit key, and the
+ * deferred start (which call starts the process's watching: its class, the process's age,
+ * its count of free locks). Claim/bind/release: any thread (bind and release on the owning
+ * thread, or on the creator when pthread_create fails). Iteration: watchdog thread. */
 #include "hook/registry.h"
 
 #include <errno.h>
@@ -49,6 +50,12 @@ static uint32_t start_classes;
 static uint32_t aged_classes;
 static uint64_t born_ns;
 static pid_t born_pid; /* a child of a process that never watched inherits born_ns */
+/* Free locks taken before the watching starts: the 64th starts it (a program that takes
+ * that many is no short-lived helper, and its locks then take the fast path). git's commands
+ * take one or two. Counted racily: only raw clone threads could race the main thread. */
+#define FREE_LOCKS_BEFORE_START 64
+static unsigned free_locks;
+static pid_t free_locks_pid; /* a child of a process that never watched inherits the count */
 static void (*_Atomic deferred_start)(void);
 static void (*_Atomic deferred_prepare)(void);
 /* Set by our constructor (sw_registry_defer_start, or going passive). Before it, in the
@@ -361,6 +368,7 @@ void sw_registry_defer_start(void (*start)(void), uint32_t classes, uint32_t age
     start_classes = classes;
     aged_classes = aged;
     born_ns = 0;
+    free_locks = 0;
     atomic_store(&deferred_slot, NULL);
     if (sw_self == &sw_slot_lazy)
         sw_self = &sw_slot_deferred;
@@ -390,6 +398,18 @@ bool sw_registry_watching(void)
            atomic_load_explicit(&constructed, memory_order_relaxed);
 }
 
+/* Whether a count stamped with *stamp was begun in another process: a child of a process
+ * that never watched (no fork handler of ours ran in it) inherits what its parent counted.
+ * The stamp is this process's from here on. */
+static bool stamped_elsewhere(pid_t *stamp)
+{
+    pid_t pid = getpid();
+    if (*stamp == pid)
+        return false;
+    *stamp = pid;
+    return true;
+}
+
 bool sw_registry_call_defers(enum sw_call call)
 {
     if (atomic_load_explicit(&deferred_start, memory_order_relaxed) == NULL)
@@ -410,13 +430,23 @@ bool sw_registry_call_defers(enum sw_call call)
     }
     if (now - born_ns < SW_START_AGE_NS)
         return true;
-    /* Old enough, unless this is a child of a process that never watched (no fork handler
-     * of ours ran in it): its own first such call is this one. */
-    pid_t pid = getpid();
-    if (born_pid == pid)
+    /* Old enough, unless this is a child of a process that never watched: its own first
+     * such call is this one. */
+    if (!stamped_elsewhere(&born_pid))
         return false;
     born_ns = now;
-    born_pid = pid;
+    return true;
+}
+
+bool sw_registry_free_lock_defers(void)
+{
+    if (free_locks == 0)
+        free_locks_pid = getpid();
+    if (++free_locks < FREE_LOCKS_BEFORE_START)
+        return true;
+    if (!stamped_elsewhere(&free_locks_pid))
+        return false;
+    free_locks = 1; /* the parent's were counted: this child's count starts here */
     return true;
 }
 
@@ -445,7 +475,8 @@ void sw_registry_after_fork_child(void (*start)(void), uint32_t classes, uint32_
     atomic_store(&deferred_slot, kept);
     start_classes = classes;
     aged_classes = aged;
-    born_ns = 0; /* the child's own first call */
+    born_ns = 0; /* the child's own first call, and its own free locks */
+    free_locks = 0;
     atomic_store(&deferred_start, start);
 }
 

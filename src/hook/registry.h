@@ -90,6 +90,11 @@ bool sw_registry_watching(void);
  * marks the call nowhere. */
 bool sw_registry_call_defers(enum sw_call call);
 
+/* Counts one more free lock taken before the watching starts; true until the 64th, which
+ * starts it. Counted in each process: a child of a process that never watched inherits the
+ * count and counts its own 64 from the lock at which that one ran out. */
+bool sw_registry_free_lock_defers(void);
+
 /* In a fork child's handler, when the parent watched: a few stores. The forking thread's
  * slot has no call marked (a call marked at fork time was interrupted by the handler that
  * forked), and the thread uses sw_slot_deferred until the child starts watching, as in

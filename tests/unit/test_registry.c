@@ -570,6 +570,36 @@ START_TEST(test_free_locks_are_counted_in_each_process)
 }
 END_TEST
 
+/* A fork child of a process that watches counts its own 64 free locks from the fork, not on
+ * from the count its parent had reached when something else started the watching there. */
+static int child_of_a_watching_parent_counts_its_own_free_locks(void)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    free_locks(40);
+    sw_registry_start();
+    if (started != 1 || !sw_registry_watching())
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        sw_registry_after_fork_child(count_start, 1u << SW_CLASS_LOCK, 0);
+        started = 0;
+        free_locks(63);
+        int ok = started == 0;
+        free_locks(1);
+        _exit(ok && started == 1 ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+START_TEST(test_a_child_of_a_watching_parent_counts_its_own_free_locks)
+{
+    in_child(child_of_a_watching_parent_counts_its_own_free_locks);
+}
+END_TEST
+
 START_TEST(test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_own_first)
 {
     in_child(child_of_a_never_watched_parent_times_its_own);
@@ -640,6 +670,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_a_child_times_its_file_calls_from_its_own_first);
     tcase_add_test(tc, test_a_child_of_a_never_watched_parent_times_its_file_calls_from_its_own_first);
     tcase_add_test(tc, test_free_locks_are_counted_in_each_process);
+    tcase_add_test(tc, test_a_child_of_a_watching_parent_counts_its_own_free_locks);
     tcase_add_test(tc, test_the_start_is_prepared_before_it_is_claimed);
     tcase_add_test(tc, test_passive_registry_hands_out_nothing);
     suite_add_tcase(s, tc);
