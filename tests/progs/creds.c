@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "task_count.h"
+
 #define ID 65534
 
 static int all_threads_are(unsigned id)
@@ -54,18 +56,6 @@ static int all_threads_are(unsigned id)
     return same;
 }
 
-static int threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    if (d != NULL)
-        closedir(d);
-    return n;
-}
-
 static int drop(void)
 {
     struct timespec ts = {0, 100000000};
@@ -84,7 +74,7 @@ static int drop(void)
     fflush(stdout);
     ts.tv_nsec = 300000000;
     nanosleep(&ts, NULL);
-    printf("threads=%d\nsame=%d\n", threads(), all_threads_are(ID));
+    printf("threads=%d\nsame=%d\n", task_count(), all_threads_are(ID));
     fflush(stdout);
     return 0;
 }

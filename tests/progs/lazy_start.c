@@ -19,7 +19,6 @@
  *                            descriptor and exits (stage vfork), then the error-checking mutex
  *                            locked twice (stage relock) */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -34,25 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "task_count.h"
+
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t em = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 static int handler_result = -1;
 
-static int threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    if (d != NULL)
-        closedir(d);
-    return n;
-}
-
 static void stage(const char *what)
 {
-    printf("threads=%d at %s\n", threads(), what);
+    printf("threads=%d at %s\n", task_count(), what);
     fflush(stdout);
 }
 
