@@ -137,21 +137,29 @@ extern __thread uintptr_t sw_in_handler_frame
 extern __thread unsigned sw_vforking
     __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
-/* Whether code at frame (the caller's __builtin_frame_address(0)) runs inside one of the
- * program's handlers in this process. A count left by a handler that jumped out is dropped
- * here: the stack grows down, so a frame at or above the outermost trampoline's is the code
- * the handler interrupted, or code that jumped back there. (A handler on an alternate stack
- * that lies above the stack it jumps back to is still counted: the watching then waits for
- * a call above it, as before.) One getpid only while a count is held. */
-static inline bool sw_in_program_handler_at(uintptr_t frame)
+/* How many of the program's handlers code at frame (the caller's __builtin_frame_address(0))
+ * runs inside. A count left by a handler that jumped out is dropped here: the stack grows
+ * down, so a frame at or above the outermost trampoline's is the code the handler
+ * interrupted, or code that jumped back there. (A handler on an alternate stack that lies
+ * above the stack it jumps back to is still counted: the watching then waits for a call
+ * above it, as before.) */
+static inline unsigned sw_handler_depth_at(uintptr_t frame)
 {
-    if (__builtin_expect(sw_in_handler == 0, 1))
-        return false;
+    unsigned depth = sw_in_handler;
+    if (__builtin_expect(depth == 0, 1))
+        return 0;
     if (frame >= sw_in_handler_frame) {
         sw_in_handler = 0;
-        return false;
+        return 0;
     }
-    return sw_in_handler_pid == getpid();
+    return depth;
+}
+
+/* Whether code at frame runs inside one of the program's handlers in this process. One getpid
+ * only while a count is held. */
+static inline bool sw_in_program_handler_at(uintptr_t frame)
+{
+    return sw_handler_depth_at(frame) != 0 && sw_in_handler_pid == getpid();
 }
 
 #define sw_in_program_handler() sw_in_program_handler_at((uintptr_t)__builtin_frame_address(0))

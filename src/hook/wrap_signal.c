@@ -48,9 +48,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
      * in case a handler nested before the count replaced it; the count is put back as it was,
      * not decremented, so that a count dropped meanwhile stays dropped. */
     uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
-    unsigned depth = sw_in_handler;
-    if (depth != 0 && frame >= sw_in_handler_frame)
-        depth = 0;
+    unsigned depth = sw_handler_depth_at(frame);
     if (depth == 0) {
         sw_in_handler_frame = frame;
         sw_in_handler_pid = getpid(); /* not syscall(): ours, a wrapper */
