@@ -11,6 +11,13 @@
 #include "hook/slot.h"
 #include "support.h"
 
+/* Waits for the child pid; whether it exited with status 0. */
+static bool exited_0(pid_t pid)
+{
+    int status;
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static unsigned live_slots(void)
 {
     unsigned n = 0, cap = sw_registry_capacity();
@@ -215,9 +222,7 @@ START_TEST(test_fork_child_keeps_only_the_forking_thread)
                  atomic_load(&mine->gen) != gen;
         _exit(ok ? 0 : 1);
     }
-    int status;
-    waitpid(pid, &status, 0);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(exited_0(pid));
     sw_registry_release(other);
 }
 END_TEST
@@ -240,9 +245,7 @@ START_TEST(test_fork_child_starts_watching_at_its_first_need_of_its_slot)
         ok = ok && settled == 1 && atomic_load(&mine->tid) == getpid();
         _exit(ok ? 0 : 1);
     }
-    int status;
-    waitpid(pid, &status, 0);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(exited_0(pid));
 }
 END_TEST
 
@@ -258,9 +261,7 @@ START_TEST(test_fork_child_creating_a_thread_first_keeps_its_slot)
                  atomic_load(&mine->state) == SW_SLOT_LIVE && atomic_load(&mine->tid) == getpid();
         _exit(ok ? 0 : 1);
     }
-    int status;
-    waitpid(pid, &status, 0);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(exited_0(pid));
 }
 END_TEST
 
@@ -322,9 +323,7 @@ static void in_child(int (*f)(void))
     pid_t pid = fork();
     if (pid == 0)
         _exit(f() ? 0 : 1);
-    int status;
-    waitpid(pid, &status, 0);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(exited_0(pid));
 }
 
 /* Until a call of a starting class, the main thread waits on the sentinel and nothing starts;
@@ -529,9 +528,7 @@ static int child_of_a_never_watched_parent_times_its_own(void)
     if (pid == 0)
         _exit(sw_registry_call_defers(SW_CALL_STAT) && sw_registry_call_defers(SW_CALL_STAT) ? 0
                                                                                             : 1);
-    int status;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 && !sw_registry_call_defers(SW_CALL_STAT);
+    return exited_0(pid) && !sw_registry_call_defers(SW_CALL_STAT);
 }
 
 /* The 64th free lock starts the watching, counted in each process: a child of a process
@@ -557,9 +554,7 @@ static int free_locks_counted_per_process(void)
         free_locks(63);
         _exit(ok && started == 1 ? 0 : 1);
     }
-    int status;
-    waitpid(pid, &status, 0);
-    int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && started == 0;
+    int ok = exited_0(pid) && started == 0;
     free_locks(23);
     return ok && started == 0 && (free_locks(1), started == 1);
 }
@@ -589,9 +584,7 @@ static int child_of_a_watching_parent_counts_its_own_free_locks(void)
         free_locks(1);
         _exit(ok && started == 1 ? 0 : 1);
     }
-    int status;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return exited_0(pid);
 }
 
 START_TEST(test_a_child_of_a_watching_parent_counts_its_own_free_locks)
