@@ -316,6 +316,15 @@ static void count_start(void)
     started_by = gettid();
 }
 
+/* The process as our constructor leaves it: the main thread lazy, the start (count_start)
+ * deferred to the first lock that must wait (or the 64th free one), or to a call of the aged
+ * classes once the process is old enough. */
+static void as_constructed(uint32_t aged)
+{
+    sw_self = &sw_slot_lazy;
+    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, aged);
+}
+
 /* Runs f in a child process (the deferred start is process-wide state) and checks that it
  * returned true. */
 static void in_child(int (*f)(void))
@@ -330,8 +339,7 @@ static void in_child(int (*f)(void))
  * that call starts the watching once and gives the thread its slot. */
 static int starts_at_the_first_call_of_a_starting_class(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    as_constructed(1u << SW_CLASS_DISK);
     int ok = sw_self == &sw_slot_deferred && !sw_registry_watching() &&
              sw_registry_call_defers(SW_CALL_WAITPID) && sw_registry_call_defers(SW_CALL_STAT) &&
              !sw_registry_call_defers(SW_CALL_PTHREAD_MUTEX_LOCK) && started == 0;
@@ -348,8 +356,7 @@ static int starts_at_the_first_call_of_a_starting_class(void)
  * that must wait starts the watching and is marked in the thread's own slot. */
 static int deferred_calls_are_marked_nowhere(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    as_constructed(1u << SW_CLASS_DISK);
     uint64_t internal = atomic_load(&sw_slot_internal.word);
     uint64_t deferred = atomic_load(&sw_slot_deferred.word);
     struct sw_slot *k = sw_enter(SW_CALL_WAITPID, 1234);
@@ -378,8 +385,7 @@ END_TEST
  * and it was never watched. */
 static int a_held_spinlock_starts_the_watching(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    as_constructed(0);
     pthread_spinlock_t spin;
     pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE);
     pthread_spin_lock(&spin);
@@ -404,8 +410,7 @@ END_TEST
 /* File-system calls start it only SW_START_AGE_NS after the first one. */
 static int file_calls_start_it_once_the_process_is_old_enough(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    as_constructed(1u << SW_CLASS_DISK);
     int ok = sw_registry_call_defers(SW_CALL_STAT);
     struct timespec ts = {0, SW_START_AGE_NS + 10000000};
     nanosleep(&ts, NULL);
@@ -429,8 +434,7 @@ static void *creates_a_slot(void *arg)
  * its behalf, bound to the main thread; the main thread takes it at its next call. */
 static int another_thread_starts_it_for_the_main_thread(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    as_constructed(0);
     pthread_t t;
     struct sw_slot *other = NULL;
     pthread_create(&t, NULL, creates_a_slot, &other);
@@ -462,8 +466,7 @@ END_TEST
  * slot back; and, gone before the start, gets none claimed for it then. */
 static int main_thread_exits_before_taking_its_slot(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    as_constructed(0);
     unsigned before = live_slots();
     pthread_t t;
     struct sw_slot *other = NULL;
@@ -496,8 +499,7 @@ END_TEST
  * it. */
 static int child_classes_leave_file_calls_out(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    as_constructed(1u << SW_CLASS_DISK);
     sw_registry_call_defers(SW_CALL_STAT);
     struct timespec ts = {0, SW_START_AGE_NS + 10000000};
     nanosleep(&ts, NULL);
@@ -519,8 +521,7 @@ END_TEST
  * though it inherits its parent's clock. */
 static int child_of_a_never_watched_parent_times_its_own(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 1u << SW_CLASS_DISK);
+    as_constructed(1u << SW_CLASS_DISK);
     sw_registry_call_defers(SW_CALL_STAT);
     struct timespec ts = {0, SW_START_AGE_NS + 10000000};
     nanosleep(&ts, NULL);
@@ -544,8 +545,7 @@ static void free_locks(int n)
 
 static int free_locks_counted_per_process(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    as_constructed(0);
     free_locks(40);
     pid_t pid = fork();
     if (pid == 0) {
@@ -569,8 +569,7 @@ END_TEST
  * from the count its parent had reached when something else started the watching there. */
 static int child_of_a_watching_parent_counts_its_own_free_locks(void)
 {
-    sw_self = &sw_slot_lazy;
-    sw_registry_defer_start(count_start, 1u << SW_CLASS_LOCK, 0);
+    as_constructed(0);
     free_locks(40);
     sw_registry_start();
     if (started != 1 || !sw_registry_watching())
