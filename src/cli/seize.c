@@ -85,26 +85,47 @@ static void copy_stack(pid_t pid, struct sw_tcap *c)
     c->stack_len = n > 0 ? (uint32_t)n : 0;
 }
 
-/* A thread left running: SP and PC from /proc while it is blocked in the kernel. */
-static void capture_unstopped(pid_t pid, struct sw_tcap *c)
+/* The thread's /proc syscall line ("running" while it runs); false when it is gone. */
+static bool syscall_line(pid_t pid, pid_t tid, char *line, size_t cap)
 {
-    char path[96], line[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)c->tid);
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
     FILE *f = fopen(path, "re");
     if (f == NULL)
-        return;
-    bool got = fgets(line, sizeof line, f) != NULL;
+        return false;
+    bool got = fgets(line, (int)cap, f) != NULL;
     fclose(f);
+    return got;
+}
+
+enum unstopped { UNSTOPPED_OK, UNSTOPPED_RUNNING, UNSTOPPED_GONE };
+
+/* A thread left running: SP and PC from /proc while it is blocked in the kernel, then its
+ * stack, then the line once more: the copy holds only if the thread is still blocked at the
+ * same place after it. RUNNING: it is not blocked now, or it ran during the copy. */
+static enum unstopped capture_unstopped(pid_t pid, struct sw_tcap *c)
+{
+    char line[256], again[256];
+    if (!syscall_line(pid, c->tid, line, sizeof line))
+        return UNSTOPPED_GONE;
     long nr;
     uint64_t args[6], sp, pc;
-    if (!got || sw_parse_syscall(line, &nr, args, &sp, &pc) != 0)
-        return;
+    int r = sw_parse_syscall(line, &nr, args, &sp, &pc);
+    if (r == -EAGAIN)
+        return UNSTOPPED_RUNNING;
+    if (r != 0)
+        return UNSTOPPED_GONE;
     memset(c->regs, 0, sizeof c->regs);
     c->regs[SW_DWARF_SP] = sp;
     c->regs[SW_DWARF_PC] = pc;
     c->full_regs = false;
     copy_stack(pid, c);
+    if (!syscall_line(pid, c->tid, again, sizeof again))
+        return UNSTOPPED_GONE;
+    if (strcmp(line, again) != 0)
+        return UNSTOPPED_RUNNING;
     c->ok = true;
+    return UNSTOPPED_OK;
 }
 
 /* -ERESTARTNOHAND, the kernel's own "restart unless a handler runs" (include/linux/errno.h,
@@ -227,6 +248,61 @@ static void wait_stops(const pid_t *tids, const bool *seized, unsigned n, bool *
     sigaction(SIGALRM, &old, NULL);
 }
 
+/* How long a thread that has run on since its look is read again, once a millisecond, before
+ * it is stopped after all. */
+#define RUN_ON_MS 100
+
+/* Reads the threads left running (stop[i] false, or still seized by an earlier capture) from
+ * /proc. One found running (a server's tick: out of its wait for a moment) is read again
+ * each millisecond for RUN_ON_MS; one still running then is stopped after all, unless an
+ * earlier capture left it seized: in user space a stop is not seen by the program, and a call
+ * it enters before the stop lands is restarted (undo_eintr). Adds that hold to held_ns. */
+static void read_unstopped(pid_t pid, const pid_t *tids, const bool *stop, const bool *seized,
+                           unsigned n, struct sw_tcap *caps, unsigned timeout_ms, uint64_t *held_ns)
+{
+    unsigned *run = malloc((n + 1) * sizeof *run), nrun = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (stop[i] && (seized[i] || !left_over(tids[i], false)))
+            continue;
+        if (capture_unstopped(pid, &caps[i]) == UNSTOPPED_RUNNING && run != NULL)
+            run[nrun++] = i;
+    }
+    uint64_t deadline = sw_mono_ns() + RUN_ON_MS * 1000000ull;
+    while (nrun > 0 && sw_mono_ns() < deadline) {
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        for (unsigned k = 0; k < nrun;) {
+            if (capture_unstopped(pid, &caps[run[k]]) == UNSTOPPED_RUNNING)
+                k++;
+            else
+                run[k] = run[--nrun];
+        }
+    }
+    unsigned nstop = 0;
+    for (unsigned k = 0; k < nrun; k++)
+        if (!left_over(tids[run[k]], false))
+            run[nstop++] = run[k];
+    pid_t *sub = nstop > 0 ? malloc(nstop * sizeof *sub) : NULL;
+    bool *yes = nstop > 0 ? malloc(nstop * sizeof *yes) : NULL;
+    struct sw_tcap *got = nstop > 0 ? calloc(nstop, sizeof *got) : NULL;
+    if (sub != NULL && yes != NULL && got != NULL) {
+        uint64_t held = 0;
+        char why[256];
+        for (unsigned k = 0; k < nstop; k++) {
+            sub[k] = tids[run[k]];
+            yes[k] = true;
+        }
+        sw_seize(pid, sub, yes, nstop, got, timeout_ms, &held, why, sizeof why);
+        for (unsigned k = 0; k < nstop; k++)
+            if (got[k].ok)
+                caps[run[k]] = got[k];
+        *held_ns += held;
+    }
+    free(got);
+    free(yes);
+    free(sub);
+    free(run);
+}
+
 enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, unsigned n,
                               struct sw_tcap *caps, unsigned timeout_ms, uint64_t *held_ns,
                               char *why, size_t cap)
@@ -283,13 +359,13 @@ enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, un
             left[nleft++] = tids[i];
     }
     *held_ns = sw_mono_ns() - t0;
-    for (unsigned i = 0; i < n; i++)
-        if (!stop[i] || (!seized[i] && left_over(tids[i], false)))
-            capture_unstopped(pid, &caps[i]);
+    read_unstopped(pid, tids, stop, seized, n, caps, timeout_ms, held_ns);
     bool any = false;
     for (unsigned i = 0; i < n; i++)
         any |= caps[i].ok;
-    if (!any && n > 0) {
+    /* Nothing captured of a process that lives (every thread in uninterruptible sleep past
+     * the deadline): still a dump, each thread with its state and note. */
+    if (!any && n > 0 && !sw_target_alive(pid)) {
         snprintf(why, cap, "process %d exited during the dump", (int)pid);
         res = SW_SEIZE_GONE;
     }

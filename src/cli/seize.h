@@ -34,12 +34,15 @@ enum sw_seize_result {
 /* Captures the threads tids[0..n) of pid into caps (n entries; a thread that exited meanwhile
  * has ok false). A thread with stop[i] false is not stopped: it is blocked in a call that a
  * stop would make return EINTR (core/kernel.h), and its SP, PC and stack are read from /proc
- * and its memory while it stays blocked. held_ns: from the first interrupt to the last detach. why (cap bytes): the
- * reason, when refused. A thread that cannot stop (in uninterruptible sleep) is waited for at
- * most timeout_ms, then left: it is detached when it stops, or when the command exits. */
+ * and its memory while it stays blocked; one found out of its call by then is read again for
+ * up to 100 ms, then stopped after all. held_ns: the time threads were held, from each
+ * interrupt to its detach. why (cap bytes): the reason, when refused or gone. A thread that
+ * cannot stop (in uninterruptible sleep) is waited for at most timeout_ms, then left: it is
+ * detached when it stops, or when the command exits. A living process of which no thread
+ * could be captured is not GONE: its threads are reported without stacks. */
 enum sw_seize_result sw_seize(pid_t pid, const pid_t *tids, const bool *stop, unsigned n,
-                              struct sw_tcap *caps,
-                              unsigned timeout_ms, uint64_t *held_ns, char *why, size_t cap);
+                              struct sw_tcap *caps, unsigned timeout_ms, uint64_t *held_ns,
+                              char *why, size_t cap);
 
 /* Detaches threads left traced by an earlier sw_seize that have stopped since. */
 void sw_seize_reap(void);

@@ -501,6 +501,49 @@ def test_dump_of_real_servers_leaves_them_serving(shim):
             proc.wait()
 
 
+def test_dump_reads_a_thread_that_ran_on_after_its_look(shim):
+    """epoll_tick's threads wait 1 ms in epoll_wait, then compute 1 ms, as a server's tick
+    does (redis's main thread). A thread looked at while in the wait is left unstopped and
+    read from /proc; by then it has often run on. Each of 20 dumps must still give every
+    thread frames that go down to the tick loop, and leave the program untouched."""
+    t = Target(shim, ["epoll_tick", "3"], ready="ready")
+    try:
+        for k in range(20):
+            p, reports = dump(shim, t.pid)
+            check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
+                  "dump %d failed: %s" % (k, p.stderr))
+            threads = reports[-1]["threads"]
+            check(len(threads) == 3, "dump %d: %d threads of 3" % (k, len(threads)), p.stdout)
+            for x in threads:
+                names = [f.get("function") for f in x.get("frames", [])]
+                check("tick" in names, "dump %d: thread %d has no frame in tick: %s"
+                      % (k, x["tid"], x.get("note")), p.stdout)
+            untouched(t)
+    finally:
+        t.kill()
+
+
+def test_dump_stops_a_thread_that_keeps_running_after_its_look(shim):
+    """epoll_tick's one thread waits 300 ms in epoll_wait, then computes for 3 s. Dumped just
+    after it announces a wait, it is looked at in the wait and left unstopped; the capture
+    then holds the process 500 ms (a test hook), so by the read the thread is computing, and
+    still is after the 100 ms of reading again. It is stopped after all (in user space, where
+    the program cannot see a stop), and its stack goes down to the tick loop."""
+    t = Target(shim, ["epoll_tick", "1", "300", "3000"], ready="ready")
+    try:
+        check(t.proc.stdout.readline().strip() == "tick", "epoll_tick did not tick")
+        p, reports = dump(shim, t.pid, env={"SW_TEST_HOLD_MS": "500"})
+        check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
+              "dump failed: %s" % p.stderr)
+        (x,) = reports[-1]["threads"]
+        names = [f.get("function") for f in x.get("frames", [])]
+        check("tick" in names and x.get("capture") == "ptrace",
+              "the thread was not captured once it ran on: %s" % x.get("note"), p.stdout)
+        untouched(t)
+    finally:
+        t.kill()
+
+
 def test_dump_names_the_job_and_rank_from_the_processes_environment(shim):
     """A process started by a launcher (Slurm's variables) and dumped from outside: the
     dump says this host, the job and the rank, read from /proc/PID/environ."""
