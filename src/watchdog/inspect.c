@@ -202,21 +202,27 @@ static void attach_python(struct sw_thread_report *t, const struct sw_subject *s
 }
 
 /* Stack from /proc: SP and PC of a thread blocked in a system call, without running anything
- * on it. Only those two registers are known, so unwinding may stop early. */
+ * on it. Only those two registers are known, so unwinding may stop early. The copy holds only
+ * if the thread is still blocked at the same place after it; a thread that ran meanwhile (a
+ * loop of short waits) is read again, three times at most. False when it is not blocked. */
 static bool capture_from_proc(pid_t tid)
 {
-    long nr;
-    uint64_t sp, pc;
-    if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
-        return false;
-    memset(snap->regs, 0, sizeof snap->regs);
-    snap->tid = tid;
-    snap->full_regs = false;
-    snap->regs[SW_DWARF_SP] = sp;
-    snap->regs[SW_DWARF_PC] = pc;
-    ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap->stack, sizeof snap->stack);
-    snap->stack_len = n > 0 ? (size_t)n : 0;
-    return true;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        long nr, nr2;
+        uint64_t sp, pc, sp2, pc2;
+        if (sw_proc_syscall(tid, &nr, &sp, &pc) != 0)
+            return false;
+        memset(snap->regs, 0, sizeof snap->regs);
+        snap->tid = tid;
+        snap->full_regs = false;
+        snap->regs[SW_DWARF_SP] = sp;
+        snap->regs[SW_DWARF_PC] = pc;
+        ssize_t n = sw_proc_read_mem((uintptr_t)sp, snap->stack, sizeof snap->stack);
+        snap->stack_len = n > 0 ? (size_t)n : 0;
+        if (sw_proc_syscall(tid, &nr2, &sp2, &pc2) == 0 && nr2 == nr && sp2 == sp && pc2 == pc)
+            return true;
+    }
+    return false;
 }
 
 /* True when signalling tid is safe: our handler is still installed (the program has not
