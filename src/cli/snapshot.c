@@ -346,7 +346,7 @@ int sw_snap_take(pid_t pid, const struct sw_config *cfg, struct sw_snap *s, char
     enum sw_seize_result r =
         sw_seize(pid, tids, stop, s->n, s->caps, 1000, &s->held_ns, why, cap);
     for (unsigned i = 0; i < s->n; i++) {
-        s->stopped += stop[i] && s->caps[i].ok;
+        s->stopped += s->caps[i].ok && s->caps[i].full_regs; /* only a stop gives them all */
         if (s->looks[i].state == 'Z' || s->looks[i].state == 'X')
             s->caps[i].ok = false; /* an exited thread: nothing of it to unwind */
     }

@@ -532,13 +532,14 @@ def test_dump_stops_a_thread_that_keeps_running_after_its_look(shim):
     t = Target(shim, ["epoll_tick", "1", "300", "3000"], ready="ready")
     try:
         check(t.proc.stdout.readline().strip() == "tick", "epoll_tick did not tick")
-        p, reports = dump(shim, t.pid, env={"SW_TEST_HOLD_MS": "500"})
+        p, reports = dump(shim, t.pid, env={"SW_TEST_HOLD_MS": "500", "SW_TEST_HELD": "1"})
         check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
               "dump failed: %s" % p.stderr)
         (x,) = reports[-1]["threads"]
         names = [f.get("function") for f in x.get("frames", [])]
         check("tick" in names and x.get("capture") == "ptrace",
               "the thread was not captured once it ran on: %s" % x.get("note"), p.stdout)
+        check(re.search(r"held 1 of 1 threads", p.stderr), "the stop is not counted", p.stderr)
         untouched(t)
     finally:
         t.kill()
