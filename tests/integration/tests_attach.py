@@ -67,6 +67,14 @@ def dump(shim, pid, *options, env=None, timeout=60):
     return p, reports
 
 
+def dump_threads(shim, pid, what, env=None):
+    """dump, checked to have succeeded with a dump event last: the command and its threads."""
+    p, reports = dump(shim, pid, env=env)
+    check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
+          "%s: dump failed: %s" % (what, p.stderr))
+    return p, reports[-1]["threads"]
+
+
 def untouched(target):
     """The target runs on, unstopped and untraced."""
     state = target.status("State")
@@ -474,10 +482,7 @@ def test_dump_of_real_servers_leaves_them_serving(shim):
                         break
                     except OSError:
                         time.sleep(0.1)
-            p, reports = dump(shim, proc.pid)
-            check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
-                  "%s: dump failed: %s" % (name, p.stderr))
-            threads = reports[-1]["threads"]
+            p, threads = dump_threads(shim, proc.pid, name)
             ntask = len(os.listdir("/proc/%d/task" % proc.pid))
             check(len(threads) == ntask, "%s: %d threads of %d" % (name, len(threads), ntask))
             check(all(x.get("frames") for x in threads), "%s: a thread without frames" % name,
@@ -509,14 +514,10 @@ def test_dump_reads_a_thread_that_ran_on_after_its_look(shim):
     t = Target(shim, ["epoll_tick", "3"], ready="ready")
     try:
         for k in range(20):
-            p, reports = dump(shim, t.pid)
-            check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
-                  "dump %d failed: %s" % (k, p.stderr))
-            threads = reports[-1]["threads"]
+            p, threads = dump_threads(shim, t.pid, "dump %d" % k)
             check(len(threads) == 3, "dump %d: %d threads of 3" % (k, len(threads)), p.stdout)
             for x in threads:
-                names = [f.get("function") for f in x.get("frames", [])]
-                check("tick" in names, "dump %d: thread %d has no frame in tick: %s"
+                check("tick" in functions(x), "dump %d: thread %d has no frame in tick: %s"
                       % (k, x["tid"], x.get("note")), p.stdout)
             untouched(t)
     finally:
@@ -532,12 +533,9 @@ def test_dump_stops_a_thread_that_keeps_running_after_its_look(shim):
     t = Target(shim, ["epoll_tick", "1", "300", "3000"], ready="ready")
     try:
         check(t.proc.stdout.readline().strip() == "tick", "epoll_tick did not tick")
-        p, reports = dump(shim, t.pid, env={"SW_TEST_HOLD_MS": "500", "SW_TEST_HELD": "1"})
-        check(p.returncode == 0 and reports and reports[-1]["event"] == "dump",
-              "dump failed: %s" % p.stderr)
-        (x,) = reports[-1]["threads"]
-        names = [f.get("function") for f in x.get("frames", [])]
-        check("tick" in names and x.get("capture") == "ptrace",
+        p, (x,) = dump_threads(shim, t.pid, "epoll_tick",
+                               env={"SW_TEST_HOLD_MS": "500", "SW_TEST_HELD": "1"})
+        check("tick" in functions(x) and x.get("capture") == "ptrace",
               "the thread was not captured once it ran on: %s" % x.get("note"), p.stdout)
         check(re.search(r"held 1 of 1 threads", p.stderr), "the stop is not counted", p.stderr)
         untouched(t)
